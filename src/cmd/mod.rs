@@ -1,0 +1,1 @@
+//! Command-line commands (add, cat, get, ls, block, dag, pin, repo, cid).

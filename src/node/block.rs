@@ -1,0 +1,204 @@
+//! A block whose bytes are known to match its CID.
+//!
+//! `Block` can only be built by hashing (`Block::new` hashes the bytes and checks them against the CID,
+//! `Block::from_data` hashes them to make the CID), so any code that holds a `Block` holds verified data.
+//! The blockstore accepts nothing else: that is how "verified puts only" is kept without hashing twice.
+
+use bytes::Bytes;
+use cid::Cid;
+use multihash::Multihash;
+use sha2::Digest;
+
+/// Multicodec of raw binary blocks.
+pub const RAW: u64 = 0x55;
+/// Multicodec of dag-pb (UnixFS) nodes.
+pub const DAG_PB: u64 = 0x70;
+/// Multicodec of dag-cbor nodes (CAR headers, and blocks other tools may send).
+pub const DAG_CBOR: u64 = 0x71;
+/// Multihash code of the identity "hash": the digest is the data itself.
+pub const IDENTITY: u64 = 0x00;
+/// Multihash code of SHA2-256, the default everywhere in IPFS.
+pub const SHA2_256: u64 = 0x12;
+/// Multihash code of BLAKE3 (32-byte default output).
+pub const BLAKE3: u64 = 0x1e;
+
+/// Identity CIDs longer than this are refused: they are meant for tiny inline data, and a hostile one
+/// could otherwise smuggle a large block in a CID.
+pub const MAX_IDENTITY_LEN: usize = 128;
+
+/// Why a block was refused.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum BlockError {
+    #[error("unsupported multihash 0x{0:x} (supported: sha2-256, blake3, identity)")]
+    UnsupportedHash(u64),
+    #[error("hash mismatch: the data does not hash to {0}")]
+    Mismatch(Cid),
+    #[error("identity CID digest is {0} bytes, over the {MAX_IDENTITY_LEN}-byte limit")]
+    IdentityTooLong(usize),
+}
+
+/// Names a multihash code as `ipfs` tools do (`sha2-256`, `blake3`, `identity`).
+pub fn hash_name(code: u64) -> &'static str {
+    match code {
+        SHA2_256 => "sha2-256",
+        BLAKE3 => "blake3",
+        IDENTITY => "identity",
+        0x13 => "sha2-512",
+        0x16 => "sha3-256",
+        0x1b => "keccak-256",
+        _ => "unknown",
+    }
+}
+
+/// Names a multicodec as `ipfs` tools do.
+pub fn codec_name(code: u64) -> &'static str {
+    match code {
+        RAW => "raw",
+        DAG_PB => "dag-pb",
+        DAG_CBOR => "dag-cbor",
+        0x0129 => "dag-json",
+        0x0200 => "json",
+        0x51 => "cbor",
+        0x72 => "libp2p-key",
+        _ => "unknown",
+    }
+}
+
+/// Hashes `data` with the multihash function `code`.
+pub fn hash(code: u64, data: &[u8]) -> Result<Multihash<64>, BlockError> {
+    let wrap = |digest: &[u8]| Multihash::wrap(code, digest).expect("digest fits 64 bytes");
+    match code {
+        SHA2_256 => Ok(wrap(&sha2::Sha256::digest(data))),
+        BLAKE3 => Ok(wrap(blake3::hash(data).as_bytes())),
+        IDENTITY if data.len() > MAX_IDENTITY_LEN => Err(BlockError::IdentityTooLong(data.len())),
+        IDENTITY => Ok(wrap(data)),
+        other => Err(BlockError::UnsupportedHash(other)),
+    }
+}
+
+/// Checks that `data` hashes to `cid`'s multihash.
+pub fn verify(cid: &Cid, data: &[u8]) -> Result<(), BlockError> {
+    let mh = cid.hash();
+    if mh.code() == IDENTITY {
+        if mh.digest().len() > MAX_IDENTITY_LEN {
+            return Err(BlockError::IdentityTooLong(mh.digest().len()));
+        }
+        return if mh.digest() == data {
+            Ok(())
+        } else {
+            Err(BlockError::Mismatch(*cid))
+        };
+    }
+    // A truncated digest (size shorter than the function's output) is legal in multihash; compare the prefix.
+    let full = hash(mh.code(), data)?;
+    let want = mh.digest();
+    if want.len() <= full.digest().len() && &full.digest()[..want.len()] == want {
+        Ok(())
+    } else {
+        Err(BlockError::Mismatch(*cid))
+    }
+}
+
+/// A CID and the bytes it names, verified. Cheap to clone (`Bytes`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Block {
+    cid: Cid,
+    data: Bytes,
+}
+
+impl Block {
+    /// Verifies `data` against `cid` and wraps them.
+    pub fn new(cid: Cid, data: impl Into<Bytes>) -> Result<Self, BlockError> {
+        let data = data.into();
+        verify(&cid, &data)?;
+        Ok(Self { cid, data })
+    }
+
+    /// Hashes `data` and builds its CID (version 0 is only valid for dag-pb + sha2-256; other
+    /// combinations fall back to version 1, as Kubo does).
+    pub fn from_data(
+        version: cid::Version,
+        codec: u64,
+        hash_code: u64,
+        data: impl Into<Bytes>,
+    ) -> Result<Self, BlockError> {
+        let data = data.into();
+        let mh = hash(hash_code, &data)?;
+        let cid = if version == cid::Version::V0 && codec == DAG_PB && hash_code == SHA2_256 {
+            Cid::new_v0(mh).expect("sha2-256 multihash is a valid v0 CID")
+        } else {
+            Cid::new_v1(codec, mh)
+        };
+        Ok(Self { cid, data })
+    }
+
+    pub fn cid(&self) -> &Cid {
+        &self.cid
+    }
+
+    pub fn data(&self) -> &Bytes {
+        &self.data
+    }
+
+    pub fn into_parts(self) -> (Cid, Bytes) {
+        (self.cid, self.data)
+    }
+
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Block {
+    // Block bytes are elided, as beetswap does: a log line must not carry a megabyte.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Block({}, [... {} bytes])", self.cid, self.data.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_text_is_helias_raw_cid() {
+        let b = Block::from_data(
+            cid::Version::V1,
+            RAW,
+            SHA2_256,
+            &b"Hello Bitswap from Rust Helia"[..],
+        )
+        .unwrap();
+        assert_eq!(
+            b.cid().to_string(),
+            "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq"
+        );
+    }
+
+    #[test]
+    fn mismatch_and_unsupported_are_refused() {
+        let b = Block::from_data(cid::Version::V1, RAW, SHA2_256, &b"abc"[..]).unwrap();
+        assert_eq!(
+            Block::new(*b.cid(), &b"abd"[..]),
+            Err(BlockError::Mismatch(*b.cid()))
+        );
+        let sha512 = Cid::new_v1(RAW, Multihash::wrap(0x13, &[0u8; 64]).unwrap());
+        assert_eq!(
+            Block::new(sha512, &b"x"[..]),
+            Err(BlockError::UnsupportedHash(0x13))
+        );
+    }
+
+    #[test]
+    fn blake3_and_identity_verify() {
+        let b = Block::from_data(cid::Version::V1, RAW, BLAKE3, &b"abc"[..]).unwrap();
+        assert!(Block::new(*b.cid(), &b"abc"[..]).is_ok());
+        let id = Block::from_data(cid::Version::V1, RAW, IDENTITY, &b"tiny"[..]).unwrap();
+        assert_eq!(id.cid().hash().digest(), b"tiny");
+        assert!(Block::from_data(cid::Version::V1, RAW, IDENTITY, vec![0u8; 200]).is_err());
+    }
+}

@@ -1,0 +1,4 @@
+//! DAGs: dag-pb, UnixFS import and export, CAR files.
+
+pub mod pb;
+pub mod unixfs_pb;

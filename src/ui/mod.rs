@@ -1,0 +1,1 @@
+//! Rendering of `AppState` (Foundation 3). Empty until the TUI lands.
