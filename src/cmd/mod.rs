@@ -1,1 +1,81 @@
-//! Command-line commands (add, cat, get, ls, block, dag, pin, repo, cid).
+//! Command-line commands built on `node`: each file is one command group. Every command returns an
+//! `anyhow::Result`; `main` prints an error as one line and exits non-zero.
+
+pub mod add;
+pub mod block;
+pub mod cid;
+pub mod content;
+pub mod dag;
+pub mod pin;
+pub mod progress;
+pub mod repo;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use cid::Cid;
+
+use crate::cli::{Cli, Command};
+use crate::node::blockstore::Blockstore;
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let repo = repo_dir(cli.repo.as_deref())?;
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        Cli::command().print_help()?;
+        return Ok(());
+    };
+    match command {
+        Command::Add(args) => add::run(&repo, &args),
+        Command::Cat { cid } => content::cat(&repo, &cid),
+        Command::Get { cid, output } => content::get(&repo, &cid, output.as_deref()),
+        Command::Ls { cid, json } => content::ls(&repo, &cid, json),
+        Command::Block(c) => block::run(&repo, c),
+        Command::Dag(c) => dag::run(&repo, c),
+        Command::Pin(c) => pin::run(&repo, c),
+        Command::Repo(c) => repo::run(&repo, c),
+        Command::Cid(c) => cid::run(c),
+    }
+}
+
+/// The repo directory: `--repo`/`SWARMSCOPE_REPO`, else `$XDG_DATA_HOME/swarmscope`, else
+/// `~/.local/share/swarmscope`.
+pub fn repo_dir(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = flag {
+        return Ok(dir.to_path_buf());
+    }
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("swarmscope"));
+    }
+    let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).context("neither --repo, XDG_DATA_HOME nor HOME is set")?;
+    Ok(PathBuf::from(home).join(".local/share/swarmscope"))
+}
+
+/// Parses a CID given by a user, with an error that quotes it.
+pub fn parse_cid(text: &str) -> Result<Cid> {
+    let trimmed = text.trim().trim_start_matches("/ipfs/");
+    Cid::try_from(trimmed).map_err(|e| anyhow::anyhow!("invalid CID {text:?}: {e}"))
+}
+
+/// Opens the repo's blockstore (taking its lock).
+pub fn open_store(repo: &Path) -> Result<Blockstore> {
+    Ok(Blockstore::open(repo)?)
+}
+
+/// Formats an error chain as one line: "outer: inner: root cause", without repeating a message that an outer
+/// layer already quoted.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " ")
+}

@@ -1,0 +1,177 @@
+//! The command-line contract. Later issues and scripts rely on these names: change them only with care.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// swarmscope: a terminal node monitor and explorer for IPFS Bitswap.
+#[derive(Debug, Parser)]
+#[command(name = "swarmscope", version, about, long_about = None)]
+pub struct Cli {
+    /// Repo directory (default: $XDG_DATA_HOME/swarmscope, else ~/.local/share/swarmscope).
+    #[arg(long, global = true, env = "SWARMSCOPE_REPO", value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add files or directories (PATH "-" reads stdin); prints `added <CID> <name>` per file.
+    Add(AddArgs),
+    /// Stream a UnixFS file's bytes to stdout.
+    Cat {
+        cid: String,
+    },
+    /// Write a file or a whole directory tree to disk.
+    Get {
+        cid: String,
+        /// Output path (default: the CID, in the current directory).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// List a directory's entries or a file's chunk links: CID, size, name.
+    Ls {
+        cid: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Raw blocks.
+    #[command(subcommand)]
+    Block(BlockCommand),
+    /// DAGs as CAR files.
+    #[command(subcommand)]
+    Dag(DagCommand),
+    /// Pins keep DAGs from garbage collection.
+    #[command(subcommand)]
+    Pin(PinCommand),
+    /// The repo on disk.
+    #[command(subcommand)]
+    Repo(RepoCommand),
+    /// CIDs.
+    #[command(subcommand)]
+    Cid(CidCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Paths to add; "-" reads stdin.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Add directories recursively.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Print only the final root CID.
+    #[arg(short = 'Q', long)]
+    pub quieter: bool,
+    /// Import profile: unixfs-v1-2025 (default, as Helia) or legacy-cid-v0 (alias kubo, as Kubo's `ipfs add`).
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+    /// CID version (0 or 1); 1 implies --raw-leaves unless the profile or flag says otherwise.
+    #[arg(long, value_name = "N")]
+    pub cid_version: Option<u8>,
+    /// Store leaves as raw blocks instead of UnixFS File nodes.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub raw_leaves: Option<bool>,
+    /// Chunker: size-N (fixed-size chunks of N bytes).
+    #[arg(long, value_name = "size-N")]
+    pub chunker: Option<String>,
+    /// Only compute the CIDs; store nothing.
+    #[arg(short = 'n', long)]
+    pub only_hash: bool,
+    /// Pin the added roots (default true).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub pin: bool,
+    /// One JSON object per added entry: {"name", "cid", "size"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlockCommand {
+    /// Store stdin as one block and print its CID.
+    Put {
+        #[arg(long, default_value = "raw", value_name = "raw|dag-pb")]
+        cid_codec: String,
+        #[arg(long, default_value = "sha2-256", value_name = "sha2-256|blake3")]
+        mhtype: String,
+    },
+    /// Write a block's bytes to stdout.
+    Get { cid: String },
+    /// Print a block's CID and size.
+    Stat {
+        cid: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove blocks from the store.
+    Rm {
+        #[arg(required = true)]
+        cids: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DagCommand {
+    /// Write every block of the DAG under CID as a CAR v1 file.
+    Export {
+        cid: String,
+        /// Output file (default: stdout).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Verify and store every block of CAR files, pin their roots, print them.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PinCommand {
+    /// Pin a DAG recursively (every block must be present).
+    Add {
+        cid: String,
+        /// Pin only the root block.
+        #[arg(long)]
+        direct: bool,
+    },
+    /// Remove a pin.
+    Rm { cid: String },
+    /// List pins, or check one CID.
+    Ls {
+        cid: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepoCommand {
+    /// Blocks, block bytes and bytes on disk.
+    Stat {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash every stored block.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove every block that no pin reaches.
+    Gc {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CidCommand {
+    /// Version, codec, multihash, base32 v1 and v0 forms.
+    Inspect {
+        cid: String,
+        #[arg(long)]
+        json: bool,
+    },
+}

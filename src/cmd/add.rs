@@ -1,0 +1,175 @@
+//! `add`: import files and directories as UnixFS, store (unless `-n`) and pin their roots.
+//!
+//! Every path is checked before anything is written; if an import still fails midway, the writer is aborted
+//! so that nothing half-written stays in the store.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use cid::Cid;
+use serde::Serialize;
+
+use crate::cli::AddArgs;
+use crate::node::blockstore::PinKind;
+use crate::node::dag::importer::{self, Imported};
+use crate::node::dag::profile::ImportOptions;
+use crate::node::dag::{BlockSink, NullSink};
+
+/// One line of `add --json`.
+#[derive(Debug, Serialize)]
+struct AddedEntry<'a> {
+    name: &'a str,
+    cid: String,
+    size: u64,
+}
+
+/// What to import for one command-line path.
+enum Source {
+    Stdin,
+    File(PathBuf, u64),
+    Dir(PathBuf),
+}
+
+pub fn run(repo: &Path, args: &AddArgs) -> Result<()> {
+    let opts = ImportOptions::resolve(
+        args.profile.as_deref(),
+        args.cid_version,
+        args.raw_leaves,
+        args.chunker.as_deref(),
+    )?;
+    let sources = check_sources(args)?;
+    let total: u64 = sources.iter().map(|s| if let Source::File(_, n) = s { *n } else { 0 }).sum();
+    let progress = crate::cmd::progress::bytes_bar(total);
+
+    if args.only_hash {
+        let mut sink = NullSink::default();
+        let roots = import_all(&sources, &opts, &mut sink, args, &progress)?;
+        progress.finish_and_clear();
+        print_quiet_root(args, &roots);
+        return Ok(());
+    }
+
+    let store = super::open_store(repo)?;
+    let mut writer = store.writer();
+    let roots = match import_all(&sources, &opts, &mut writer, args, &progress) {
+        Ok(roots) => roots,
+        Err(err) => {
+            progress.finish_and_clear();
+            if let Err(abort_err) = writer.abort() {
+                tracing_free_warn(&format!("could not remove the partial import: {abort_err}"));
+            }
+            return Err(err);
+        }
+    };
+    writer.finish().context("storing blocks")?;
+    progress.finish_and_clear();
+    if args.pin {
+        for root in &roots {
+            store.pin_add(root, PinKind::Recursive).with_context(|| format!("pinning {root}"))?;
+        }
+    }
+    print_quiet_root(args, &roots);
+    Ok(())
+}
+
+fn print_quiet_root(args: &AddArgs, roots: &[Cid]) {
+    if args.quieter {
+        if let Some(last) = roots.last() {
+            println!("{last}");
+        }
+    }
+}
+
+fn tracing_free_warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}
+
+/// Refuses unreadable paths and directories without `-r` before any block is written.
+fn check_sources(args: &AddArgs) -> Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            sources.push(Source::Stdin);
+            continue;
+        }
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            if !args.recursive {
+                bail!("{} is a directory (use -r to add it recursively)", path.display());
+            }
+            importer::check_dir(path).with_context(|| format!("cannot read {}", path.display()))?;
+            sources.push(Source::Dir(path.clone()));
+        } else {
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+            sources.push(Source::File(path.clone(), meta.len()));
+        }
+    }
+    Ok(sources)
+}
+
+fn import_all(
+    sources: &[Source],
+    opts: &ImportOptions,
+    sink: &mut dyn BlockSink,
+    args: &AddArgs,
+    progress: &indicatif::ProgressBar,
+) -> Result<Vec<Cid>> {
+    let mut roots = Vec::new();
+    let mut done_before = 0u64;
+    for source in sources {
+        let mut report = |name: &str, imported: &Imported| print_added(args, name, imported);
+        match source {
+            Source::Stdin => {
+                let imported = import_reader(std::io::stdin().lock(), opts, sink, progress, done_before)
+                    .context("reading stdin")?;
+                let name = imported.cid.to_string();
+                report(&name, &imported);
+                roots.push(imported.cid);
+            }
+            Source::File(path, len) => {
+                let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let imported = import_reader(file, opts, sink, progress, done_before)
+                    .with_context(|| format!("adding {}", path.display()))?;
+                done_before += len;
+                report(&display_name(path), &imported);
+                roots.push(imported.cid);
+            }
+            Source::Dir(path) => {
+                let imported = importer::import_dir(path, opts, sink, &mut |rel: &str, imported: &Imported| {
+                    progress.inc(imported.file_size);
+                    report(rel, imported)
+                })
+                .with_context(|| format!("adding {}", path.display()))?;
+                roots.push(imported.cid);
+            }
+        }
+    }
+    Ok(roots)
+}
+
+fn import_reader(
+    reader: impl Read,
+    opts: &ImportOptions,
+    sink: &mut dyn BlockSink,
+    progress: &indicatif::ProgressBar,
+    done_before: u64,
+) -> Result<Imported> {
+    Ok(importer::import_file(reader, opts, sink, &mut |read| progress.set_position(done_before + read))?)
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+fn print_added(args: &AddArgs, name: &str, imported: &Imported) {
+    if args.quieter {
+        return;
+    }
+    if args.json {
+        let entry = AddedEntry { name, cid: imported.cid.to_string(), size: imported.file_size };
+        println!("{}", serde_json::to_string(&entry).expect("serialisable"));
+    } else {
+        println!("added {} {}", imported.cid, name);
+    }
+}

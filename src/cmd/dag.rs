@@ -1,0 +1,65 @@
+//! `dag export|import`: DAGs as CAR v1 files.
+
+use std::io::{BufReader, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::cli::DagCommand;
+use crate::node::blockstore::PinKind;
+use crate::node::dag::car;
+
+pub fn run(repo: &Path, command: DagCommand) -> Result<()> {
+    match command {
+        DagCommand::Export { cid, output } => {
+            let cid = super::parse_cid(&cid)?;
+            let store = super::open_store(repo)?;
+            match output {
+                Some(path) => {
+                    // Write beside the target and rename, so a failed export leaves no truncated CAR behind.
+                    let tmp = path.with_extension("car.tmp");
+                    let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+                    let mut out = BufWriter::with_capacity(1 << 20, file);
+                    let written = car::write_car(&store, &[cid], &mut out).and_then(|s| {
+                        out.flush()?;
+                        Ok(s)
+                    });
+                    if let Err(err) = written {
+                        let _ = std::fs::remove_file(&tmp);
+                        return Err(err.into());
+                    }
+                    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+                    car::write_car(&store, &[cid], &mut out)?;
+                    out.flush().context("writing to stdout")?;
+                }
+            }
+        }
+        DagCommand::Import { files } => {
+            for f in &files {
+                std::fs::metadata(f).with_context(|| format!("cannot read {}", f.display()))?;
+            }
+            let store = super::open_store(repo)?;
+            for f in &files {
+                let file = std::fs::File::open(f).with_context(|| format!("cannot read {}", f.display()))?;
+                let mut writer = store.writer();
+                let roots = match car::import_car(BufReader::with_capacity(1 << 20, file), &mut writer) {
+                    Ok((roots, _stats)) => roots,
+                    Err(err) => {
+                        let _ = writer.abort();
+                        return Err(anyhow::Error::from(err).context(format!("importing {}", f.display())));
+                    }
+                };
+                writer.finish()?;
+                for root in roots {
+                    store.pin_add(&root, PinKind::Recursive).with_context(|| format!("pinning root {root}"))?;
+                    println!("Pinned root {root} success");
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! `pin add|rm|ls`.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use crate::cli::PinCommand;
+use crate::node::blockstore::PinKind;
+
+#[derive(Debug, Serialize)]
+struct PinEntry {
+    cid: String,
+    #[serde(rename = "type")]
+    kind: PinKind,
+}
+
+pub fn run(repo: &Path, command: PinCommand) -> Result<()> {
+    match command {
+        PinCommand::Add { cid, direct } => {
+            let cid = super::parse_cid(&cid)?;
+            let store = super::open_store(repo)?;
+            let kind = if direct { PinKind::Direct } else { PinKind::Recursive };
+            store.pin_add(&cid, kind)?;
+            println!("pinned {cid} {}", if direct { "directly" } else { "recursively" });
+        }
+        PinCommand::Rm { cid } => {
+            let cid = super::parse_cid(&cid)?;
+            let store = super::open_store(repo)?;
+            if !store.pin_rm(&cid)? {
+                bail!("{cid} is not pinned");
+            }
+            println!("unpinned {cid}");
+        }
+        PinCommand::Ls { cid, json } => {
+            let filter = cid.as_deref().map(super::parse_cid).transpose()?;
+            let store = super::open_store(repo)?;
+            let pins: Vec<_> = store
+                .pins()?
+                .into_iter()
+                .filter(|(c, _)| filter.is_none_or(|f| f.hash() == c.hash()))
+                .collect();
+            if let (Some(f), true) = (filter, pins.is_empty()) {
+                bail!("{f} is not pinned");
+            }
+            for (cid, kind) in pins {
+                if json {
+                    println!("{}", serde_json::to_string(&PinEntry { cid: cid.to_string(), kind })?);
+                } else {
+                    println!("{cid} {}", if kind == PinKind::Recursive { "recursive" } else { "direct" });
+                }
+            }
+        }
+    }
+    Ok(())
+}
