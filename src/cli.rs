@@ -62,6 +62,9 @@ pub struct AddArgs {
     /// Add directories recursively.
     #[arg(short, long)]
     pub recursive: bool,
+    /// Include files and directories whose names start with '.' (skipped by default, as in Kubo).
+    #[arg(short = 'H', long)]
+    pub hidden: bool,
     /// Print only the final root CID.
     #[arg(short = 'Q', long)]
     pub quieter: bool,

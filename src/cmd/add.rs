@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::AddArgs;
 use crate::node::blockstore::PinKind;
-use crate::node::dag::importer::{self, Imported};
+use crate::node::dag::importer::{self, DirOptions, Imported};
 use crate::node::dag::profile::ImportOptions;
 use crate::node::dag::{BlockSink, NullSink};
 
@@ -98,7 +98,7 @@ fn check_sources(args: &AddArgs) -> Result<Vec<Source>> {
             if !args.recursive {
                 bail!("{} is a directory (use -r to add it recursively)", path.display());
             }
-            importer::check_dir(path).with_context(|| format!("cannot read {}", path.display()))?;
+            importer::check_dir(path, &DirOptions { hidden: args.hidden }).with_context(|| format!("cannot read {}", path.display()))?;
             sources.push(Source::Dir(path.clone()));
         } else {
             std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -118,7 +118,7 @@ fn import_all(
     let mut roots = Vec::new();
     let mut done_before = 0u64;
     for source in sources {
-        let mut report = |name: &str, imported: &Imported| print_added(args, name, imported);
+        let report = |name: &str, imported: &Imported| print_added(args, name, imported);
         match source {
             Source::Stdin => {
                 let imported = import_reader(std::io::stdin().lock(), opts, sink, progress, done_before)
@@ -136,7 +136,7 @@ fn import_all(
                 roots.push(imported.cid);
             }
             Source::Dir(path) => {
-                let imported = importer::import_dir(path, opts, sink, &mut |rel: &str, imported: &Imported| {
+                let imported = importer::import_dir(path, opts, &DirOptions { hidden: args.hidden }, sink, &mut |rel: &str, imported: &Imported| {
                     progress.inc(imported.file_size);
                     report(rel, imported)
                 })

@@ -13,7 +13,7 @@ pub mod repo;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cid::Cid;
+use ::cid::Cid;
 
 use crate::cli::{Cli, Command};
 use crate::node::blockstore::Blockstore;

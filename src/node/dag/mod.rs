@@ -1,6 +1,12 @@
 //! DAGs: dag-pb, UnixFS import and export, CAR files.
 
+pub mod car;
+pub mod chunker;
+pub mod walk;
+pub mod exporter;
+pub mod importer;
 pub mod pb;
+pub mod profile;
 pub mod store;
 pub mod unixfs_pb;
 

@@ -1,0 +1,130 @@
+use super::*;
+use crate::node::block::{Block, SHA2_256};
+use crate::node::dag::importer::{DirOptions, import_dir, import_file};
+use crate::node::dag::pb::Link;
+use crate::node::dag::profile::ImportOptions;
+use crate::node::dag::{BlockSink, MemoryStore};
+
+fn put_pb(store: &MemoryStore, data: Data, links: Vec<Link>) -> Cid {
+    let node = Node { data: Some(Bytes::from(data.encode_to_vec())), links };
+    let block = Block::from_data(cid::Version::V1, DAG_PB, SHA2_256, node.encode()).unwrap();
+    let cid = *block.cid();
+    (&*store).put(block).unwrap();
+    cid
+}
+
+fn file(store: &MemoryStore, bytes: &[u8]) -> Cid {
+    import_file(bytes, &ImportOptions::unixfs_v1_2025(), &mut &*store, &mut |_| {}).unwrap().cid
+}
+
+#[test]
+fn cat_reads_inline_data_before_links_and_v0_leaves() {
+    let store = MemoryStore::default();
+    let leaf = file(&store, b" world");
+    let data = Data {
+        r#type: DataType::File as i32,
+        data: Some(b"hello".to_vec()),
+        filesize: Some(11),
+        blocksizes: vec![6],
+        ..Default::default()
+    };
+    let root = put_pb(&store, data, vec![Link { cid: leaf, name: String::new(), tsize: Some(6) }]);
+    let mut out = Vec::new();
+    assert_eq!(cat(&store, &root, &mut out).unwrap(), 11);
+    assert_eq!(out, b"hello world");
+    assert_eq!(file_size(&store, &root).unwrap(), 11);
+
+    let kubo = ImportOptions { chunk_size: 3, ..ImportOptions::legacy_cid_v0() };
+    let v0 = import_file(&b"abcdefgh"[..], &kubo, &mut &store, &mut |_| {}).unwrap();
+    assert_eq!(v0.cid.version(), cid::Version::V0);
+    let mut out = Vec::new();
+    cat(&store, &v0.cid, &mut out).unwrap();
+    assert_eq!(out, b"abcdefgh");
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let store = MemoryStore::default();
+    let dir = put_pb(&store, Data { r#type: DataType::Directory as i32, ..Default::default() }, vec![]);
+    assert!(matches!(cat(&store, &dir, &mut Vec::new()), Err(ExportError::IsDirectory(_))));
+    let missing = Block::from_data(cid::Version::V1, RAW, SHA2_256, &b"nope"[..]).unwrap();
+    let err = cat(&store, missing.cid(), &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("not found"), "{err}");
+    let not_unixfs = Block::from_data(cid::Version::V1, DAG_PB, SHA2_256, Node::default().encode()).unwrap();
+    let cid = *not_unixfs.cid();
+    (&store).put(not_unixfs).unwrap();
+    assert!(matches!(cat(&store, &cid, &mut Vec::new()), Err(ExportError::NotUnixfs(_))));
+}
+
+#[test]
+fn hostile_names_are_refused_by_get() {
+    let store = MemoryStore::default();
+    let f = file(&store, b"evil");
+    for name in ["..", "a/b", "", "."] {
+        let dir = put_pb(
+            &store,
+            Data { r#type: DataType::Directory as i32, ..Default::default() },
+            vec![Link { cid: f, name: name.to_string(), tsize: Some(4) }],
+        );
+        let out = tempfile::tempdir().unwrap();
+        let err = get(&store, &dir, &out.path().join("x")).unwrap_err();
+        assert!(matches!(err, ExportError::BadName(_)), "{name:?}: {err}");
+    }
+}
+
+#[test]
+fn hamt_shards_are_listed_flat_and_exported() {
+    let store = MemoryStore::default();
+    let a = file(&store, b"A");
+    let b = file(&store, b"BB");
+    let c = file(&store, b"CCC");
+    let shard = |fanout| Data {
+        r#type: DataType::HamtShard as i32,
+        data: Some(vec![0u8; 32]),
+        hash_type: Some(0x22),
+        fanout: Some(fanout),
+        ..Default::default()
+    };
+    let sub = put_pb(&store, shard(256), vec![Link { cid: c, name: "0Fc.txt".into(), tsize: Some(3) }]);
+    let root = put_pb(
+        &store,
+        shard(256),
+        vec![
+            Link { cid: a, name: "1Aa.txt".into(), tsize: Some(1) },
+            Link { cid: sub, name: "7F".into(), tsize: Some(50) },
+            Link { cid: b, name: "E2b.txt".into(), tsize: Some(2) },
+        ],
+    );
+    let names: Vec<_> = ls(&store, &root).unwrap().into_iter().map(|e| (e.name, e.size)).collect();
+    assert_eq!(names, [("a.txt".to_string(), 1), ("c.txt".to_string(), 3), ("b.txt".to_string(), 2)]);
+    let out = tempfile::tempdir().unwrap();
+    get(&store, &root, &out.path().join("h")).unwrap();
+    assert_eq!(std::fs::read(out.path().join("h/c.txt")).unwrap(), b"CCC");
+}
+
+#[test]
+fn directory_trees_round_trip_through_get() {
+    let src = tempfile::tempdir().unwrap();
+    let root = src.path().join("t");
+    std::fs::create_dir_all(root.join("x/y")).unwrap();
+    std::fs::create_dir_all(root.join("empty")).unwrap();
+    std::fs::write(root.join("x/y/z"), vec![9u8; 5000]).unwrap();
+    std::fs::write(root.join("top"), b"top").unwrap();
+    std::os::unix::fs::symlink("top", root.join("link")).unwrap();
+    let store = MemoryStore::default();
+    let opts = ImportOptions { chunk_size: 1000, ..ImportOptions::legacy_cid_v0() };
+    let imported = import_dir(&root, &opts, &DirOptions::default(), &mut &store, &mut |_, _| {}).unwrap();
+    let entries = ls(&store, &imported.cid).unwrap();
+    let kinds: Vec<_> = entries.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+    assert_eq!(kinds, [("empty", Kind::Directory), ("link", Kind::Symlink), ("top", Kind::File), ("x", Kind::Directory)]);
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("t");
+    get(&store, &imported.cid, &dest).unwrap();
+    assert_eq!(std::fs::read(dest.join("x/y/z")).unwrap(), vec![9u8; 5000]);
+    assert_eq!(std::fs::read_link(dest.join("link")).unwrap(), Path::new("top"));
+    assert!(dest.join("empty").is_dir());
+    let file_entries = ls(&store, &ls(&store, &ls(&store, &imported.cid).unwrap()[3].cid).unwrap()[0].cid).unwrap();
+    assert_eq!(file_entries.len(), 1, "z is listed in y");
+    let chunks = ls(&store, &file_entries[0].cid).unwrap();
+    assert_eq!(chunks.len(), 5, "a file lists its chunk links");
+}
