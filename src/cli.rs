@@ -21,9 +21,7 @@ pub enum Command {
     /// Add files or directories (PATH "-" reads stdin); prints `added <CID> <name>` per file.
     Add(AddArgs),
     /// Stream a UnixFS file's bytes to stdout.
-    Cat {
-        cid: String,
-    },
+    Cat { cid: String },
     /// Write a file or a whole directory tree to disk.
     Get {
         cid: String,

@@ -40,7 +40,8 @@ fn sigkill_during_add_leaves_a_store_that_verifies_and_completes() {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(120);
-    while allocated_bytes(&repo.path().join("segments")) < 64 * 1024 * 1024 {
+    // Past 100 MiB appended, at least one batch (64 MiB) has committed and another is being written.
+    while allocated_bytes(&repo.path().join("segments")) < 100 * 1024 * 1024 {
         assert!(Instant::now() < deadline, "add made no progress");
         assert!(child.try_wait().unwrap().is_none(), "add ended before it could be killed");
         std::thread::sleep(Duration::from_millis(5));

@@ -32,12 +32,8 @@ enum Source {
 }
 
 pub fn run(repo: &Path, args: &AddArgs) -> Result<()> {
-    let opts = ImportOptions::resolve(
-        args.profile.as_deref(),
-        args.cid_version,
-        args.raw_leaves,
-        args.chunker.as_deref(),
-    )?;
+    let opts =
+        ImportOptions::resolve(args.profile.as_deref(), args.cid_version, args.raw_leaves, args.chunker.as_deref())?;
     let sources = check_sources(args)?;
     let total: u64 = sources.iter().map(|s| if let Source::File(_, n) = s { *n } else { 0 }).sum();
     let progress = crate::cmd::progress::bytes_bar(total);
@@ -74,10 +70,8 @@ pub fn run(repo: &Path, args: &AddArgs) -> Result<()> {
 }
 
 fn print_quiet_root(args: &AddArgs, roots: &[Cid]) {
-    if args.quieter {
-        if let Some(last) = roots.last() {
-            println!("{last}");
-        }
+    if let (true, Some(last)) = (args.quieter, roots.last()) {
+        println!("{last}");
     }
 }
 
@@ -98,7 +92,8 @@ fn check_sources(args: &AddArgs) -> Result<Vec<Source>> {
             if !args.recursive {
                 bail!("{} is a directory (use -r to add it recursively)", path.display());
             }
-            importer::check_dir(path, &DirOptions { hidden: args.hidden }).with_context(|| format!("cannot read {}", path.display()))?;
+            importer::check_dir(path, &DirOptions { hidden: args.hidden })
+                .with_context(|| format!("cannot read {}", path.display()))?;
             sources.push(Source::Dir(path.clone()));
         } else {
             std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -136,10 +131,16 @@ fn import_all(
                 roots.push(imported.cid);
             }
             Source::Dir(path) => {
-                let imported = importer::import_dir(path, opts, &DirOptions { hidden: args.hidden }, sink, &mut |rel: &str, imported: &Imported| {
-                    progress.inc(imported.file_size);
-                    report(rel, imported)
-                })
+                let imported = importer::import_dir(
+                    path,
+                    opts,
+                    &DirOptions { hidden: args.hidden },
+                    sink,
+                    &mut |rel: &str, imported: &Imported| {
+                        progress.inc(imported.file_size);
+                        report(rel, imported)
+                    },
+                )
                 .with_context(|| format!("adding {}", path.display()))?;
                 roots.push(imported.cid);
             }

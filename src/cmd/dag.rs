@@ -18,7 +18,8 @@ pub fn run(repo: &Path, command: DagCommand) -> Result<()> {
                 Some(path) => {
                     // Write beside the target and rename, so a failed export leaves no truncated CAR behind.
                     let tmp = path.with_extension("car.tmp");
-                    let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+                    let file =
+                        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
                     let mut out = BufWriter::with_capacity(1 << 20, file);
                     let written = car::write_car(&store, &[cid], &mut out).and_then(|s| {
                         out.flush()?;

@@ -12,8 +12,8 @@ pub mod repo;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use ::cid::Cid;
+use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
 use crate::node::blockstore::Blockstore;
@@ -48,7 +48,8 @@ pub fn repo_dir(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(xdg).join("swarmscope"));
     }
-    let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).context("neither --repo, XDG_DATA_HOME nor HOME is set")?;
+    let home =
+        std::env::var_os("HOME").filter(|v| !v.is_empty()).context("neither --repo, XDG_DATA_HOME nor HOME is set")?;
     Ok(PathBuf::from(home).join(".local/share/swarmscope"))
 }
 

@@ -35,11 +35,8 @@ pub fn run(repo: &Path, command: PinCommand) -> Result<()> {
         PinCommand::Ls { cid, json } => {
             let filter = cid.as_deref().map(super::parse_cid).transpose()?;
             let store = super::open_store(repo)?;
-            let pins: Vec<_> = store
-                .pins()?
-                .into_iter()
-                .filter(|(c, _)| filter.is_none_or(|f| f.hash() == c.hash()))
-                .collect();
+            let pins: Vec<_> =
+                store.pins()?.into_iter().filter(|(c, _)| filter.is_none_or(|f| f.hash() == c.hash())).collect();
             if let (Some(f), true) = (filter, pins.is_empty()) {
                 bail!("{f} is not pinned");
             }

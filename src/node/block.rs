@@ -83,11 +83,7 @@ pub fn verify(cid: &Cid, data: &[u8]) -> Result<(), BlockError> {
         if mh.digest().len() > MAX_IDENTITY_LEN {
             return Err(BlockError::IdentityTooLong(mh.digest().len()));
         }
-        return if mh.digest() == data {
-            Ok(())
-        } else {
-            Err(BlockError::Mismatch(*cid))
-        };
+        return if mh.digest() == data { Ok(()) } else { Err(BlockError::Mismatch(*cid)) };
     }
     // A truncated digest (size shorter than the function's output) is legal in multihash; compare the prefix.
     let full = hash(mh.code(), data)?;
@@ -166,31 +162,16 @@ mod tests {
 
     #[test]
     fn seed_text_is_helias_raw_cid() {
-        let b = Block::from_data(
-            cid::Version::V1,
-            RAW,
-            SHA2_256,
-            &b"Hello Bitswap from Rust Helia"[..],
-        )
-        .unwrap();
-        assert_eq!(
-            b.cid().to_string(),
-            "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq"
-        );
+        let b = Block::from_data(cid::Version::V1, RAW, SHA2_256, &b"Hello Bitswap from Rust Helia"[..]).unwrap();
+        assert_eq!(b.cid().to_string(), "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq");
     }
 
     #[test]
     fn mismatch_and_unsupported_are_refused() {
         let b = Block::from_data(cid::Version::V1, RAW, SHA2_256, &b"abc"[..]).unwrap();
-        assert_eq!(
-            Block::new(*b.cid(), &b"abd"[..]),
-            Err(BlockError::Mismatch(*b.cid()))
-        );
+        assert_eq!(Block::new(*b.cid(), &b"abd"[..]), Err(BlockError::Mismatch(*b.cid())));
         let sha512 = Cid::new_v1(RAW, Multihash::wrap(0x13, &[0u8; 64]).unwrap());
-        assert_eq!(
-            Block::new(sha512, &b"x"[..]),
-            Err(BlockError::UnsupportedHash(0x13))
-        );
+        assert_eq!(Block::new(sha512, &b"x"[..]), Err(BlockError::UnsupportedHash(0x13)));
     }
 
     #[test]

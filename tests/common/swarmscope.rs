@@ -42,11 +42,7 @@ impl Repo {
     /// Runs and asserts success; returns stdout as text.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args, None);
-        assert!(
-            out.status.success(),
-            "swarmscope {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "swarmscope {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 

@@ -153,7 +153,8 @@ impl<R: Read> CarReader<R> {
                 let word = |i: usize| u64::from_le_bytes(fixed[i..i + 8].try_into().expect("8 bytes"));
                 let (data_offset, data_size) = (word(16), word(24));
                 let here = V2_PRAGMA_LEN + V2_HEADER as u64;
-                let skip = data_offset.checked_sub(here).ok_or_else(|| CarError::Header("CAR v2 data offset".into()))?;
+                let skip =
+                    data_offset.checked_sub(here).ok_or_else(|| CarError::Header("CAR v2 data offset".into()))?;
                 io::copy(&mut (&mut reader).take(skip), &mut io::sink())?;
                 reader.set_limit(data_size);
                 let (inner, consumed) = read_header(&mut reader)?;

@@ -76,11 +76,8 @@ fn decode(cid: &Cid, block: Bytes) -> Result<Decoded, ExportError> {
         RAW => Ok(Decoded::Raw(block)),
         DAG_PB => {
             let node = Node::decode(block).map_err(|source| ExportError::Pb { cid: *cid, source })?;
-            let data = node
-                .data
-                .as_ref()
-                .and_then(|d| Data::decode(&d[..]).ok())
-                .ok_or(ExportError::NotUnixfs(*cid))?;
+            let data =
+                node.data.as_ref().and_then(|d| Data::decode(&d[..]).ok()).ok_or(ExportError::NotUnixfs(*cid))?;
             Ok(Decoded::Pb { node, data })
         }
         codec => Err(ExportError::Codec { cid: *cid, codec }),
@@ -118,7 +115,9 @@ pub fn cat(source: &dyn BlockSource, cid: &Cid, out: &mut dyn Write) -> Result<u
             Decoded::Pb { node, data } => {
                 match kind_of(&data) {
                     Kind::File | Kind::Raw => {}
-                    Kind::Directory | Kind::HamtShard => return Err(ExportError::IsDirectory(next)),
+                    Kind::Directory | Kind::HamtShard => {
+                        return Err(ExportError::IsDirectory(next));
+                    }
                     _ => return Err(ExportError::NotAFile(next)),
                 }
                 if let Some(bytes) = &data.data {
@@ -137,9 +136,9 @@ pub fn file_size(source: &dyn BlockSource, cid: &Cid) -> Result<u64, ExportError
     match load(source, cid)? {
         Decoded::Raw(bytes) => Ok(bytes.len() as u64),
         Decoded::Pb { data, .. } => match kind_of(&data) {
-            Kind::File | Kind::Raw => Ok(data
-                .filesize
-                .unwrap_or_else(|| data.data.as_ref().map_or(0, |d| d.len() as u64) + data.blocksizes.iter().sum::<u64>())),
+            Kind::File | Kind::Raw => Ok(data.filesize.unwrap_or_else(|| {
+                data.data.as_ref().map_or(0, |d| d.len() as u64) + data.blocksizes.iter().sum::<u64>()
+            })),
             Kind::Directory | Kind::HamtShard => Err(ExportError::IsDirectory(*cid)),
             _ => Err(ExportError::NotAFile(*cid)),
         },

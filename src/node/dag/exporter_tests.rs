@@ -116,7 +116,10 @@ fn directory_trees_round_trip_through_get() {
     let imported = import_dir(&root, &opts, &DirOptions::default(), &mut &store, &mut |_, _| {}).unwrap();
     let entries = ls(&store, &imported.cid).unwrap();
     let kinds: Vec<_> = entries.iter().map(|e| (e.name.as_str(), e.kind)).collect();
-    assert_eq!(kinds, [("empty", Kind::Directory), ("link", Kind::Symlink), ("top", Kind::File), ("x", Kind::Directory)]);
+    assert_eq!(
+        kinds,
+        [("empty", Kind::Directory), ("link", Kind::Symlink), ("top", Kind::File), ("x", Kind::Directory)]
+    );
     let out = tempfile::tempdir().unwrap();
     let dest = out.path().join("t");
     get(&store, &imported.cid, &dest).unwrap();

@@ -27,7 +27,10 @@ fn cid_of(data: &[u8], opts: &ImportOptions) -> String {
 #[test]
 fn interop_vectors_default_profile() {
     let o = ImportOptions::unixfs_v1_2025();
-    assert_eq!(cid_of(b"Hello Bitswap from Rust Helia", &o), "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq");
+    assert_eq!(
+        cid_of(b"Hello Bitswap from Rust Helia", &o),
+        "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq"
+    );
     assert_eq!(cid_of(b"", &o), "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
     let mib = interop_content("1", (1 << 20) + 1);
     assert_eq!(cid_of(&mib[..1 << 20], &o), "bafkreicrv6zvluayzycjrfe7c3xpcrvwpwpeobfpbqlyvrs2zicjigsn2a");
@@ -88,18 +91,17 @@ fn directories_sort_entries_and_skip_hidden_files() {
     let store = MemoryStore::default();
     let mut seen = Vec::new();
     let opts = ImportOptions::unixfs_v1_2025();
-    let imported = import_dir(&root, &opts, &DirOptions::default(), &mut &store, &mut |rel, _| {
-        seen.push(rel.to_string())
-    })
-    .unwrap();
+    let imported =
+        import_dir(&root, &opts, &DirOptions::default(), &mut &store, &mut |rel, _| seen.push(rel.to_string()))
+            .unwrap();
     assert_eq!(seen, ["d/B", "d/b", "d/sub/x", "d/sub", "d"]);
     let node = Node::decode(&store.get(&imported.cid).unwrap().unwrap()[..]).unwrap();
     let names: Vec<_> = node.links.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["B", "b", "sub"]);
     assert_eq!(node.data.as_deref(), Some(&[8u8, 1][..]));
 
-    let with_hidden = import_dir(&root, &opts, &DirOptions { hidden: true }, &mut NullSink::default(), &mut |_, _| {})
-        .unwrap();
+    let with_hidden =
+        import_dir(&root, &opts, &DirOptions { hidden: true }, &mut NullSink::default(), &mut |_, _| {}).unwrap();
     assert_ne!(with_hidden.cid, imported.cid);
 }
 

@@ -2,12 +2,12 @@
 
 pub mod car;
 pub mod chunker;
-pub mod walk;
 pub mod exporter;
 pub mod importer;
 pub mod pb;
 pub mod profile;
 pub mod store;
 pub mod unixfs_pb;
+pub mod walk;
 
 pub use store::{BlockSink, BlockSource, MemoryStore, NullSink};

@@ -65,17 +65,10 @@ impl Node {
             .into_iter()
             .map(|l| {
                 let hash = l.hash.ok_or(PbError::MissingHash)?;
-                Ok(Link {
-                    cid: Cid::try_from(hash.as_slice())?,
-                    name: l.name.unwrap_or_default(),
-                    tsize: l.tsize,
-                })
+                Ok(Link { cid: Cid::try_from(hash.as_slice())?, name: l.name.unwrap_or_default(), tsize: l.tsize })
             })
             .collect::<Result<Vec<_>, PbError>>()?;
-        Ok(Node {
-            data: raw.data,
-            links,
-        })
+        Ok(Node { data: raw.data, links })
     }
 
     /// Encodes canonically: links first, in the order given (callers sort directory entries), then data.
@@ -83,11 +76,7 @@ impl Node {
     pub fn encode(&self) -> Vec<u8> {
         let mut buf = Vec::with_capacity(self.encoded_len_hint());
         for link in &self.links {
-            let pb = PbLink {
-                hash: Some(link.cid.to_bytes()),
-                name: Some(link.name.clone()),
-                tsize: link.tsize,
-            };
+            let pb = PbLink { hash: Some(link.cid.to_bytes()), name: Some(link.name.clone()), tsize: link.tsize };
             prost::encoding::message::encode(2, &pb, &mut buf);
         }
         if let Some(data) = &self.data {
@@ -107,11 +96,7 @@ pub fn links(cid: &Cid, data: &[u8]) -> Result<Vec<Cid>, PbError> {
     if cid.codec() != crate::node::block::DAG_PB {
         return Ok(Vec::new());
     }
-    Ok(Node::decode(data)?
-        .links
-        .into_iter()
-        .map(|l| l.cid)
-        .collect())
+    Ok(Node::decode(data)?.links.into_iter().map(|l| l.cid).collect())
 }
 
 #[cfg(test)]
@@ -120,16 +105,10 @@ mod tests {
 
     #[test]
     fn links_are_written_before_data() {
-        let cid: Cid = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq"
-            .parse()
-            .unwrap();
+        let cid: Cid = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq".parse().unwrap();
         let node = Node {
             data: Some(Bytes::from_static(&[8, 2])),
-            links: vec![Link {
-                cid,
-                name: String::new(),
-                tsize: Some(29),
-            }],
+            links: vec![Link { cid, name: String::new(), tsize: Some(29) }],
         };
         let bytes = node.encode();
         assert_eq!(bytes[0], 0x12, "field 2 (Links) must come first");
@@ -140,10 +119,7 @@ mod tests {
     #[test]
     fn empty_kubo_file_node_has_known_cid() {
         // Kubo's `ipfs add` of an empty file: UnixFS {Type: File, filesize: 0}.
-        let node = Node {
-            data: Some(Bytes::from_static(&[0x08, 0x02, 0x18, 0x00])),
-            links: vec![],
-        };
+        let node = Node { data: Some(Bytes::from_static(&[0x08, 0x02, 0x18, 0x00])), links: vec![] };
         let block = crate::node::block::Block::from_data(
             cid::Version::V0,
             crate::node::block::DAG_PB,
@@ -151,10 +127,7 @@ mod tests {
             node.encode(),
         )
         .unwrap();
-        assert_eq!(
-            block.cid().to_string(),
-            "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"
-        );
+        assert_eq!(block.cid().to_string(), "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH");
     }
 
     #[test]

@@ -76,10 +76,7 @@ impl MemoryStore {
 impl BlockSink for MemoryStore {
     fn put(&mut self, block: Block) -> Result<(), StoreError> {
         let (cid, data) = block.into_parts();
-        self.blocks
-            .lock()
-            .expect("memory store lock")
-            .insert(cid.hash().to_bytes(), data);
+        self.blocks.lock().expect("memory store lock").insert(cid.hash().to_bytes(), data);
         Ok(())
     }
 }
@@ -87,10 +84,7 @@ impl BlockSink for MemoryStore {
 impl BlockSink for &MemoryStore {
     fn put(&mut self, block: Block) -> Result<(), StoreError> {
         let (cid, data) = block.into_parts();
-        self.blocks
-            .lock()
-            .expect("memory store lock")
-            .insert(cid.hash().to_bytes(), data);
+        self.blocks.lock().expect("memory store lock").insert(cid.hash().to_bytes(), data);
         Ok(())
     }
 }
@@ -100,11 +94,6 @@ impl BlockSource for MemoryStore {
         if let Some(b) = identity_block(cid) {
             return Ok(Some(b));
         }
-        Ok(self
-            .blocks
-            .lock()
-            .expect("memory store lock")
-            .get(&cid.hash().to_bytes())
-            .cloned())
+        Ok(self.blocks.lock().expect("memory store lock").get(&cid.hash().to_bytes()).cloned())
     }
 }

@@ -53,15 +53,7 @@ mod tests {
 
     #[test]
     fn blocksizes_are_unpacked() {
-        let d = Data {
-            r#type: DataType::File as i32,
-            filesize: Some(3),
-            blocksizes: vec![1, 2],
-            ..Default::default()
-        };
-        assert_eq!(
-            d.encode_to_vec(),
-            vec![0x08, 0x02, 0x18, 0x03, 0x20, 0x01, 0x20, 0x02]
-        );
+        let d = Data { r#type: DataType::File as i32, filesize: Some(3), blocksizes: vec![1, 2], ..Default::default() };
+        assert_eq!(d.encode_to_vec(), vec![0x08, 0x02, 0x18, 0x03, 0x20, 0x01, 0x20, 0x02]);
     }
 }

@@ -1,0 +1,97 @@
+//! Segment files: block bodies appended one after another. A segment is only ever appended to by the writer
+//! (under the store's write lock) and read by anyone with positional reads, so readers never wait.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// A segment rolls over past this size; smaller segments make gc compaction cheaper, larger ones mean fewer files.
+pub const SEGMENT_MAX: u64 = 256 << 20;
+pub const SEGMENTS_DIR: &str = "segments";
+
+pub fn segment_path(dir: &Path, id: u32) -> PathBuf {
+    dir.join(SEGMENTS_DIR).join(format!("{id:06}.seg"))
+}
+
+/// Parses `000042.seg` to 42.
+pub fn segment_id(name: &str) -> Option<u32> {
+    name.strip_suffix(".seg")?.parse().ok()
+}
+
+/// Read handles, opened lazily and shared.
+pub struct SegmentReaders {
+    dir: PathBuf,
+    open: RwLock<HashMap<u32, Arc<File>>>,
+}
+
+impl SegmentReaders {
+    pub fn new(dir: &Path) -> Self {
+        Self { dir: dir.to_path_buf(), open: RwLock::new(HashMap::new()) }
+    }
+
+    fn handle(&self, id: u32) -> io::Result<Arc<File>> {
+        if let Some(f) = self.open.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
+            return Ok(f.clone());
+        }
+        let file = Arc::new(File::open(segment_path(&self.dir, id))?);
+        self.open.write().unwrap_or_else(|e| e.into_inner()).insert(id, file.clone());
+        Ok(file)
+    }
+
+    pub fn read(&self, id: u32, offset: u64, len: u32) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; len as usize];
+        self.handle(id)?.read_exact_at(&mut buf, offset)?;
+        Ok(buf)
+    }
+
+    /// Drops the handle of a deleted segment.
+    pub fn forget(&self, id: u32) {
+        self.open.write().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    }
+}
+
+/// The segment being appended to.
+pub struct ActiveSegment {
+    pub id: u32,
+    file: File,
+    /// Bytes written so far (committed or not).
+    pub len: u64,
+    /// Bytes the index knows about: everything past this is truncated on failure and on the next open.
+    pub committed: u64,
+}
+
+impl ActiveSegment {
+    /// Opens segment `id` for appending, cutting anything past `committed` (an unreferenced tail).
+    pub fn open(dir: &Path, id: u32, committed: u64) -> io::Result<Self> {
+        std::fs::create_dir_all(dir.join(SEGMENTS_DIR))?;
+        let file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(segment_path(dir, id))?;
+        if file.metadata()?.len() != committed {
+            file.set_len(committed)?;
+        }
+        Ok(Self { id, file, len: committed, committed })
+    }
+
+    /// Appends `data`; returns its offset.
+    pub fn append(&mut self, data: &[u8]) -> io::Result<u64> {
+        let offset = self.len;
+        self.file.write_all_at(data, offset)?;
+        self.len += data.len() as u64;
+        Ok(offset)
+    }
+
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        self.file.sync_data()
+    }
+
+    /// Cuts what was appended since the last commit (after a failed transaction).
+    pub fn rollback(&mut self) -> io::Result<()> {
+        self.file.set_len(self.committed)?;
+        self.len = self.committed;
+        Ok(())
+    }
+}
