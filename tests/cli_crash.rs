@@ -73,15 +73,18 @@ fn a_second_process_is_told_who_holds_the_repo() {
     let mut holder = repo.cmd(&["add", "-"]).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     let mut stdin = holder.stdin.take().unwrap();
     stdin.write_all(b"some data").unwrap();
+    // Wait until the holder has taken the lock (it then writes its pid into repo.lock), so that the check below
+    // cannot race it for the lock.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let line = loop {
-        let out = repo.run(&["repo", "stat"], None);
-        if !out.status.success() {
-            break String::from_utf8(out.stderr).unwrap();
-        }
-        assert!(Instant::now() < deadline, "the second process never saw the lock");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let pid = holder.id().to_string();
+    while !std::fs::read_to_string(repo.path().join("repo.lock")).unwrap_or_default().contains(&format!("pid {pid}:")) {
+        assert!(Instant::now() < deadline, "the holder never took the lock");
+        assert!(holder.try_wait().unwrap().is_none(), "the holder exited early");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = repo.run(&["repo", "stat"], None);
+    assert!(!out.status.success(), "a second process opened a repo in use");
+    let line = String::from_utf8(out.stderr).unwrap();
     assert_eq!(line.lines().count(), 1, "{line}");
     assert!(line.contains("in use by") && line.contains(&holder.id().to_string()), "{line}");
     assert!(line.contains("add"), "names the holder's command: {line}");

@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 
 pub mod content;
+pub mod helia;
 pub mod swarmscope;
