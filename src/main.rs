@@ -3,9 +3,26 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
-    let cli = swarmscope::cli::Cli::parse();
+    let cli = match swarmscope::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => err.exit(),
+        Err(err) if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => err.exit(),
+        Err(err) => {
+            // clap's usage block is several lines; a script (and a person) wants the one that says what is wrong.
+            let rendered = err.render().to_string();
+            let what: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("tip:") && !l.starts_with("For more"))
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("{} (see --help)", what.join(" ").trim_end_matches(':'));
+            return ExitCode::from(2);
+        }
+    };
     match swarmscope::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -18,6 +35,7 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writing to a closed pipe (`swarmscope cat X | head`) ends quietly.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().filter_map(|c| c.downcast_ref::<std::io::Error>()).any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
