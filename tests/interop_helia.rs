@@ -122,3 +122,34 @@ fn cars_cross_between_helia_and_swarmscope() {
         assert_eq!(std::fs::read(&out).unwrap(), data, "{ours}: bytes Helia read from our CAR");
     }
 }
+
+#[test]
+fn a_helia_hamt_sharded_directory_is_listed_and_exported() {
+    // Helia shards a directory whose estimated node size passes 256 KiB: 3,000 long names do that.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("big-dir");
+    std::fs::create_dir(&root).unwrap();
+    let names: Vec<String> =
+        (0..3000).map(|i| format!("{i:05}-{}", "a-rather-long-file-name-to-fill-the-node".repeat(2))).collect();
+    for (i, name) in names.iter().enumerate() {
+        std::fs::write(root.join(name), format!("file {i}")).unwrap();
+    }
+    let car = dir.path().join("hamt.car");
+    let cid = helia::helia_car_export(&root, "default", &car);
+    let repo = Repo::new();
+    repo.ok(&["dag", "import", car.to_str().unwrap()]);
+    let listed: serde_json::Value =
+        serde_json::from_str(&format!("[{}]", repo.ok(&["ls", "--json", &cid]).trim_end().replace('\n', ","))).unwrap();
+    let mut got: Vec<String> =
+        listed.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect();
+    got.sort();
+    assert_eq!(got, names, "every entry of Helia's HAMT, with its real name");
+    let root_block = repo.run(&["block", "get", &cid], None).stdout;
+    let node = swarmscope::node::dag::pb::Node::decode(&root_block[..]).unwrap();
+    let data: swarmscope::node::dag::unixfs_pb::Data = prost::Message::decode(node.data.as_deref().unwrap()).unwrap();
+    assert_eq!(data.r#type, 5, "Helia produced a HAMT shard, so this test exercises the HAMT reader");
+    let out = dir.path().join("out");
+    repo.ok(&["get", &cid, "-o", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(out.join(&names[1234])).unwrap(), "file 1234");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 3000);
+}
