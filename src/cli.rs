@@ -20,15 +20,26 @@ pub struct Cli {
 pub enum Command {
     /// Add files or directories (PATH "-" reads stdin); prints `added <CID> <name>` per file.
     Add(AddArgs),
-    /// Stream a UnixFS file's bytes to stdout.
-    Cat { cid: String },
-    /// Write a file or a whole directory tree to disk.
+    /// Stream a UnixFS file's bytes to stdout (fetching missing blocks from the network).
+    Cat {
+        cid: String,
+        #[command(flatten)]
+        net: FetchArgs,
+    },
+    /// Write a file or a whole directory tree to disk (fetching missing blocks from the network).
     Get {
         cid: String,
         /// Output path (default: the CID, in the current directory).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        net: FetchArgs,
+        /// Print {"cid", "bytes", "blocks", "ms", "dial_ms"} when done.
+        #[arg(long)]
+        json: bool,
     },
+    /// Run the node headless: listen, serve and fetch blocks over Bitswap.
+    Daemon(DaemonArgs),
     /// List a directory's entries or a file's chunk links: CID, size, name.
     Ls {
         cid: String,
@@ -50,6 +61,39 @@ pub enum Command {
     /// CIDs.
     #[command(subcommand)]
     Cid(CidCommand),
+}
+
+/// How `get` and `cat` reach the network when blocks are missing locally.
+#[derive(Debug, Args, Clone)]
+pub struct FetchArgs {
+    /// Peers to dial (full multiaddrs, ending in /p2p/<peer id>).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub connect: Vec<String>,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 60, value_name = "SEC")]
+    pub timeout: u64,
+    /// Never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Do not discover peers on the local network.
+    #[arg(long)]
+    pub no_mdns: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// Listen address (repeatable; default: TCP and QUIC on port 4021 on all interfaces).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen: Vec<String>,
+    /// Peers to dial at start (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub connect: Vec<String>,
+    /// Do not discover peers on the local network.
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// One JSON object per line: first {"type":"ready",…}, then every node event.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -154,7 +154,9 @@ fn bad_input_is_one_line_and_changes_nothing() {
     let e = repo.fails(&["cat", "not-a-cid"], None);
     assert!(e.starts_with("error: invalid CID \"not-a-cid\""), "{e}");
     let missing = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
-    assert!(repo.fails(&["cat", missing], None).contains("not found"));
+    assert!(repo.fails(&["cat", "--offline", missing], None).contains("not found"));
+    let e = repo.fails(&["cat", "--no-mdns", "--timeout", "1", missing], None);
+    assert!(e.contains("could not fetch") && e.contains("no peers"), "{e}");
     let e = repo.fails(&["add", "--profile", "nonsense", "-"], Some(b"x"));
     assert!(e.contains("nonsense") && e.contains("unixfs-v1-2025"), "{e}");
     let e = repo.fails(&["add", "/definitely/not/here"], None);

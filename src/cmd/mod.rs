@@ -5,6 +5,7 @@ pub mod add;
 pub mod block;
 pub mod cid;
 pub mod content;
+pub mod daemon;
 pub mod dag;
 pub mod pin;
 pub mod progress;
@@ -28,8 +29,9 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match command {
         Command::Add(args) => add::run(&repo, &args),
-        Command::Cat { cid } => content::cat(&repo, &cid),
-        Command::Get { cid, output } => content::get(&repo, &cid, output.as_deref()),
+        Command::Cat { cid, net } => content::cat(&repo, &cid, &net),
+        Command::Get { cid, output, net, json } => content::get(&repo, &cid, output.as_deref(), &net, json),
+        Command::Daemon(args) => daemon::run(&repo, &args),
         Command::Ls { cid, json } => content::ls(&repo, &cid, json),
         Command::Block(c) => block::run(&repo, c),
         Command::Dag(c) => dag::run(&repo, c),
@@ -62,6 +64,11 @@ pub fn parse_cid(text: &str) -> Result<Cid> {
 /// Opens the repo's blockstore (taking its lock).
 pub fn open_store(repo: &Path) -> Result<Blockstore> {
     Ok(Blockstore::open(repo)?)
+}
+
+/// Parses a multiaddr given by a user, with an error that quotes it.
+pub fn parse_multiaddr(text: &str) -> Result<libp2p::Multiaddr> {
+    text.parse().map_err(|e| anyhow::anyhow!("invalid multiaddr {text:?}: {e}"))
 }
 
 /// Formats an error chain as one line: "outer: inner: root cause", without repeating a message that an outer

@@ -1,6 +1,62 @@
-//! The embedded IPFS node: blocks, the blockstore, DAGs. Knows nothing of `app` or `ui`; usable as a library.
+//! The embedded IPFS node: blocks, the blockstore, DAGs, the libp2p swarm and Bitswap. Knows nothing of `app`
+//! or `ui`; usable as a library (tests, benchmarks, `daemon`).
 
 pub mod bitswap;
 pub mod block;
 pub mod blockstore;
+pub mod config;
 pub mod dag;
+pub mod events;
+pub mod fetch;
+pub mod handle;
+pub mod identity;
+pub mod swarm;
+mod task;
+
+use std::collections::HashMap;
+
+use tokio::sync::mpsc;
+
+use blockstore::Blockstore;
+use config::NodeConfig;
+use events::NodeEvent;
+use handle::NodeHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Identity(#[from] identity::IdentityError),
+    #[error(transparent)]
+    Swarm(#[from] swarm::SwarmError),
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: String, reason: String },
+}
+
+/// Starts a node on `store` (whose repo also holds the identity). Must run inside a tokio runtime.
+/// Returns the handle and the event stream; the node runs until `shutdown` or until every handle is dropped.
+pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc::Receiver<NodeEvent>), StartError> {
+    let key = identity::load_or_create(&config.repo)?;
+    let peer_id = key.public().to_peer_id();
+    let mut swarm = swarm::build(key, config.mdns, config.idle_timeout)?;
+    let (stream_tx, stream_rx) = mpsc::channel(256);
+    let mut control = swarm.behaviour().stream.new_control();
+    bitswap::streams::accept_inbound(&mut control, stream_tx.clone());
+    let mut listeners = HashMap::new();
+    for addr in &config.listen {
+        let id = swarm
+            .listen_on(addr.clone())
+            .map_err(|e| StartError::Listen { addr: addr.to_string(), reason: e.to_string().replace('\n', " ") })?;
+        listeners.insert(id, false);
+    }
+    let (events_tx, events_rx) = mpsc::channel(config.event_capacity);
+    let mut sink = task::EventSink::new(events_tx);
+    for addr in &config.connect {
+        if let Err(e) = swarm.dial(addr.clone()) {
+            sink.emit(NodeEvent::Error { message: format!("cannot dial {addr}: {e}") });
+        }
+    }
+    let (commands_tx, commands_rx) = mpsc::channel(256);
+    let node = task::NodeTask::new(swarm, store.clone(), control, commands_rx, stream_rx, stream_tx, sink, listeners);
+    tokio::spawn(node.run());
+    Ok((NodeHandle { commands: commands_tx, peer_id, store }, events_rx))
+}

@@ -1,3 +1,9 @@
-//! Bitswap 1.2.0 / 1.1.0 / 1.0.0 (Foundation 2): the wire message so far.
+//! Bitswap 1.2.0 / 1.1.0 / 1.0.0: wire messages, frames, per-peer wantlists and ledgers, and the streams.
 
+pub mod client;
+pub mod codec;
+pub mod ledger;
 pub mod message;
+pub mod protocol;
+pub mod streams;
+pub mod wantlist;

@@ -1,0 +1,75 @@
+//! `daemon`: the node, headless. With `--json`, stdout is one JSON object per line: the `ready` line once every
+//! listener is up, then every node event.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::cli::DaemonArgs;
+use crate::node::config::NodeConfig;
+use crate::node::events::NodeEvent;
+
+pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
+    let store = super::open_store(repo)?;
+    let mut config = NodeConfig::new(repo.to_path_buf());
+    config.listen = args.listen.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
+    if config.listen.is_empty() {
+        config.listen = config.listen_addrs();
+    }
+    config.connect = args.connect.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
+    config.mdns = !args.no_mdns;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let (node, mut events) = crate::node::start(config, store)?;
+        let mut stdout = std::io::stdout().lock();
+        let mut ready = false;
+        let mut early = Vec::new();
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        loop {
+            let event = tokio::select! {
+                e = events.recv() => match e { Some(e) => e, None => break },
+                _ = tokio::signal::ctrl_c() => break,
+                _ = sigterm.recv() => break,
+            };
+            if args.json {
+                // The ready line comes first, whatever happened while the listeners came up.
+                if !ready && !matches!(event, NodeEvent::Ready { .. }) {
+                    early.push(event);
+                    continue;
+                }
+                writeln!(stdout, "{}", serde_json::to_string(&event)?)?;
+                if !ready {
+                    ready = true;
+                    for e in early.drain(..) {
+                        writeln!(stdout, "{}", serde_json::to_string(&e)?)?;
+                    }
+                }
+                stdout.flush()?;
+            } else {
+                print_human(&mut stdout, &event)?;
+            }
+        }
+        node.shutdown().await;
+        anyhow::Ok(())
+    })
+}
+
+fn print_human(out: &mut impl Write, event: &NodeEvent) -> Result<()> {
+    match event {
+        NodeEvent::Ready { peer_id, listen } => {
+            writeln!(out, "peer id: {peer_id}")?;
+            for a in listen {
+                writeln!(out, "listening on {a}")?;
+            }
+        }
+        NodeEvent::Connected { peer, addr, direction, .. } => writeln!(out, "connected {peer} {addr} ({direction:?})")?,
+        NodeEvent::Disconnected { peer, .. } => writeln!(out, "disconnected {peer}")?,
+        NodeEvent::Error { message } => writeln!(out, "error: {message}")?,
+        NodeEvent::ProtocolError { peer, error } => writeln!(out, "protocol error from {peer}: {error}")?,
+        NodeEvent::BlockRejected { peer, cid, reason } => writeln!(out, "rejected block {cid} from {peer}: {reason}")?,
+        _ => {}
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,100 @@
+use super::*;
+use crate::node::block::{RAW, SHA2_256};
+
+fn cid(i: u8) -> Cid {
+    *Block::from_data(cid::Version::V1, RAW, SHA2_256, vec![i]).unwrap().cid()
+}
+
+fn kinds(sends: &Sends, peer: PeerId) -> Vec<(WantType, bool)> {
+    sends
+        .iter()
+        .filter(|(p, _)| *p == peer)
+        .flat_map(|(_, o)| o.wants.iter().map(|w| (w.want_type, w.cancel)))
+        .collect()
+}
+
+#[test]
+fn want_have_to_all_then_want_block_to_the_first_have_then_cancel_to_the_rest() {
+    let now = Instant::now();
+    let (a, b, c) = (PeerId::random(), PeerId::random(), PeerId::random());
+    let mut client = Client::default();
+    for p in [a, b, c] {
+        assert!(client.peer_ready(p, now).is_empty());
+    }
+    let (tx, mut rx) = oneshot::channel();
+    let sends = client.want(cid(1), tx, now);
+    for p in [a, b, c] {
+        assert_eq!(kinds(&sends, p), [(WantType::Have, false)]);
+    }
+    assert!(client.on_dont_have(a, &cid(1), now).is_empty());
+    let sends = client.on_have(b, &cid(1), now);
+    assert_eq!(kinds(&sends, b), [(WantType::Block, false)]);
+    assert!(client.on_have(c, &cid(1), now).is_empty(), "one WANT_BLOCK at a time");
+    let (received, sends) = client.on_block(b, &cid(1), now);
+    assert!(matches!(received, Received::Wanted { ref waiters, .. } if waiters.len() == 1));
+    if let Received::Wanted { waiters, .. } = received {
+        for w in waiters {
+            let _ = w.send(Block::from_data(cid::Version::V1, RAW, SHA2_256, vec![1]).unwrap());
+        }
+    }
+    assert!(rx.try_recv().is_ok());
+    assert_eq!(kinds(&sends, a), [(WantType::Block, true)]);
+    assert_eq!(kinds(&sends, c), [(WantType::Block, true)]);
+    assert!(kinds(&sends, b).is_empty());
+    assert!(matches!(client.on_block(c, &cid(1), now).0, Received::Duplicate));
+    assert!(matches!(client.on_block(c, &cid(9), now).0, Received::Unsolicited));
+}
+
+#[test]
+fn providers_get_want_block_directly_and_timeouts_move_it() {
+    let now = Instant::now();
+    let (a, b) = (PeerId::random(), PeerId::random());
+    let mut client = Client::default();
+    client.peer_ready(a, now);
+    client.peer_ready(b, now);
+    let (tx, _rx) = oneshot::channel();
+    client.want(cid(1), tx, now);
+    client.on_have(a, &cid(1), now);
+    client.on_have(b, &cid(1), now);
+    client.on_block(a, &cid(1), now);
+    let (tx, _rx2) = oneshot::channel();
+    let sends = client.want(cid(2), tx, now);
+    let block_peers: Vec<PeerId> =
+        [a, b].into_iter().filter(|p| kinds(&sends, *p).contains(&(WantType::Block, false))).collect();
+    assert_eq!(block_peers.len(), 1, "known providers get WANT_BLOCK at once: {sends:?}");
+    let first = block_peers[0];
+    let other = if first == a { b } else { a };
+    let later = now + BLOCK_TIMEOUT + Duration::from_millis(1);
+    let sends = client.tick(later);
+    assert_eq!(kinds(&sends, other), [(WantType::Block, false)], "the timeout moves the WANT_BLOCK");
+}
+
+#[test]
+fn late_peers_receive_the_wantlist_and_gone_peers_release_their_wants() {
+    let now = Instant::now();
+    let (a, b) = (PeerId::random(), PeerId::random());
+    let mut client = Client::default();
+    client.peer_ready(a, now);
+    let (tx, _rx) = oneshot::channel();
+    client.want(cid(1), tx, now);
+    client.on_have(a, &cid(1), now);
+    let sends = client.peer_ready(b, now);
+    assert_eq!(kinds(&sends, b), [(WantType::Have, false)]);
+    client.on_have(b, &cid(1), now);
+    let sends = client.peer_gone(&a, now);
+    assert_eq!(kinds(&sends, b), [(WantType::Block, false)]);
+}
+
+#[test]
+fn abandoned_wants_are_cancelled() {
+    let now = Instant::now();
+    let a = PeerId::random();
+    let mut client = Client::default();
+    client.peer_ready(a, now);
+    let (tx, rx) = oneshot::channel();
+    client.want(cid(1), tx, now);
+    drop(rx);
+    let sends = client.tick(now);
+    assert_eq!(kinds(&sends, a), [(WantType::Block, true)]);
+    assert_eq!(client.wants_len(), 0);
+}

@@ -1,0 +1,245 @@
+//! Bitswap over libp2p streams: inbound readers (one task per stream) and one outbound actor per peer, which
+//! also serves that peer's wants from the blockstore. They talk to the node task through bounded channels: a slow
+//! node slows the peer's stream (backpressure), never the node.
+
+use std::collections::VecDeque;
+
+use futures::StreamExt;
+use libp2p::{PeerId, Stream};
+use tokio::sync::mpsc;
+
+use super::codec::{MAX_MESSAGE, read_message, write_message};
+use super::message::WantType;
+use super::protocol::{Outgoing, PROTOCOLS, Parsed, Version, parse};
+use super::wantlist::Entry;
+use crate::node::block::Block;
+use crate::node::blockstore::Blockstore;
+
+/// Blocks up to this size answer a WANT_HAVE directly (boxo does the same: the block costs less than a round trip).
+pub const SEND_BLOCK_FOR_HAVE_MAX: u64 = 1024;
+/// Blocks per outgoing message stop being added past this many bytes (the limit is 4 MiB).
+const MESSAGE_BLOCK_BYTES: usize = 2 << 20;
+/// Wants served per store round trip.
+const SERVE_BATCH: usize = 32;
+
+/// What stream tasks report to the node task.
+#[derive(Debug)]
+pub enum StreamEvent {
+    Received {
+        peer: PeerId,
+        version: Version,
+        parsed: Parsed,
+    },
+    ProtocolError {
+        peer: PeerId,
+        error: String,
+    },
+    /// A message was written to the peer.
+    Sent {
+        peer: PeerId,
+        version: Version,
+        out: Outgoing,
+    },
+    SendFailed {
+        peer: PeerId,
+        error: String,
+    },
+}
+
+/// Accepts inbound Bitswap streams on every version and spawns a reader per stream.
+pub fn accept_inbound(control: &mut libp2p_stream::Control, events: mpsc::Sender<StreamEvent>) {
+    for protocol in PROTOCOLS {
+        let version = Version::of(&protocol);
+        let Ok(mut incoming) = control.accept(protocol) else { continue };
+        let events = events.clone();
+        tokio::spawn(async move {
+            while let Some((peer, stream)) = incoming.next().await {
+                tokio::spawn(read_stream(peer, version, stream, events.clone()));
+            }
+        });
+    }
+}
+
+async fn read_stream(peer: PeerId, version: Version, mut stream: Stream, events: mpsc::Sender<StreamEvent>) {
+    loop {
+        match read_message(&mut stream, MAX_MESSAGE).await {
+            Ok(Some(msg)) => {
+                let parsed = parse(msg);
+                if events.send(StreamEvent::Received { peer, version, parsed }).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                let _ = events.send(StreamEvent::ProtocolError { peer, error: e.to_string() }).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Commands from the node task to a peer's actor.
+#[derive(Debug)]
+pub enum PeerCmd {
+    /// Our wants and cancels for this peer.
+    Send(Outgoing),
+    /// The peer's new wants to serve, and the ones it cancelled.
+    Serve { added: Vec<Entry>, cancelled: Vec<cid::Cid> },
+}
+
+/// Spawns the actor that owns our outbound stream to `peer` and serves its wants.
+pub fn spawn_peer(
+    peer: PeerId,
+    control: libp2p_stream::Control,
+    store: Blockstore,
+    events: mpsc::Sender<StreamEvent>,
+) -> mpsc::Sender<PeerCmd> {
+    let (tx, rx) = mpsc::channel(1024);
+    tokio::spawn(PeerActor { peer, control, store, events, stream: None, queue: VecDeque::new() }.run(rx));
+    tx
+}
+
+struct PeerActor {
+    peer: PeerId,
+    control: libp2p_stream::Control,
+    store: Blockstore,
+    events: mpsc::Sender<StreamEvent>,
+    stream: Option<(Stream, Version)>,
+    /// Their wants not yet answered, oldest first.
+    queue: VecDeque<Entry>,
+}
+
+impl PeerActor {
+    async fn run(mut self, mut rx: mpsc::Receiver<PeerCmd>) {
+        loop {
+            let cmd = if self.queue.is_empty() {
+                match rx.recv().await {
+                    Some(c) => Some(c),
+                    None => return,
+                }
+            } else {
+                // Serve while taking new commands as they come, without waiting for them.
+                match rx.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(mpsc::error::TryRecvError::Empty) => None,
+                    Err(mpsc::error::TryRecvError::Disconnected) => return,
+                }
+            };
+            let ok = match cmd {
+                Some(PeerCmd::Send(out)) => self.send(out).await,
+                Some(PeerCmd::Serve { added, cancelled }) => {
+                    self.queue.retain(|e| !cancelled.iter().any(|c| c.hash() == e.cid.hash()));
+                    self.queue.extend(added);
+                    true
+                }
+                None => self.serve_some().await,
+            };
+            if !ok {
+                return;
+            }
+        }
+    }
+
+    /// Answers up to `SERVE_BATCH` queued wants from the store, in one or more messages.
+    async fn serve_some(&mut self) -> bool {
+        let n = self.queue.len().min(SERVE_BATCH);
+        let batch: Vec<Entry> = self.queue.drain(..n).collect();
+        let store = self.store.clone();
+        let looked_up = tokio::task::spawn_blocking(move || {
+            batch
+                .into_iter()
+                .map(|e| {
+                    let found = match e.want_type {
+                        WantType::Have => match store.size(&e.cid) {
+                            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get(&e.cid)),
+                            Ok(Some(_)) => Found::Have,
+                            Ok(None) => Found::Missing,
+                            Err(err) => Found::Block(Err(err)),
+                        },
+                        WantType::Block => Found::Block(store.get(&e.cid)),
+                    };
+                    (e, found)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        let Ok(looked_up) = looked_up else { return false };
+        let mut out = Outgoing::default();
+        let mut bytes = 0usize;
+        for (entry, found) in looked_up {
+            match found {
+                Found::Have => out.haves.push(entry.cid),
+                Found::Block(Ok(Some(data))) => match Block::new(entry.cid, data) {
+                    Ok(block) => {
+                        bytes += block.len();
+                        out.blocks.push(block);
+                    }
+                    Err(_) => out.dont_haves.push(entry.cid), // the store would have to be corrupt
+                },
+                Found::Block(Ok(None)) | Found::Missing | Found::Block(Err(_)) => {
+                    if entry.send_dont_have {
+                        out.dont_haves.push(entry.cid);
+                    }
+                }
+            }
+            if bytes >= MESSAGE_BLOCK_BYTES {
+                if !self.send(std::mem::take(&mut out)).await {
+                    return false;
+                }
+                bytes = 0;
+            }
+        }
+        out.is_empty() || self.send(out).await
+    }
+
+    /// Writes a message, opening (or reopening once) the stream with the newest version the peer speaks.
+    async fn send(&mut self, out: Outgoing) -> bool {
+        for attempt in 0..2 {
+            if self.stream.is_none() {
+                match self.open().await {
+                    Ok(s) => self.stream = Some(s),
+                    Err(error) => {
+                        let _ = self.events.send(StreamEvent::SendFailed { peer: self.peer, error }).await;
+                        return false;
+                    }
+                }
+            }
+            let (stream, version) = self.stream.as_mut().expect("opened above");
+            let version = *version;
+            match write_message(stream, &out.to_message(version)).await {
+                Ok(()) => {
+                    let _ = self.events.send(StreamEvent::Sent { peer: self.peer, version, out }).await;
+                    return true;
+                }
+                // A broken stream (the peer reset it, a connection was replaced): reopen once.
+                Err(_) if attempt == 0 => self.stream = None,
+                Err(e) => {
+                    let _ = self.events.send(StreamEvent::SendFailed { peer: self.peer, error: e.to_string() }).await;
+                    return false;
+                }
+            }
+        }
+        false
+    }
+
+    async fn open(&mut self) -> Result<(Stream, Version), String> {
+        let mut last = String::from("no Bitswap protocol in common");
+        for protocol in PROTOCOLS {
+            match self.control.open_stream(self.peer, protocol.clone()).await {
+                Ok(stream) => return Ok((stream, Version::of(&protocol))),
+                Err(libp2p_stream::OpenStreamError::UnsupportedProtocol(_)) => continue,
+                Err(e) => {
+                    last = e.to_string();
+                    break;
+                }
+            }
+        }
+        Err(last)
+    }
+}
+
+enum Found {
+    Have,
+    Missing,
+    Block(Result<Option<bytes::Bytes>, crate::node::blockstore::StoreError>),
+}

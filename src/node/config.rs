@@ -1,0 +1,47 @@
+//! How a node is started: its repo, addresses, and limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use libp2p::Multiaddr;
+
+/// The default TCP and QUIC port: fixed (so peers can find a node again) and not Kubo's 4001.
+pub const DEFAULT_PORT: u16 = 4021;
+
+/// Everything a node needs to start.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    pub repo: PathBuf,
+    /// Empty means the defaults: TCP and QUIC on all interfaces at [`DEFAULT_PORT`].
+    pub listen: Vec<Multiaddr>,
+    /// Dialled at start.
+    pub connect: Vec<Multiaddr>,
+    pub mdns: bool,
+    /// Capacity of the event channel to consumers; past it events are dropped and counted.
+    pub event_capacity: usize,
+    pub idle_timeout: Duration,
+}
+
+impl NodeConfig {
+    pub fn new(repo: PathBuf) -> Self {
+        Self {
+            repo,
+            listen: Vec::new(),
+            connect: Vec::new(),
+            mdns: true,
+            event_capacity: 4096,
+            idle_timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// The listen addresses to use.
+    pub fn listen_addrs(&self) -> Vec<Multiaddr> {
+        if !self.listen.is_empty() {
+            return self.listen.clone();
+        }
+        [format!("/ip4/0.0.0.0/tcp/{DEFAULT_PORT}"), format!("/ip4/0.0.0.0/udp/{DEFAULT_PORT}/quic-v1")]
+            .iter()
+            .map(|a| a.parse().expect("valid default multiaddr"))
+            .collect()
+    }
+}

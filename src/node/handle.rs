@@ -1,0 +1,91 @@
+//! The node's public face: `NodeHandle` sends commands to the node task over a bounded channel and awaits the
+//! answer on a oneshot (rust-libp2p's file-sharing example). Events come out of the receiver `start` returns.
+
+use std::collections::HashMap;
+
+use cid::Cid;
+use libp2p::{Multiaddr, PeerId};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use super::bitswap::ledger::Ledger;
+use super::block::Block;
+use super::blockstore::Blockstore;
+
+/// Commands to the node task.
+pub(crate) enum Command {
+    Dial { addr: Multiaddr, reply: oneshot::Sender<Result<(), String>> },
+    Want { cid: Cid, reply: oneshot::Sender<Block> },
+    Peers { reply: oneshot::Sender<Vec<PeerInfo>> },
+    Ledgers { reply: oneshot::Sender<HashMap<PeerId, Ledger>> },
+    ListenAddrs { reply: oneshot::Sender<Vec<Multiaddr>> },
+    Shutdown,
+}
+
+/// A connected peer, as `swarm peers` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerInfo {
+    pub peer: String,
+    pub addr: String,
+    pub agent: Option<String>,
+    pub bitswap: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("the node has stopped")]
+    Stopped,
+    #[error("{0}")]
+    Dial(String),
+}
+
+/// A cheap, cloneable handle to a running node.
+#[derive(Clone)]
+pub struct NodeHandle {
+    pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) peer_id: PeerId,
+    pub(crate) store: Blockstore,
+}
+
+impl NodeHandle {
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    pub fn store(&self) -> &Blockstore {
+        &self.store
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands.send(make(tx)).await.map_err(|_| NodeError::Stopped)?;
+        rx.await.map_err(|_| NodeError::Stopped)
+    }
+
+    /// Dials `addr`; resolves when a connection is established (or failed).
+    pub async fn dial(&self, addr: Multiaddr) -> Result<(), NodeError> {
+        self.ask(|reply| Command::Dial { addr, reply }).await?.map_err(NodeError::Dial)
+    }
+
+    /// Wants a block from the network. The future resolves with the verified block; dropping it withdraws the
+    /// want (peers get a CANCEL).
+    pub async fn want(&self, cid: Cid) -> Result<Block, NodeError> {
+        self.ask(|reply| Command::Want { cid, reply }).await
+    }
+
+    pub async fn peers(&self) -> Result<Vec<PeerInfo>, NodeError> {
+        self.ask(|reply| Command::Peers { reply }).await
+    }
+
+    pub async fn ledgers(&self) -> Result<HashMap<PeerId, Ledger>, NodeError> {
+        self.ask(|reply| Command::Ledgers { reply }).await
+    }
+
+    pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, NodeError> {
+        self.ask(|reply| Command::ListenAddrs { reply }).await
+    }
+
+    pub async fn shutdown(&self) {
+        let _ = self.commands.send(Command::Shutdown).await;
+    }
+}

@@ -1,0 +1,55 @@
+//! The libp2p swarm: TCP + noise + yamux, QUIC v1, identify, ping, mDNS (optional), and raw streams for Bitswap.
+
+use std::time::Duration;
+
+use libp2p::identity::Keypair;
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::{Swarm, identify, mdns, noise, ping, tcp, yamux};
+
+/// The agent string peers see in identify.
+pub fn agent_version() -> String {
+    format!("swarmscope/{}", env!("CARGO_PKG_VERSION"))
+}
+
+#[derive(NetworkBehaviour)]
+pub struct Behaviour {
+    pub identify: identify::Behaviour,
+    pub ping: ping::Behaviour,
+    pub mdns: Toggle<mdns::tokio::Behaviour>,
+    pub stream: libp2p_stream::Behaviour,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SwarmError {
+    #[error("transport setup failed: {0}")]
+    Transport(String),
+}
+
+/// Builds the swarm. Bitswap's protocols are registered on the stream behaviour by the caller before any
+/// connection exists, so identify lists them (Helia only asks peers whose identify lists `/ipfs/bitswap/1.2.0`).
+pub fn build(key: Keypair, mdns_on: bool, idle: Duration) -> Result<Swarm<Behaviour>, SwarmError> {
+    let peer_id = key.public().to_peer_id();
+    let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(|e| SwarmError::Transport(e.to_string()))?
+        .with_quic()
+        .with_behaviour(|key| {
+            let identify = identify::Behaviour::new(
+                identify::Config::new("ipfs/0.1.0".into(), key.public()).with_agent_version(agent_version()),
+            );
+            let mdns =
+                if mdns_on { Some(mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id)?) } else { None };
+            Ok(Behaviour {
+                identify,
+                ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(15))),
+                mdns: Toggle::from(mdns),
+                stream: libp2p_stream::Behaviour::new(),
+            })
+        })
+        .map_err(|e| SwarmError::Transport(e.to_string()))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(idle))
+        .build();
+    Ok(swarm)
+}

@@ -1,0 +1,428 @@
+//! The node task: one `select!` over the swarm, the commands, the Bitswap streams and a 1-second tick. It owns
+//! all node state (peers, wantlists, ledgers, the Bitswap client), so every change is ordered and publishable.
+//! It never awaits a consumer: events are `try_send`, and what does not fit is counted.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use libp2p::core::ConnectedPoint;
+use libp2p::swarm::dial_opts::DialOpts;
+use libp2p::swarm::{ConnectionId, SwarmEvent};
+use libp2p::{Multiaddr, PeerId, Swarm, identify, mdns, ping};
+use tokio::sync::{mpsc, oneshot};
+
+use super::bitswap::client::{Client, Received};
+use super::bitswap::ledger::Ledger;
+use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
+use super::bitswap::streams::{PeerCmd, StreamEvent, spawn_peer};
+use super::bitswap::wantlist::PeerWantlist;
+use super::blockstore::Blockstore;
+use super::events::{Direction, EntryKind, NodeEvent};
+use super::handle::{Command, PeerInfo};
+use super::swarm::{Behaviour, BehaviourEvent};
+
+/// Events to consumers; never blocks.
+pub(crate) struct EventSink {
+    tx: mpsc::Sender<NodeEvent>,
+    dropped: u64,
+    reported: u64,
+}
+
+impl EventSink {
+    pub(crate) fn new(tx: mpsc::Sender<NodeEvent>) -> Self {
+        Self { tx, dropped: 0, reported: 0 }
+    }
+
+    pub(crate) fn emit(&mut self, e: NodeEvent) {
+        if self.tx.try_send(e).is_err() {
+            self.dropped += 1;
+        }
+    }
+
+    /// Tells consumers how many events they missed, once there is room.
+    fn report_drops(&mut self) {
+        if self.dropped > self.reported && self.tx.try_send(NodeEvent::Dropped { count: self.dropped }).is_ok() {
+            self.reported = self.dropped;
+        }
+    }
+}
+
+#[derive(Default)]
+struct PeerState {
+    addr: Option<Multiaddr>,
+    agent: Option<String>,
+    bitswap: bool,
+    actor: Option<mpsc::Sender<PeerCmd>>,
+    their_wants: PeerWantlist,
+    ledger: Ledger,
+}
+
+pub(crate) struct NodeTask {
+    pub(crate) swarm: Swarm<Behaviour>,
+    pub(crate) store: Blockstore,
+    pub(crate) control: libp2p_stream::Control,
+    pub(crate) commands: mpsc::Receiver<Command>,
+    pub(crate) stream_rx: mpsc::Receiver<StreamEvent>,
+    pub(crate) stream_tx: mpsc::Sender<StreamEvent>,
+    pub(crate) events: EventSink,
+    pub(crate) listeners: HashMap<libp2p::core::transport::ListenerId, bool>,
+    client: Client,
+    peers: HashMap<PeerId, PeerState>,
+    dials: HashMap<ConnectionId, oneshot::Sender<Result<(), String>>>,
+    ready_sent: bool,
+}
+
+fn short(e: impl std::fmt::Display) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+impl NodeTask {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        swarm: Swarm<Behaviour>,
+        store: Blockstore,
+        control: libp2p_stream::Control,
+        commands: mpsc::Receiver<Command>,
+        stream_rx: mpsc::Receiver<StreamEvent>,
+        stream_tx: mpsc::Sender<StreamEvent>,
+        events: EventSink,
+        listeners: HashMap<libp2p::core::transport::ListenerId, bool>,
+    ) -> Self {
+        Self {
+            swarm,
+            store,
+            control,
+            commands,
+            stream_rx,
+            stream_tx,
+            events,
+            listeners,
+            client: Client::default(),
+            peers: HashMap::new(),
+            dials: HashMap::new(),
+            ready_sent: false,
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        self.maybe_ready();
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_swarm(event),
+                cmd = self.commands.recv() => match cmd {
+                    Some(Command::Shutdown) | None => return,
+                    Some(cmd) => self.on_command(cmd),
+                },
+                Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
+                _ = tick.tick() => {
+                    let sends = self.client.tick(Instant::now());
+                    self.dispatch(sends);
+                    self.events.report_drops();
+                }
+            }
+        }
+    }
+
+    fn maybe_ready(&mut self) {
+        if self.ready_sent || self.listeners.values().any(|up| !up) {
+            return;
+        }
+        self.ready_sent = true;
+        let me = *self.swarm.local_peer_id();
+        let listen = self.swarm.listeners().map(|a| format!("{a}/p2p/{me}")).collect();
+        self.events.emit(NodeEvent::Ready { peer_id: me.to_string(), listen });
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Dial { addr, reply } => {
+                let opts = DialOpts::from(addr.clone());
+                let id = opts.connection_id();
+                match self.swarm.dial(opts) {
+                    Ok(()) => {
+                        self.dials.insert(id, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(format!("cannot dial {addr}: {}", short(e))));
+                    }
+                }
+            }
+            Command::Want { cid, reply } => {
+                let sends = self.client.want(cid, reply, Instant::now());
+                self.dispatch(sends);
+            }
+            Command::Peers { reply } => {
+                let peers = self
+                    .peers
+                    .iter()
+                    .map(|(p, s)| PeerInfo {
+                        peer: p.to_string(),
+                        addr: s.addr.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                        agent: s.agent.clone(),
+                        bitswap: s.bitswap,
+                    })
+                    .collect();
+                let _ = reply.send(peers);
+            }
+            Command::Ledgers { reply } => {
+                let _ = reply.send(self.peers.iter().map(|(p, s)| (*p, s.ledger.clone())).collect());
+            }
+            Command::ListenAddrs { reply } => {
+                let _ = reply.send(self.swarm.listeners().cloned().collect());
+            }
+            Command::Shutdown => {}
+        }
+    }
+
+    fn on_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { listener_id, address } => {
+                self.listeners.insert(listener_id, true);
+                self.events.emit(NodeEvent::ListenAddr { addr: address.to_string() });
+                self.maybe_ready();
+            }
+            SwarmEvent::ListenerError { error, .. } => {
+                self.events.emit(NodeEvent::Error { message: format!("listener: {}", short(error)) })
+            }
+            SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
+                let (addr, direction) = match &endpoint {
+                    ConnectedPoint::Dialer { address, .. } => (address.clone(), Direction::Out),
+                    ConnectedPoint::Listener { send_back_addr, .. } => (send_back_addr.clone(), Direction::In),
+                };
+                let transport = if addr.to_string().contains("/quic") { "quic" } else { "tcp" };
+                self.peers.entry(peer_id).or_default().addr = Some(addr.clone());
+                self.events.emit(NodeEvent::Connected {
+                    peer: peer_id.to_string(),
+                    addr: addr.to_string(),
+                    direction,
+                    transport: transport.into(),
+                });
+                if let Some(reply) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Ok(()));
+                }
+            }
+            SwarmEvent::OutgoingConnectionError { connection_id, error, peer_id } => {
+                let message = format!("dial failed: {}", short(&error));
+                if let Some(reply) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Err(message.clone()));
+                }
+                let who = peer_id.map(|p| format!(" ({p})")).unwrap_or_default();
+                self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
+                self.peers.remove(&peer_id);
+                let sends = self.client.peer_gone(&peer_id, Instant::now());
+                self.dispatch(sends);
+                self.events.emit(NodeEvent::Disconnected { peer: peer_id.to_string(), cause: cause.map(short) });
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
+                let protocols: Vec<String> = info.protocols.iter().map(|p| p.to_string()).collect();
+                let speaks = info.protocols.iter().any(|p| PROTOCOLS.iter().any(|b| b == p));
+                self.peers.entry(peer_id).or_default().agent = Some(info.agent_version.clone());
+                self.events.emit(NodeEvent::Identified {
+                    peer: peer_id.to_string(),
+                    agent: info.agent_version,
+                    protocols,
+                });
+                if speaks {
+                    self.bitswap_peer(peer_id);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
+                self.events.emit(NodeEvent::Ping { peer: peer.to_string(), rtt_ms: rtt.as_secs_f64() * 1000.0 });
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                for (peer, addr) in found {
+                    if !self.swarm.is_connected(&peer) {
+                        let _ = self.swarm.dial(DialOpts::peer_id(peer).addresses(vec![addr]).build());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A peer that speaks Bitswap: it gets our wantlist.
+    fn bitswap_peer(&mut self, peer: PeerId) {
+        let state = self.peers.entry(peer).or_default();
+        if state.bitswap {
+            return;
+        }
+        state.bitswap = true;
+        let sends = self.client.peer_ready(peer, Instant::now());
+        self.dispatch(sends);
+    }
+
+    fn actor(&mut self, peer: PeerId) -> mpsc::Sender<PeerCmd> {
+        let state = self.peers.entry(peer).or_default();
+        if let Some(a) = state.actor.as_ref().filter(|a| !a.is_closed()) {
+            return a.clone();
+        }
+        let actor = spawn_peer(peer, self.control.clone(), self.store.clone(), self.stream_tx.clone());
+        state.actor = Some(actor.clone());
+        actor
+    }
+
+    fn dispatch(&mut self, sends: Vec<(PeerId, Outgoing)>) {
+        for (peer, out) in sends {
+            if out.is_empty() {
+                continue;
+            }
+            if self.actor(peer).try_send(PeerCmd::Send(out)).is_err() {
+                self.events.emit(NodeEvent::Error { message: format!("send queue to {peer} is full: wants dropped") });
+            }
+        }
+    }
+
+    fn bitswap_event(
+        &mut self,
+        direction: Direction,
+        peer: PeerId,
+        kind: EntryKind,
+        cid: &cid::Cid,
+        size: Option<u64>,
+        latency: Option<Duration>,
+    ) {
+        self.events.emit(NodeEvent::Bitswap {
+            direction,
+            peer: peer.to_string(),
+            kind,
+            cid: cid.to_string(),
+            size,
+            latency_ms: latency.map(|d| d.as_secs_f64() * 1000.0),
+        });
+    }
+
+    fn on_stream(&mut self, event: StreamEvent) {
+        let now = Instant::now();
+        match event {
+            StreamEvent::Received { peer, parsed, .. } => {
+                self.bitswap_peer(peer);
+                let state = self.peers.entry(peer).or_default();
+                state.ledger.touch();
+                state.ledger.protocol_errors += parsed.malformed as u64;
+                let applied = state.their_wants.apply(parsed.full, &parsed.wants);
+                state.ledger.protocol_errors += applied.refused as u64;
+                state.ledger.wants_received += parsed.wants.iter().filter(|w| !w.cancel).count() as u64;
+                state.ledger.haves_received += parsed.haves.len() as u64;
+                state.ledger.dont_haves_received += parsed.dont_haves.len() as u64;
+                for w in &parsed.wants {
+                    let kind = match (w.cancel, w.want_type) {
+                        (true, _) => EntryKind::Cancel,
+                        (false, super::bitswap::message::WantType::Have) => EntryKind::WantHave,
+                        (false, super::bitswap::message::WantType::Block) => EntryKind::WantBlock,
+                    };
+                    self.bitswap_event(Direction::In, peer, kind, &w.cid, None, None);
+                }
+                if !applied.added.is_empty() || !applied.cancelled.is_empty() {
+                    let cmd = PeerCmd::Serve { added: applied.added, cancelled: applied.cancelled };
+                    if self.actor(peer).try_send(cmd).is_err() {
+                        self.events.emit(NodeEvent::Error { message: format!("serve queue for {peer} is full") });
+                    }
+                }
+                for cid in &parsed.haves {
+                    self.bitswap_event(Direction::In, peer, EntryKind::Have, cid, None, None);
+                    let sends = self.client.on_have(peer, cid, now);
+                    self.dispatch(sends);
+                }
+                for cid in &parsed.dont_haves {
+                    self.bitswap_event(Direction::In, peer, EntryKind::DontHave, cid, None, None);
+                    let sends = self.client.on_dont_have(peer, cid, now);
+                    self.dispatch(sends);
+                }
+                for received in parsed.blocks {
+                    self.on_block(peer, received, now);
+                }
+            }
+            StreamEvent::Sent { peer, out, .. } => {
+                let state = self.peers.entry(peer).or_default();
+                let l = &mut state.ledger;
+                l.touch();
+                l.blocks_sent += out.blocks.len() as u64;
+                l.bytes_sent += out.blocks.iter().map(|b| b.len() as u64).sum::<u64>();
+                l.wants_sent += out.wants.iter().filter(|w| !w.cancel).count() as u64;
+                l.haves_sent += out.haves.len() as u64;
+                l.dont_haves_sent += out.dont_haves.len() as u64;
+                for b in &out.blocks {
+                    state.their_wants.remove(b.cid());
+                }
+                for w in &out.wants {
+                    let kind = match (w.cancel, w.want_type) {
+                        (true, _) => EntryKind::Cancel,
+                        (false, super::bitswap::message::WantType::Have) => EntryKind::WantHave,
+                        (false, super::bitswap::message::WantType::Block) => EntryKind::WantBlock,
+                    };
+                    self.bitswap_event(Direction::Out, peer, kind, &w.cid, None, None);
+                }
+                for c in &out.haves {
+                    self.bitswap_event(Direction::Out, peer, EntryKind::Have, c, None, None);
+                }
+                for c in &out.dont_haves {
+                    self.bitswap_event(Direction::Out, peer, EntryKind::DontHave, c, None, None);
+                }
+                for b in &out.blocks {
+                    self.bitswap_event(Direction::Out, peer, EntryKind::Block, b.cid(), Some(b.len() as u64), None);
+                }
+            }
+            StreamEvent::SendFailed { peer, error } => {
+                if let Some(s) = self.peers.get_mut(&peer) {
+                    s.actor = None;
+                }
+                self.events.emit(NodeEvent::Error { message: format!("bitswap send to {peer} failed: {error}") });
+            }
+            StreamEvent::ProtocolError { peer, error } => {
+                if let Some(s) = self.peers.get_mut(&peer) {
+                    s.ledger.protocol_errors += 1;
+                }
+                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+            }
+        }
+    }
+
+    fn on_block(&mut self, peer: PeerId, received: ReceivedBlock, now: Instant) {
+        let block = match received {
+            ReceivedBlock::Ok(b) => b,
+            ReceivedBlock::Rejected { cid, reason } => {
+                self.peers.entry(peer).or_default().ledger.rejected_blocks += 1;
+                let cid = cid.map(|c| c.to_string()).unwrap_or_else(|| "?".into());
+                self.events.emit(NodeEvent::BlockRejected { peer: peer.to_string(), cid, reason });
+                return;
+            }
+        };
+        let (outcome, sends) = self.client.on_block(peer, block.cid(), now);
+        self.dispatch(sends);
+        let ledger = &mut self.peers.entry(peer).or_default().ledger;
+        match outcome {
+            Received::Wanted { waiters, latency } => {
+                ledger.blocks_received += 1;
+                ledger.bytes_received += block.len() as u64;
+                self.bitswap_event(
+                    Direction::In,
+                    peer,
+                    EntryKind::Block,
+                    block.cid(),
+                    Some(block.len() as u64),
+                    Some(latency),
+                );
+                for w in waiters {
+                    let _ = w.send(block.clone());
+                }
+            }
+            Received::Duplicate => {
+                ledger.duplicate_blocks += 1;
+                ledger.bytes_received += block.len() as u64;
+                self.bitswap_event(Direction::In, peer, EntryKind::Block, block.cid(), Some(block.len() as u64), None);
+            }
+            Received::Unsolicited => {
+                ledger.rejected_blocks += 1;
+                self.events.emit(NodeEvent::BlockRejected {
+                    peer: peer.to_string(),
+                    cid: block.cid().to_string(),
+                    reason: "unsolicited: never wanted".into(),
+                });
+            }
+        }
+    }
+}
