@@ -78,6 +78,9 @@ pub struct FetchArgs {
     /// Do not discover peers on the local network.
     #[arg(long)]
     pub no_mdns: bool,
+    /// Print the node's events (connections, every Bitswap entry) as JSON lines on stderr.
+    #[arg(long)]
+    pub events: bool,
 }
 
 #[derive(Debug, Args)]

@@ -84,7 +84,14 @@ fn ensure_local(store: &Blockstore, repo: &Path, cid: &Cid, net: &FetchArgs) -> 
     runtime
         .block_on(async {
             let start = Instant::now();
-            let (node, _events) = crate::node::start(config, store.clone())?;
+            let (node, mut events) = crate::node::start(config, store.clone())?;
+            if net.events {
+                tokio::spawn(async move {
+                    while let Some(e) = events.recv().await {
+                        eprintln!("{}", serde_json::to_string(&e).unwrap_or_default());
+                    }
+                });
+            }
             let mut dial_errors = Vec::new();
             for addr in connect {
                 if let Err(e) = node.dial(addr).await {

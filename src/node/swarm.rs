@@ -20,6 +20,18 @@ pub struct Behaviour {
     pub stream: libp2p_stream::Behaviour,
 }
 
+/// Streams per connection. Set so high for its side effect on flow control: rust-yamux refuses frames over 1 MiB
+/// (a constant), while js-yamux (Helia) sends a frame as large as the receive window it was granted, and rust-yamux
+/// grows a stream's window up to `256 KiB + (1 GiB - max_streams × 256 KiB)`. With 4,093 streams that is 976 KiB, so
+/// Helia's frames always fit. The total receive window per connection stays yamux's default (1 GiB).
+pub const YAMUX_MAX_STREAMS: usize = 4093;
+
+fn yamux_config() -> yamux::Config {
+    let mut c = yamux::Config::default();
+    c.set_max_num_streams(YAMUX_MAX_STREAMS);
+    c
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SwarmError {
     #[error("transport setup failed: {0}")]
@@ -32,7 +44,7 @@ pub fn build(key: Keypair, mdns_on: bool, idle: Duration) -> Result<Swarm<Behavi
     let peer_id = key.public().to_peer_id();
     let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux_config)
         .map_err(|e| SwarmError::Transport(e.to_string()))?
         .with_quic()
         .with_behaviour(|key| {

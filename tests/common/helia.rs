@@ -58,3 +58,17 @@ pub fn helia_car_import(car: &Path, out: &Path) -> Vec<String> {
         .map(|r| r.as_str().expect("root").to_string())
         .collect()
 }
+
+/// A Helia Bitswap peer serving `path` (imported under `profile`) on 127.0.0.1; its first line holds `cid` and
+/// `addrs`. Killed when dropped.
+pub fn helia_serve(path: &Path, profile: &str) -> super::background::Background {
+    ensure_installed();
+    let mut cmd = Command::new("node");
+    cmd.current_dir(interop_dir()).args(["peer.mjs", "serve", "--profile", profile, s(path)]);
+    super::background::Background::start(cmd, Duration::from_secs(60))
+}
+
+/// A Helia peer fetching `cid` from `addr` into `out`; returns its `{bytes, ms}`.
+pub fn helia_fetch(cid: &str, addr: &str, out: &Path) -> serde_json::Value {
+    node("peer.mjs", &["fetch", cid, addr, s(out)])
+}

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 
+pub mod background;
 pub mod content;
 pub mod helia;
 pub mod swarmscope;
