@@ -40,6 +40,17 @@ pub enum Command {
     },
     /// Run the node headless: listen, serve and fetch blocks over Bitswap.
     Daemon(DaemonArgs),
+    /// This node's peer id, agent and addresses.
+    Id {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Peers of the running daemon.
+    #[command(subcommand)]
+    Swarm(SwarmCommand),
+    /// Bitswap state of the running daemon: totals, wantlists, ledgers.
+    #[command(subcommand)]
+    Bitswap(BitswapCommand),
     /// List a directory's entries or a file's chunk links: CID, size, name.
     Ls {
         cid: String,
@@ -209,6 +220,44 @@ pub enum RepoCommand {
     },
     /// Remove every block that no pin reaches.
     Gc {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SwarmCommand {
+    /// Connected peers.
+    Peers {
+        /// Also show agent and Bitswap support.
+        #[arg(short, long)]
+        verbose: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dial a peer.
+    Connect { multiaddr: String },
+    /// Close every connection to a peer.
+    Disconnect { peer: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BitswapCommand {
+    /// Totals: blocks and bytes both ways, duplicates, wants, peers.
+    Stat {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Our wantlist, or what a peer wants from us.
+    Wantlist {
+        #[arg(long)]
+        peer: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What was exchanged with one peer.
+    Ledger {
+        peer: String,
         #[arg(long)]
         json: bool,
     },

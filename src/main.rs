@@ -29,6 +29,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            // The daemon ran the command and already printed its error here.
+            if let Some(remote) = err.downcast_ref::<swarmscope::cmd::control::RemoteFailed>() {
+                return ExitCode::from(u8::try_from(remote.0).unwrap_or(1));
+            }
             eprintln!("error: {}", swarmscope::cmd::one_line(&err));
             ExitCode::FAILURE
         }

@@ -1,10 +1,8 @@
 //! `block put|get|stat|rm`: single blocks, as Kubo's `ipfs block`.
 
-use std::io::{Read, Write};
-use std::path::Path;
-
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
+use std::io::Read;
 
 use crate::cli::BlockCommand;
 use crate::node::block::{self, Block};
@@ -19,7 +17,7 @@ struct BlockStat {
     size: u64,
 }
 
-pub fn run(repo: &Path, command: BlockCommand) -> Result<()> {
+pub fn run(ctx: &mut super::Ctx, command: BlockCommand) -> Result<()> {
     match command {
         BlockCommand::Put { cid_codec, mhtype } => {
             let codec = match cid_codec.as_str() {
@@ -33,7 +31,7 @@ pub fn run(repo: &Path, command: BlockCommand) -> Result<()> {
                 other => bail!("unsupported --mhtype {other:?} (use sha2-256 or blake3)"),
             };
             let mut data = Vec::new();
-            std::io::stdin().lock().take(MAX_BLOCK_PUT as u64 + 1).read_to_end(&mut data).context("reading stdin")?;
+            (&mut ctx.input).take(MAX_BLOCK_PUT as u64 + 1).read_to_end(&mut data).context("reading stdin")?;
             if data.len() > MAX_BLOCK_PUT {
                 bail!("block is over the {MAX_BLOCK_PUT}-byte limit");
             }
@@ -41,35 +39,35 @@ pub fn run(repo: &Path, command: BlockCommand) -> Result<()> {
                 pb::Node::decode(&data[..]).context("stdin is not a valid dag-pb node")?;
             }
             let block = Block::from_data(cid::Version::V1, codec, hash, data)?;
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             store.put(&block)?;
-            println!("{}", block.cid());
+            writeln!(ctx.out, "{}", block.cid())?;
         }
         BlockCommand::Get { cid } => {
             let cid = super::parse_cid(&cid)?;
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             let data = store.get(&cid)?.ok_or_else(|| anyhow::anyhow!("block {cid} not found in the local store"))?;
-            std::io::stdout().lock().write_all(&data).context("writing to stdout")?;
+            ctx.out.write_all(&data).context("writing to stdout")?;
         }
         BlockCommand::Stat { cid, json } => {
             let cid = super::parse_cid(&cid)?;
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             let size = store.size(&cid)?.ok_or_else(|| anyhow::anyhow!("block {cid} not found in the local store"))?;
             if json {
-                println!("{}", serde_json::to_string(&BlockStat { cid: cid.to_string(), size })?);
+                writeln!(ctx.out, "{}", serde_json::to_string(&BlockStat { cid: cid.to_string(), size })?)?;
             } else {
-                println!("Key: {cid}\nSize: {size}");
+                writeln!(ctx.out, "Key: {cid}\nSize: {size}")?;
             }
         }
         BlockCommand::Rm { cids } => {
             let parsed = cids.iter().map(|c| super::parse_cid(c)).collect::<Result<Vec<_>>>()?;
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             let mut missing = 0;
             for cid in parsed {
                 if store.remove(&cid)? {
-                    println!("removed {cid}");
+                    writeln!(ctx.out, "removed {cid}")?;
                 } else {
-                    eprintln!("error: block {cid} not found in the local store");
+                    writeln!(ctx.err, "error: block {cid} not found in the local store")?;
                     missing += 1;
                 }
             }

@@ -30,21 +30,21 @@ pub struct MultihashInfo {
     pub digest_hex: String,
 }
 
-pub fn run(command: CidCommand) -> Result<()> {
+pub fn run(ctx: &mut super::Ctx, command: CidCommand) -> Result<()> {
     match command {
         CidCommand::Inspect { cid, json } => {
             let info = inspect(&super::parse_cid(&cid)?);
             if json {
-                println!("{}", serde_json::to_string(&info)?);
+                writeln!(ctx.out, "{}", serde_json::to_string(&info)?)?;
             } else {
-                println!("CID:       {}", info.cid);
-                println!("Version:   {}", info.version);
-                println!("Codec:     {} (0x{:x})", info.codec, info.codec_code);
+                writeln!(ctx.out, "CID:       {}", info.cid)?;
+                writeln!(ctx.out, "Version:   {}", info.version)?;
+                writeln!(ctx.out, "Codec:     {} (0x{:x})", info.codec, info.codec_code)?;
                 let mh = &info.multihash;
-                println!("Multihash: {} (0x{:x}), {} bytes", mh.name, mh.code, mh.length);
-                println!("Digest:    {}", mh.digest_hex);
-                println!("CIDv1:     {}", info.cid_v1);
-                println!("CIDv0:     {}", info.cid_v0.as_deref().unwrap_or("-"));
+                writeln!(ctx.out, "Multihash: {} (0x{:x}), {} bytes", mh.name, mh.code, mh.length)?;
+                writeln!(ctx.out, "Digest:    {}", mh.digest_hex)?;
+                writeln!(ctx.out, "CIDv1:     {}", info.cid_v1)?;
+                writeln!(ctx.out, "CIDv0:     {}", info.cid_v0.as_deref().unwrap_or("-"))?;
             }
             Ok(())
         }

@@ -11,7 +11,7 @@ use crate::node::config::NodeConfig;
 use crate::node::events::NodeEvent;
 
 pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
-    let store = super::open_store(repo)?;
+    let store = crate::node::blockstore::Blockstore::open(repo)?;
     let mut config = NodeConfig::new(repo.to_path_buf());
     config.listen = args.listen.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
     if config.listen.is_empty() {
@@ -21,7 +21,9 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
     config.mdns = !args.no_mdns;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let (node, mut events) = crate::node::start(config, store)?;
+        let (node, mut events) = crate::node::start(config, store.clone())?;
+        let shared = super::ctx::Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
+        super::control::serve(repo, shared)?;
         let mut stdout = std::io::stdout().lock();
         let mut ready = false;
         let mut early = Vec::new();
@@ -51,6 +53,7 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
             }
         }
         node.shutdown().await;
+        let _ = std::fs::remove_file(repo.join(super::control::SOCKET));
         anyhow::Ok(())
     })
 }

@@ -1,21 +1,20 @@
 //! `dag export|import`: DAGs as CAR v1 files.
 
-use std::io::{BufReader, BufWriter, Write};
-use std::path::Path;
-
 use anyhow::{Context, Result};
+use std::io::{BufReader, BufWriter, Write};
 
 use crate::cli::DagCommand;
 use crate::node::blockstore::PinKind;
 use crate::node::dag::car;
 
-pub fn run(repo: &Path, command: DagCommand) -> Result<()> {
+pub fn run(ctx: &mut super::Ctx, command: DagCommand) -> Result<()> {
     match command {
         DagCommand::Export { cid, output } => {
             let cid = super::parse_cid(&cid)?;
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             match output {
                 Some(path) => {
+                    let path = ctx.path(&path);
                     // Write beside the target and rename, so a failed export leaves no truncated CAR behind.
                     let tmp = path.with_extension("car.tmp");
                     let file =
@@ -32,18 +31,17 @@ pub fn run(repo: &Path, command: DagCommand) -> Result<()> {
                     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
                 }
                 None => {
-                    let stdout = std::io::stdout();
-                    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-                    car::write_car(&store, &[cid], &mut out)?;
-                    out.flush().context("writing to stdout")?;
+                    car::write_car(&store, &[cid], &mut ctx.out)?;
+                    ctx.out.flush().context("writing to stdout")?;
                 }
             }
         }
         DagCommand::Import { files } => {
+            let files: Vec<_> = files.iter().map(|f| ctx.path(f)).collect();
             for f in &files {
                 std::fs::metadata(f).with_context(|| format!("cannot read {}", f.display()))?;
             }
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             for f in &files {
                 let file = std::fs::File::open(f).with_context(|| format!("cannot read {}", f.display()))?;
                 let mut writer = store.writer();
@@ -57,7 +55,7 @@ pub fn run(repo: &Path, command: DagCommand) -> Result<()> {
                 writer.finish()?;
                 for root in roots {
                     store.pin_add(&root, PinKind::Recursive).with_context(|| format!("pinning root {root}"))?;
-                    println!("Pinned root {root} success");
+                    writeln!(ctx.out, "Pinned root {root} success")?;
                 }
             }
         }

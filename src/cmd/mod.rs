@@ -5,8 +5,11 @@ pub mod add;
 pub mod block;
 pub mod cid;
 pub mod content;
+pub mod control;
+pub mod ctx;
 pub mod daemon;
 pub mod dag;
+pub mod node_info;
 pub mod pin;
 pub mod progress;
 pub mod repo;
@@ -17,9 +20,9 @@ use ::cid::Cid;
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
-use crate::node::blockstore::Blockstore;
+pub use ctx::Ctx;
 
-/// Runs one parsed command line.
+/// Runs one parsed command line in this process: through the repo's daemon when one runs, else here.
 pub fn run(cli: Cli) -> Result<()> {
     let repo = repo_dir(cli.repo.as_deref())?;
     let Some(command) = cli.command else {
@@ -27,17 +30,34 @@ pub fn run(cli: Cli) -> Result<()> {
         Cli::command().print_help()?;
         return Ok(());
     };
+    if let Command::Daemon(args) = &command {
+        return daemon::run(&repo, args);
+    }
+    if let Command::Cid(c) = command {
+        return ctx::with_stdio(repo, |ctx| cid::run(ctx, c));
+    }
+    if let Some(code) = control::forward_if_daemon(&repo, &command)? {
+        return if code == 0 { Ok(()) } else { Err(control::RemoteFailed(code).into()) };
+    }
+    ctx::with_stdio(repo, |ctx| dispatch(ctx, command))
+}
+
+/// Runs a command against a context (this process's stdio, or a control-socket client's).
+pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
     match command {
-        Command::Add(args) => add::run(&repo, &args),
-        Command::Cat { cid, net } => content::cat(&repo, &cid, &net),
-        Command::Get { cid, output, net, json } => content::get(&repo, &cid, output.as_deref(), &net, json),
-        Command::Daemon(args) => daemon::run(&repo, &args),
-        Command::Ls { cid, json } => content::ls(&repo, &cid, json),
-        Command::Block(c) => block::run(&repo, c),
-        Command::Dag(c) => dag::run(&repo, c),
-        Command::Pin(c) => pin::run(&repo, c),
-        Command::Repo(c) => repo::run(&repo, c),
-        Command::Cid(c) => cid::run(c),
+        Command::Add(args) => add::run(ctx, &args),
+        Command::Cat { cid, net } => content::cat(ctx, &cid, &net),
+        Command::Get { cid, output, net, json } => content::get(ctx, &cid, output.as_deref(), &net, json),
+        Command::Ls { cid, json } => content::ls(ctx, &cid, json),
+        Command::Block(c) => block::run(ctx, c),
+        Command::Dag(c) => dag::run(ctx, c),
+        Command::Pin(c) => pin::run(ctx, c),
+        Command::Repo(c) => repo::run(ctx, c),
+        Command::Cid(c) => cid::run(ctx, c),
+        Command::Id { json } => node_info::id(ctx, json),
+        Command::Swarm(c) => node_info::swarm(ctx, c),
+        Command::Bitswap(c) => node_info::bitswap(ctx, c),
+        Command::Daemon(_) => anyhow::bail!("a daemon cannot be started through another daemon"),
     }
 }
 
@@ -59,11 +79,6 @@ pub fn repo_dir(flag: Option<&Path>) -> Result<PathBuf> {
 pub fn parse_cid(text: &str) -> Result<Cid> {
     let trimmed = text.trim().trim_start_matches("/ipfs/");
     Cid::try_from(trimmed).map_err(|e| anyhow::anyhow!("invalid CID {text:?}: {e}"))
-}
-
-/// Opens the repo's blockstore (taking its lock).
-pub fn open_store(repo: &Path) -> Result<Blockstore> {
-    Ok(Blockstore::open(repo)?)
 }
 
 /// Parses a multiaddr given by a user, with an error that quotes it.

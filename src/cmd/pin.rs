@@ -1,7 +1,5 @@
 //! `pin add|rm|ls`.
 
-use std::path::Path;
-
 use anyhow::{Result, bail};
 use serde::Serialize;
 
@@ -15,26 +13,26 @@ struct PinEntry {
     kind: PinKind,
 }
 
-pub fn run(repo: &Path, command: PinCommand) -> Result<()> {
+pub fn run(ctx: &mut super::Ctx, command: PinCommand) -> Result<()> {
     match command {
         PinCommand::Add { cid, direct } => {
             let cid = super::parse_cid(&cid)?;
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             let kind = if direct { PinKind::Direct } else { PinKind::Recursive };
             store.pin_add(&cid, kind)?;
-            println!("pinned {cid} {}", if direct { "directly" } else { "recursively" });
+            writeln!(ctx.out, "pinned {cid} {}", if direct { "directly" } else { "recursively" })?;
         }
         PinCommand::Rm { cid } => {
             let cid = super::parse_cid(&cid)?;
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             if !store.pin_rm(&cid)? {
                 bail!("{cid} is not pinned");
             }
-            println!("unpinned {cid}");
+            writeln!(ctx.out, "unpinned {cid}")?;
         }
         PinCommand::Ls { cid, json } => {
             let filter = cid.as_deref().map(super::parse_cid).transpose()?;
-            let store = super::open_store(repo)?;
+            let store = ctx.store()?;
             let pins: Vec<_> =
                 store.pins()?.into_iter().filter(|(c, _)| filter.is_none_or(|f| f.hash() == c.hash())).collect();
             if let (Some(f), true) = (filter, pins.is_empty()) {
@@ -42,9 +40,9 @@ pub fn run(repo: &Path, command: PinCommand) -> Result<()> {
             }
             for (cid, kind) in pins {
                 if json {
-                    println!("{}", serde_json::to_string(&PinEntry { cid: cid.to_string(), kind })?);
+                    writeln!(ctx.out, "{}", serde_json::to_string(&PinEntry { cid: cid.to_string(), kind })?)?;
                 } else {
-                    println!("{cid} {}", if kind == PinKind::Recursive { "recursive" } else { "direct" });
+                    writeln!(ctx.out, "{cid} {}", if kind == PinKind::Recursive { "recursive" } else { "direct" })?;
                 }
             }
         }

@@ -3,10 +3,10 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A byte-counting bar with throughput and ETA; a spinner when the total is unknown (stdin).
-pub fn bytes_bar(total: u64) -> ProgressBar {
+/// A byte-counting bar (drawn only when `visible`: this process's stderr is the caller's terminal) with throughput and ETA; a spinner when the total is unknown (stdin).
+pub fn bytes_bar(total: u64, visible: bool) -> ProgressBar {
     let bar = if total > 0 { ProgressBar::new(total) } else { ProgressBar::no_length() };
-    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar.set_draw_target(if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
     let template = if total > 0 {
         "{bytes}/{total_bytes} [{wide_bar}] {bytes_per_sec} eta {eta}"
     } else {

@@ -1,7 +1,5 @@
 //! `repo stat|verify|gc`.
 
-use std::path::Path;
-
 use anyhow::{Result, bail};
 use serde::Serialize;
 
@@ -15,8 +13,9 @@ struct RepoStat {
     disk_bytes: u64,
 }
 
-pub fn run(repo: &Path, command: RepoCommand) -> Result<()> {
-    let store = super::open_store(repo)?;
+pub fn run(ctx: &mut super::Ctx, command: RepoCommand) -> Result<()> {
+    let store = ctx.store()?;
+    let repo = ctx.repo.clone();
     match command {
         RepoCommand::Stat { json } => {
             let s = store.stat()?;
@@ -27,24 +26,24 @@ pub fn run(repo: &Path, command: RepoCommand) -> Result<()> {
                     block_bytes: s.block_bytes,
                     disk_bytes: s.disk_bytes,
                 };
-                println!("{}", serde_json::to_string(&out)?);
+                writeln!(ctx.out, "{}", serde_json::to_string(&out)?)?;
             } else {
-                println!("Repo:        {}", repo.display());
-                println!("Blocks:      {}", s.blocks);
-                println!("Block bytes: {}", s.block_bytes);
+                writeln!(ctx.out, "Repo:        {}", repo.display())?;
+                writeln!(ctx.out, "Blocks:      {}", s.blocks)?;
+                writeln!(ctx.out, "Block bytes: {}", s.block_bytes)?;
                 let ratio = if s.block_bytes > 0 { s.disk_bytes as f64 / s.block_bytes as f64 } else { 0.0 };
-                println!("Disk bytes:  {} ({ratio:.3}x block bytes)", s.disk_bytes);
+                writeln!(ctx.out, "Disk bytes:  {} ({ratio:.3}x block bytes)", s.disk_bytes)?;
             }
         }
         RepoCommand::Verify { json } => {
             let report = store.verify()?;
             if json {
-                println!("{}", serde_json::to_string(&report)?);
+                writeln!(ctx.out, "{}", serde_json::to_string(&report)?)?;
             } else {
                 for bad in &report.bad {
-                    println!("bad block {bad}");
+                    writeln!(ctx.out, "bad block {bad}")?;
                 }
-                println!("verified {} blocks ({} bytes)", report.checked, report.bytes);
+                writeln!(ctx.out, "verified {} blocks ({} bytes)", report.checked, report.bytes)?;
             }
             if !report.bad.is_empty() {
                 bail!("{} block(s) failed verification", report.bad.len());
@@ -53,9 +52,9 @@ pub fn run(repo: &Path, command: RepoCommand) -> Result<()> {
         RepoCommand::Gc { json } => {
             let stats = store.gc()?;
             if json {
-                println!("{}", serde_json::to_string(&stats)?);
+                writeln!(ctx.out, "{}", serde_json::to_string(&stats)?)?;
             } else {
-                println!("removed {} blocks ({} bytes)", stats.removed_blocks, stats.removed_bytes);
+                writeln!(ctx.out, "removed {} blocks ({} bytes)", stats.removed_blocks, stats.removed_bytes)?;
             }
         }
     }

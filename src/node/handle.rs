@@ -19,7 +19,33 @@ pub(crate) enum Command {
     Peers { reply: oneshot::Sender<Vec<PeerInfo>> },
     Ledgers { reply: oneshot::Sender<HashMap<PeerId, Ledger>> },
     ListenAddrs { reply: oneshot::Sender<Vec<Multiaddr>> },
+    Disconnect { peer: PeerId, reply: oneshot::Sender<bool> },
+    Wantlists { reply: oneshot::Sender<Wantlists> },
     Shutdown,
+}
+
+/// Both directions of every wantlist, as `bitswap wantlist` and snapshots show them.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Wantlists {
+    /// What we want: CID, age in ms, peers asked.
+    pub ours: Vec<OurWantInfo>,
+    /// What each peer wants from us.
+    pub theirs: HashMap<String, Vec<TheirWantInfo>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OurWantInfo {
+    pub cid: String,
+    pub age_ms: u64,
+    pub peers_asked: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TheirWantInfo {
+    pub cid: String,
+    pub want_type: String,
+    pub send_dont_have: bool,
+    pub age_ms: u64,
 }
 
 /// A connected peer, as `swarm peers` shows it.
@@ -83,6 +109,15 @@ impl NodeHandle {
 
     pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, NodeError> {
         self.ask(|reply| Command::ListenAddrs { reply }).await
+    }
+
+    /// Closes every connection to `peer`; false when it was not connected.
+    pub async fn disconnect(&self, peer: PeerId) -> Result<bool, NodeError> {
+        self.ask(|reply| Command::Disconnect { peer, reply }).await
+    }
+
+    pub async fn wantlists(&self) -> Result<Wantlists, NodeError> {
+        self.ask(|reply| Command::Wantlists { reply }).await
     }
 
     pub async fn shutdown(&self) {

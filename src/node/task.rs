@@ -19,7 +19,7 @@ use super::bitswap::streams::{PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::PeerWantlist;
 use super::blockstore::Blockstore;
 use super::events::{Direction, EntryKind, NodeEvent};
-use super::handle::{Command, PeerInfo};
+use super::handle::{Command, OurWantInfo, PeerInfo, TheirWantInfo, Wantlists};
 use super::swarm::{Behaviour, BehaviourEvent};
 
 /// Events to consumers; never blocks.
@@ -171,6 +171,40 @@ impl NodeTask {
             }
             Command::ListenAddrs { reply } => {
                 let _ = reply.send(self.swarm.listeners().cloned().collect());
+            }
+            Command::Disconnect { peer, reply } => {
+                let _ = reply.send(self.swarm.disconnect_peer_id(peer).is_ok());
+            }
+            Command::Wantlists { reply } => {
+                let ours = self
+                    .client
+                    .wantlist()
+                    .into_iter()
+                    .map(|(cid, age, asked)| OurWantInfo {
+                        cid: cid.to_string(),
+                        age_ms: age.as_millis() as u64,
+                        peers_asked: asked,
+                    })
+                    .collect();
+                let theirs = self
+                    .peers
+                    .iter()
+                    .filter(|(_, s)| !s.their_wants.is_empty())
+                    .map(|(p, s)| {
+                        let entries = s
+                            .their_wants
+                            .entries()
+                            .map(|e| TheirWantInfo {
+                                cid: e.cid.to_string(),
+                                want_type: format!("{:?}", e.want_type),
+                                send_dont_have: e.send_dont_have,
+                                age_ms: e.since.elapsed().as_millis() as u64,
+                            })
+                            .collect();
+                        (p.to_string(), entries)
+                    })
+                    .collect();
+                let _ = reply.send(Wantlists { ours, theirs });
             }
             Command::Shutdown => {}
         }
