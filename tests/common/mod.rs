@@ -3,4 +3,5 @@
 pub mod background;
 pub mod content;
 pub mod helia;
+pub mod nodes;
 pub mod swarmscope;

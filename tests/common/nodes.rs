@@ -1,0 +1,98 @@
+//! In-process nodes for swarm tests: real swarmscope nodes on 127.0.0.1 with on-disk repos, and a scripted peer
+//! that speaks raw Bitswap frames (for hostile-peer tests).
+
+use std::time::Duration;
+
+use futures::{AsyncWriteExt, StreamExt};
+use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm};
+use swarmscope::node::blockstore::Blockstore;
+use swarmscope::node::config::NodeConfig;
+use swarmscope::node::events::NodeEvent;
+use swarmscope::node::handle::NodeHandle;
+use tokio::sync::mpsc;
+
+/// A node with its repo, its event stream and its first listen address.
+pub struct TestNode {
+    pub handle: NodeHandle,
+    pub events: mpsc::Receiver<NodeEvent>,
+    pub addr: Multiaddr,
+    pub _dir: tempfile::TempDir,
+}
+
+pub async fn node() -> TestNode {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Blockstore::open(dir.path()).unwrap();
+    let mut config = NodeConfig::new(dir.path().to_path_buf());
+    config.mdns = false;
+    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+    let (handle, mut events) = swarmscope::node::start(config, store).unwrap();
+    let addr = loop {
+        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+            Ok(Some(NodeEvent::Ready { listen, .. })) => break listen[0].parse().unwrap(),
+            Ok(Some(_)) => continue,
+            _ => panic!("node never became ready"),
+        }
+    };
+    TestNode { handle, events, addr, _dir: dir }
+}
+
+impl TestNode {
+    /// Waits for an event matching `pred`, up to `timeout`.
+    pub async fn expect(&mut self, timeout: Duration, pred: impl Fn(&NodeEvent) -> bool) -> NodeEvent {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(e)) if pred(&e) => return e,
+                Ok(Some(_)) => continue,
+                _ => panic!("no matching event within {timeout:?}"),
+            }
+        }
+    }
+}
+
+/// A peer under the test's control: it dials, opens a Bitswap stream and writes whatever bytes it is told to.
+pub struct RawPeer {
+    pub peer_id: PeerId,
+    control: libp2p_stream::Control,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl RawPeer {
+    pub async fn connect(addr: &Multiaddr) -> Self {
+        let mut swarm: Swarm<libp2p_stream::Behaviour> = libp2p::SwarmBuilder::with_new_identity()
+            .with_tokio()
+            .with_tcp(libp2p::tcp::Config::default(), libp2p::noise::Config::new, libp2p::yamux::Config::default)
+            .unwrap()
+            .with_behaviour(|_| libp2p_stream::Behaviour::new())
+            .unwrap()
+            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+            .build();
+        let peer_id = *swarm.local_peer_id();
+        let control = swarm.behaviour().new_control();
+        swarm.dial(addr.clone()).unwrap();
+        let task = tokio::spawn(async move {
+            loop {
+                swarm.select_next_some().await;
+            }
+        });
+        Self { peer_id, control, _task: task }
+    }
+
+    /// Opens a fresh `/ipfs/bitswap/1.2.0` stream to `peer` and writes `bytes` to it, then closes it.
+    pub async fn send_raw(&mut self, peer: PeerId, bytes: &[u8]) {
+        let mut stream = self
+            .control
+            .open_stream(peer, StreamProtocol::new("/ipfs/bitswap/1.2.0"))
+            .await
+            .expect("open a bitswap stream");
+        let _ = stream.write_all(bytes).await;
+        let _ = stream.flush().await;
+        let _ = stream.close().await;
+    }
+
+    /// Sends one well-formed frame holding `msg`.
+    pub async fn send(&mut self, peer: PeerId, msg: &swarmscope::node::bitswap::message::Message) {
+        use prost::Message as _;
+        self.send_raw(peer, &msg.encode_length_delimited_to_vec()).await;
+    }
+}

@@ -1,0 +1,101 @@
+//! Real nodes in one process on 127.0.0.1: WANT_HAVE / HAVE / DONT_HAVE / WANT_BLOCK / BLOCK / CANCEL flows as
+//! events, a DAG fetched from three providers at once, and peers that connect after the want.
+
+mod common;
+
+use std::time::Duration;
+
+use common::nodes::node;
+use swarmscope::node::block::{Block, RAW, SHA2_256};
+use swarmscope::node::dag::importer::import_file;
+use swarmscope::node::dag::profile::ImportOptions;
+use swarmscope::node::events::{Direction, EntryKind, NodeEvent};
+use swarmscope::node::fetch::fetch_dag;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn is_bitswap(direction: Direction, kind: EntryKind) -> impl Fn(&NodeEvent) -> bool {
+    move |e| matches!(e, NodeEvent::Bitswap { direction: d, kind: k, .. } if *d == direction && *k == kind)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn want_have_then_want_block_then_block_and_dont_have_from_the_other() {
+    let (provider, empty) = (node().await, node().await);
+    let mut client = node().await;
+    let block = Block::from_data(cid::Version::V1, RAW, SHA2_256, vec![7u8; 5000]).unwrap();
+    provider.handle.store().put(&block).unwrap();
+    client.handle.dial(provider.addr.clone()).await.unwrap();
+    client.handle.dial(empty.addr.clone()).await.unwrap();
+    // Both peers identified as Bitswap peers before the want.
+    for _ in 0..2 {
+        client.expect(WAIT, |e| matches!(e, NodeEvent::Identified { .. })).await;
+    }
+    let handle = client.handle.clone();
+    let cid = *block.cid();
+    let want = tokio::spawn(async move { handle.want(cid).await });
+    client.expect(WAIT, is_bitswap(Direction::Out, EntryKind::WantHave)).await;
+    client.expect(WAIT, is_bitswap(Direction::In, EntryKind::Have)).await;
+    client.expect(WAIT, is_bitswap(Direction::Out, EntryKind::WantBlock)).await;
+    match client.expect(WAIT, is_bitswap(Direction::In, EntryKind::Block)).await {
+        NodeEvent::Bitswap { peer, size, latency_ms, .. } => {
+            assert_eq!(peer, provider.handle.peer_id().to_string());
+            assert_eq!(size, Some(5000));
+            assert!(latency_ms.is_some());
+        }
+        _ => unreachable!(),
+    }
+    assert_eq!(tokio::time::timeout(WAIT, want).await.unwrap().unwrap().unwrap().data(), block.data());
+    let ledgers = client.handle.ledgers().await.unwrap();
+    assert_eq!(ledgers[&provider.handle.peer_id()].blocks_received, 1);
+    let empty_ledger = &ledgers[&empty.handle.peer_id()];
+    assert_eq!(empty_ledger.blocks_received, 0);
+    assert!(empty_ledger.wants_sent >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dag_comes_from_three_providers_and_every_block_is_stored() {
+    let providers = [node().await, node().await, node().await];
+    let data = common::content::bytes("three", 3_000_000);
+    let opts = ImportOptions { chunk_size: 64 * 1024, ..ImportOptions::unixfs_v1_2025() };
+    let mut root = None;
+    for p in &providers {
+        let mut writer = p.handle.store().writer();
+        root = Some(import_file(&data[..], &opts, &mut writer, &mut |_| {}).unwrap().cid);
+        writer.finish().unwrap();
+    }
+    let root = root.unwrap();
+    let client = node().await;
+    for p in &providers {
+        client.handle.dial(p.addr.clone()).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await; // identify
+    let stats = tokio::time::timeout(WAIT, fetch_dag(&client.handle, root, &mut |_| {})).await.unwrap().unwrap();
+    assert_eq!(stats.fetched_blocks, stats.blocks);
+    assert_eq!(stats.blocks, 46 + 1, "{stats:?}"); // 46 leaves of 64 KiB and the root
+    let ledgers = client.handle.ledgers().await.unwrap();
+    let serving = providers.iter().filter(|p| ledgers[&p.handle.peer_id()].blocks_received > 0).count();
+    assert!(serving >= 2, "blocks came from {serving} provider(s): {ledgers:?}");
+    let total: u64 = providers.iter().map(|p| ledgers[&p.handle.peer_id()].blocks_received).sum();
+    assert_eq!(total, stats.blocks, "no duplicates counted as wanted blocks");
+    let mut out = Vec::new();
+    swarmscope::node::dag::exporter::cat(client.handle.store(), &root, &mut out).unwrap();
+    assert!(out == data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_connects_later_receives_the_wantlist() {
+    let provider = node().await;
+    let client = node().await;
+    let block = Block::from_data(cid::Version::V1, RAW, SHA2_256, b"late".to_vec()).unwrap();
+    provider.handle.store().put(&block).unwrap();
+    let handle = client.handle.clone();
+    let cid = *block.cid();
+    let want = tokio::spawn(async move { handle.want(cid).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(client.handle.wantlists().await.unwrap().ours.len(), 1);
+    client.handle.dial(provider.addr.clone()).await.unwrap();
+    let got = tokio::time::timeout(WAIT, want).await.expect("in time").unwrap().unwrap();
+    assert_eq!(got.data(), block.data());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(client.handle.wantlists().await.unwrap().ours.is_empty());
+}
