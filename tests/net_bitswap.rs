@@ -111,3 +111,35 @@ fn a_busy_port_is_a_clear_error() {
     let e = repo.fails(&["daemon", "--listen", &format!("/ip4/127.0.0.1/tcp/{port}"), "--no-mdns"], None);
     assert!(e.contains("cannot listen on") && e.contains(&port.to_string()), "{e}");
 }
+
+#[test]
+fn quic_carries_bitswap_too() {
+    let server = Repo::new();
+    let data = content::bytes("quic", 2 * (1 << 20) + 3);
+    let cid = String::from_utf8(server.run(&["add", "-Q", "-"], Some(&data)).stdout).unwrap().trim().to_string();
+    let cmd = server.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/udp/0/quic-v1", "--no-mdns", "--json"]);
+    let daemon = Background::start(cmd, Duration::from_secs(60));
+    let addr = daemon.first["listen"][0].as_str().unwrap().to_string();
+    assert!(addr.contains("/quic-v1/"), "{addr}");
+    let client = Repo::new();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("quic.bin");
+    client.ok(&["get", &cid, "--connect", &addr, "--no-mdns", "--timeout", "60", "-o", out.to_str().unwrap()]);
+    assert!(std::fs::read(&out).unwrap() == data);
+    std::thread::sleep(Duration::from_millis(200));
+    let lines = daemon.drain_lines();
+    assert!(lines.iter().any(|l| l.contains("\"connected\"") && l.contains("\"transport\":\"quic\"")), "{lines:?}");
+}
+
+#[test]
+fn sigterm_stops_the_daemon_cleanly() {
+    let server = Repo::new();
+    let (mut daemon, _) = daemon(&server);
+    assert!(server.path().join("control.sock").exists());
+    let pid = daemon.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = common::swarmscope::wait_or_kill(&mut daemon.child, Duration::from_secs(20));
+    assert!(status.success(), "{status:?}");
+    assert!(!server.path().join("control.sock").exists(), "the control socket is removed");
+    server.ok(&["repo", "verify"]); // the lock is free again
+}

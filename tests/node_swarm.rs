@@ -99,3 +99,74 @@ async fn a_peer_that_connects_later_receives_the_wantlist() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(client.handle.wantlists().await.unwrap().ours.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rsa_secp256k1_and_ecdsa_peers_can_connect() {
+    let mut server = node().await;
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("rsa.pem");
+    let der = dir.path().join("rsa.pk8");
+    // ring reads the PKCS#8 that `openssl pkcs8 -topk8` writes from a traditional RSA key.
+    let run = |args: &[&std::ffi::OsStr]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl is needed to make an RSA peer identity");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    run(&["genrsa".as_ref(), "-out".as_ref(), pem.as_os_str(), "2048".as_ref()]);
+    run(&[
+        "pkcs8".as_ref(),
+        "-in".as_ref(),
+        pem.as_os_str(),
+        "-topk8".as_ref(),
+        "-outform".as_ref(),
+        "DER".as_ref(),
+        "-nocrypt".as_ref(),
+        "-out".as_ref(),
+        der.as_os_str(),
+    ]);
+    let mut pkcs8 = std::fs::read(&der).unwrap();
+    let keys = [
+        libp2p::identity::Keypair::rsa_from_pkcs8(&mut pkcs8).expect("an RSA key"),
+        libp2p::identity::Keypair::generate_secp256k1(),
+        libp2p::identity::Keypair::generate_ecdsa(),
+    ];
+    for key in keys {
+        let peer = common::nodes::RawPeer::connect_as(key, &server.addr).await;
+        let id = peer.peer_id.to_string();
+        server.expect(WAIT, |e| matches!(e, NodeEvent::Connected { peer, .. } if *peer == id)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshots_and_progress_are_published() {
+    let provider = node().await;
+    let mut client = node().await;
+    let mut writer = provider.handle.store().writer();
+    let data = common::content::bytes("snap", 300_000);
+    let opts = ImportOptions { chunk_size: 10_000, ..ImportOptions::unixfs_v1_2025() };
+    let root = import_file(&data[..], &opts, &mut writer, &mut |_| {}).unwrap().cid;
+    writer.finish().unwrap();
+    client.handle.dial(provider.addr.clone()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    fetch_dag(&client.handle, root, &mut |_| {}).await.unwrap();
+    match client.expect(WAIT, |e| matches!(e, NodeEvent::Progress { total_bytes: Some(_), .. })).await {
+        NodeEvent::Progress { blocks, bytes, cid, .. } => {
+            assert_eq!((blocks, cid), (31, root.to_string()));
+            assert!(bytes > 300_000);
+        }
+        _ => unreachable!(),
+    }
+    let provider_id = provider.handle.peer_id().to_string();
+    match client.expect(WAIT, |e| matches!(e, NodeEvent::Snapshot { .. })).await {
+        NodeEvent::Snapshot { peers, wantlists, .. } => {
+            let p = peers.iter().find(|p| p.peer == provider_id).expect("the provider is in the snapshot");
+            assert_eq!(p.ledger.blocks_received, 31);
+            assert!(p.bitswap);
+            assert!(wantlists.ours.is_empty());
+        }
+        _ => unreachable!(),
+    }
+}

@@ -20,6 +20,9 @@ pub struct NodeConfig {
     /// Capacity of the event channel to consumers; past it events are dropped and counted.
     pub event_capacity: usize,
     pub idle_timeout: Duration,
+    pub limits: crate::node::swarm::Limits,
+    /// How often a snapshot of peers, wantlists and ledgers is published.
+    pub snapshot_every: Duration,
 }
 
 impl NodeConfig {
@@ -31,6 +34,8 @@ impl NodeConfig {
             mdns: true,
             event_capacity: 4096,
             idle_timeout: Duration::from_secs(120),
+            limits: crate::node::swarm::Limits::default(),
+            snapshot_every: Duration::from_secs(2),
         }
     }
 

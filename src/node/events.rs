@@ -5,7 +5,11 @@
 //! Schema: every event is a JSON object with a `type` field (snake_case variant name) and the variant's fields.
 //! CIDs and peer ids are strings; times are milliseconds; sizes are bytes.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
+
+use super::bitswap::ledger::Ledger;
 
 /// Which way a Bitswap entry or a connection went, seen from this node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -97,4 +101,55 @@ pub enum NodeEvent {
     Dropped {
         count: u64,
     },
+    /// The whole truth, periodically: peers with their ledgers and both directions of every wantlist, so a
+    /// consumer that missed events resyncs.
+    Snapshot {
+        peers: Vec<PeerSnapshot>,
+        wantlists: Wantlists,
+        dropped_events: u64,
+    },
+}
+
+/// Both directions of every wantlist, as `bitswap wantlist` and snapshots show them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Wantlists {
+    /// What we want: CID, age in ms, peers asked.
+    pub ours: Vec<OurWantInfo>,
+    /// What each peer wants from us.
+    pub theirs: HashMap<String, Vec<TheirWantInfo>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OurWantInfo {
+    pub cid: String,
+    pub age_ms: u64,
+    pub peers_asked: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TheirWantInfo {
+    pub cid: String,
+    pub want_type: String,
+    pub send_dont_have: bool,
+    pub age_ms: u64,
+}
+
+/// A connected peer, as `swarm peers` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerInfo {
+    pub peer: String,
+    pub addr: String,
+    pub agent: Option<String>,
+    pub bitswap: bool,
+}
+
+/// One peer in a snapshot: who it is and everything exchanged with it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PeerSnapshot {
+    pub peer: String,
+    pub addr: Option<String>,
+    pub agent: Option<String>,
+    pub bitswap: bool,
+    pub debt_ratio: f64,
+    pub ledger: Ledger,
 }

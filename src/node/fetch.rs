@@ -11,7 +11,12 @@ use futures::stream::FuturesUnordered;
 
 use super::blockstore::StoreError;
 use super::dag::pb;
+use super::events::NodeEvent;
 use super::handle::{NodeError, NodeHandle};
+
+/// Progress events are published at most this often per fetch.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+static NEXT_OP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Blocks wanted at once. With 1 MiB blocks this keeps up to 64 MiB in flight: enough to fill a fast link.
 pub const WINDOW: usize = 64;
@@ -60,6 +65,8 @@ pub async fn fetch_dag(
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     let mut queue: VecDeque<Cid> = VecDeque::from([root]);
     let mut inflight = FuturesUnordered::new();
+    let op = NEXT_OP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut last_report = Instant::now();
     seen.insert(root.hash().to_bytes());
     let result: Result<(), FetchError> = async {
         loop {
@@ -101,6 +108,16 @@ pub async fn fetch_dag(
                 }
             }
             progress(&stats);
+            if last_report.elapsed() >= PROGRESS_EVERY {
+                last_report = Instant::now();
+                node.report(NodeEvent::Progress {
+                    op,
+                    cid: root.to_string(),
+                    blocks: stats.blocks,
+                    bytes: stats.bytes,
+                    total_bytes: None,
+                });
+            }
         }
     }
     .await;
@@ -108,6 +125,13 @@ pub async fn fetch_dag(
     let written = writer.await.map_err(|_| FetchError::Writer)?;
     result?;
     written?;
+    node.report(NodeEvent::Progress {
+        op,
+        cid: root.to_string(),
+        blocks: stats.blocks,
+        bytes: stats.bytes,
+        total_bytes: Some(stats.bytes),
+    });
     Ok(stats)
 }
 

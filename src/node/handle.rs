@@ -5,56 +5,43 @@ use std::collections::HashMap;
 
 use cid::Cid;
 use libp2p::{Multiaddr, PeerId};
-use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use super::bitswap::ledger::Ledger;
 use super::block::Block;
 use super::blockstore::Blockstore;
+use super::events::NodeEvent;
+pub use super::events::{OurWantInfo, PeerInfo, TheirWantInfo, Wantlists};
 
 /// Commands to the node task.
 pub(crate) enum Command {
-    Dial { addr: Multiaddr, reply: oneshot::Sender<Result<(), String>> },
-    Want { cid: Cid, reply: oneshot::Sender<Block> },
-    Peers { reply: oneshot::Sender<Vec<PeerInfo>> },
-    Ledgers { reply: oneshot::Sender<HashMap<PeerId, Ledger>> },
-    ListenAddrs { reply: oneshot::Sender<Vec<Multiaddr>> },
-    Disconnect { peer: PeerId, reply: oneshot::Sender<bool> },
-    Wantlists { reply: oneshot::Sender<Wantlists> },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    Want {
+        cid: Cid,
+        reply: oneshot::Sender<Block>,
+    },
+    Peers {
+        reply: oneshot::Sender<Vec<PeerInfo>>,
+    },
+    Ledgers {
+        reply: oneshot::Sender<HashMap<PeerId, Ledger>>,
+    },
+    ListenAddrs {
+        reply: oneshot::Sender<Vec<Multiaddr>>,
+    },
+    Disconnect {
+        peer: PeerId,
+        reply: oneshot::Sender<bool>,
+    },
+    Wantlists {
+        reply: oneshot::Sender<Wantlists>,
+    },
+    /// An event from outside the node task (operation progress), published like the node's own.
+    Emit(NodeEvent),
     Shutdown,
-}
-
-/// Both directions of every wantlist, as `bitswap wantlist` and snapshots show them.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Wantlists {
-    /// What we want: CID, age in ms, peers asked.
-    pub ours: Vec<OurWantInfo>,
-    /// What each peer wants from us.
-    pub theirs: HashMap<String, Vec<TheirWantInfo>>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct OurWantInfo {
-    pub cid: String,
-    pub age_ms: u64,
-    pub peers_asked: usize,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct TheirWantInfo {
-    pub cid: String,
-    pub want_type: String,
-    pub send_dont_have: bool,
-    pub age_ms: u64,
-}
-
-/// A connected peer, as `swarm peers` shows it.
-#[derive(Clone, Debug, Serialize)]
-pub struct PeerInfo {
-    pub peer: String,
-    pub addr: String,
-    pub agent: Option<String>,
-    pub bitswap: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +105,11 @@ impl NodeHandle {
 
     pub async fn wantlists(&self) -> Result<Wantlists, NodeError> {
         self.ask(|reply| Command::Wantlists { reply }).await
+    }
+
+    /// Publishes an event through the node's event stream; never waits (dropped when the node is busy).
+    pub fn report(&self, event: NodeEvent) {
+        let _ = self.commands.try_send(Command::Emit(event));
     }
 
     pub async fn shutdown(&self) {

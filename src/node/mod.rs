@@ -37,7 +37,7 @@ pub enum StartError {
 pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc::Receiver<NodeEvent>), StartError> {
     let key = identity::load_or_create(&config.repo)?;
     let peer_id = key.public().to_peer_id();
-    let mut swarm = swarm::build(key, config.mdns, config.idle_timeout)?;
+    let mut swarm = swarm::build(key, config.mdns, config.idle_timeout, config.limits)?;
     let (stream_tx, stream_rx) = mpsc::channel(256);
     let mut control = swarm.behaviour().stream.new_control();
     bitswap::streams::accept_inbound(&mut control, stream_tx.clone());
@@ -56,7 +56,9 @@ pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc:
         }
     }
     let (commands_tx, commands_rx) = mpsc::channel(256);
-    let node = task::NodeTask::new(swarm, store.clone(), control, commands_rx, stream_rx, stream_tx, sink, listeners);
+    let mut node =
+        task::NodeTask::new(swarm, store.clone(), control, commands_rx, stream_rx, stream_tx, sink, listeners);
+    node.snapshot_every = config.snapshot_every;
     tokio::spawn(node.run());
     Ok((NodeHandle { commands: commands_tx, peer_id, store }, events_rx))
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use libp2p::identity::Keypair;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::{Swarm, identify, mdns, noise, ping, tcp, yamux};
+use libp2p::{Swarm, connection_limits, identify, mdns, noise, ping, tcp, yamux};
 
 /// The agent string peers see in identify.
 pub fn agent_version() -> String {
@@ -14,6 +14,7 @@ pub fn agent_version() -> String {
 
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
+    pub limits: connection_limits::Behaviour,
     pub identify: identify::Behaviour,
     pub ping: ping::Behaviour,
     pub mdns: Toggle<mdns::tokio::Behaviour>,
@@ -40,7 +41,21 @@ pub enum SwarmError {
 
 /// Builds the swarm. Bitswap's protocols are registered on the stream behaviour by the caller before any
 /// connection exists, so identify lists them (Helia only asks peers whose identify lists `/ipfs/bitswap/1.2.0`).
-pub fn build(key: Keypair, mdns_on: bool, idle: Duration) -> Result<Swarm<Behaviour>, SwarmError> {
+/// Connection limits: enough for a busy node, bounded against floods.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_established: u32,
+    pub max_per_peer: u32,
+    pub max_pending_incoming: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_established: 512, max_per_peer: 4, max_pending_incoming: 64 }
+    }
+}
+
+pub fn build(key: Keypair, mdns_on: bool, idle: Duration, limits: Limits) -> Result<Swarm<Behaviour>, SwarmError> {
     let peer_id = key.public().to_peer_id();
     let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
@@ -53,7 +68,12 @@ pub fn build(key: Keypair, mdns_on: bool, idle: Duration) -> Result<Swarm<Behavi
             );
             let mdns =
                 if mdns_on { Some(mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id)?) } else { None };
+            let limits = connection_limits::ConnectionLimits::default()
+                .with_max_established(Some(limits.max_established))
+                .with_max_established_per_peer(Some(limits.max_per_peer))
+                .with_max_pending_incoming(Some(limits.max_pending_incoming));
             Ok(Behaviour {
+                limits: connection_limits::Behaviour::new(limits),
                 identify,
                 ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(15))),
                 mdns: Toggle::from(mdns),

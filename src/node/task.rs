@@ -19,7 +19,8 @@ use super::bitswap::streams::{PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::PeerWantlist;
 use super::blockstore::Blockstore;
 use super::events::{Direction, EntryKind, NodeEvent};
-use super::handle::{Command, OurWantInfo, PeerInfo, TheirWantInfo, Wantlists};
+use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
+use super::handle::{Command, PeerInfo};
 use super::swarm::{Behaviour, BehaviourEvent};
 
 /// Events to consumers; never blocks.
@@ -71,6 +72,7 @@ pub(crate) struct NodeTask {
     peers: HashMap<PeerId, PeerState>,
     dials: HashMap<ConnectionId, oneshot::Sender<Result<(), String>>>,
     ready_sent: bool,
+    pub(crate) snapshot_every: Duration,
 }
 
 fn short(e: impl std::fmt::Display) -> String {
@@ -102,11 +104,14 @@ impl NodeTask {
             peers: HashMap::new(),
             dials: HashMap::new(),
             ready_sent: false,
+            snapshot_every: Duration::from_secs(2),
         }
     }
 
     pub(crate) async fn run(mut self) {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut snapshots = tokio::time::interval(self.snapshot_every);
+        snapshots.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.maybe_ready();
         loop {
             tokio::select! {
@@ -116,6 +121,7 @@ impl NodeTask {
                     Some(cmd) => self.on_command(cmd),
                 },
                 Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
+                _ = snapshots.tick() => self.snapshot(),
                 _ = tick.tick() => {
                     let sends = self.client.tick(Instant::now());
                     self.dispatch(sends);
@@ -176,38 +182,61 @@ impl NodeTask {
                 let _ = reply.send(self.swarm.disconnect_peer_id(peer).is_ok());
             }
             Command::Wantlists { reply } => {
-                let ours = self
-                    .client
-                    .wantlist()
-                    .into_iter()
-                    .map(|(cid, age, asked)| OurWantInfo {
-                        cid: cid.to_string(),
-                        age_ms: age.as_millis() as u64,
-                        peers_asked: asked,
-                    })
-                    .collect();
-                let theirs = self
-                    .peers
-                    .iter()
-                    .filter(|(_, s)| !s.their_wants.is_empty())
-                    .map(|(p, s)| {
-                        let entries = s
-                            .their_wants
-                            .entries()
-                            .map(|e| TheirWantInfo {
-                                cid: e.cid.to_string(),
-                                want_type: format!("{:?}", e.want_type),
-                                send_dont_have: e.send_dont_have,
-                                age_ms: e.since.elapsed().as_millis() as u64,
-                            })
-                            .collect();
-                        (p.to_string(), entries)
-                    })
-                    .collect();
-                let _ = reply.send(Wantlists { ours, theirs });
+                let _ = reply.send(self.wantlists());
             }
+            Command::Emit(event) => self.events.emit(event),
             Command::Shutdown => {}
         }
+    }
+
+    fn wantlists(&self) -> Wantlists {
+        let ours = self
+            .client
+            .wantlist()
+            .into_iter()
+            .map(|(cid, age, asked)| OurWantInfo {
+                cid: cid.to_string(),
+                age_ms: age.as_millis() as u64,
+                peers_asked: asked,
+            })
+            .collect();
+        let theirs = self
+            .peers
+            .iter()
+            .filter(|(_, s)| !s.their_wants.is_empty())
+            .map(|(p, s)| {
+                let entries = s
+                    .their_wants
+                    .entries()
+                    .map(|e| TheirWantInfo {
+                        cid: e.cid.to_string(),
+                        want_type: format!("{:?}", e.want_type),
+                        send_dont_have: e.send_dont_have,
+                        age_ms: e.since.elapsed().as_millis() as u64,
+                    })
+                    .collect();
+                (p.to_string(), entries)
+            })
+            .collect();
+        Wantlists { ours, theirs }
+    }
+
+    fn snapshot(&mut self) {
+        let peers = self
+            .peers
+            .iter()
+            .map(|(p, s)| PeerSnapshot {
+                peer: p.to_string(),
+                addr: s.addr.as_ref().map(|a| a.to_string()),
+                agent: s.agent.clone(),
+                bitswap: s.bitswap,
+                debt_ratio: s.ledger.debt_ratio(),
+                ledger: s.ledger.clone(),
+            })
+            .collect();
+        let wantlists = self.wantlists();
+        let dropped_events = self.events.dropped;
+        self.events.emit(NodeEvent::Snapshot { peers, wantlists, dropped_events });
     }
 
     fn on_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {

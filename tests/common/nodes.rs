@@ -59,7 +59,12 @@ pub struct RawPeer {
 
 impl RawPeer {
     pub async fn connect(addr: &Multiaddr) -> Self {
-        let mut swarm: Swarm<libp2p_stream::Behaviour> = libp2p::SwarmBuilder::with_new_identity()
+        Self::connect_as(libp2p::identity::Keypair::generate_ed25519(), addr).await
+    }
+
+    /// Like `connect`, with a given identity (RSA, secp256k1 and ECDSA peers exist: Kubo's are often RSA).
+    pub async fn connect_as(key: libp2p::identity::Keypair, addr: &Multiaddr) -> Self {
+        let mut swarm: Swarm<libp2p_stream::Behaviour> = libp2p::SwarmBuilder::with_existing_identity(key)
             .with_tokio()
             .with_tcp(libp2p::tcp::Config::default(), libp2p::noise::Config::new, libp2p::yamux::Config::default)
             .unwrap()
