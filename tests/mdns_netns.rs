@@ -43,11 +43,12 @@ impl Namespaces {
 
     fn daemon(&self, ns: &str, repo: &Repo) -> Background {
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns])
-            .arg(bin())
-            .arg("--repo")
-            .arg(repo.path())
-            .args(["daemon", "--listen", "/ip4/0.0.0.0/tcp/0", "--json"]);
+        cmd.args(["netns", "exec", ns]).arg(bin()).arg("--repo").arg(repo.path()).args([
+            "daemon",
+            "--listen",
+            "/ip4/0.0.0.0/tcp/0",
+            "--json",
+        ]);
         Background::start(cmd, Duration::from_secs(60))
     }
 }

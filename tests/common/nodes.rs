@@ -101,3 +101,40 @@ impl RawPeer {
         self.send_raw(peer, &msg.encode_length_delimited_to_vec()).await;
     }
 }
+
+impl RawPeer {
+    /// Accepts inbound streams on `protocol` only (an old peer that speaks nothing newer) and hands over every
+    /// message the node writes to it, decoded.
+    pub fn listen(&mut self, protocol: &'static str) -> mpsc::Receiver<swarmscope::node::bitswap::message::Message> {
+        let (tx, rx) = mpsc::channel(64);
+        let mut incoming = self.control.accept(StreamProtocol::new(protocol)).expect("accept once per protocol");
+        tokio::spawn(async move {
+            while let Some((_, mut stream)) = incoming.next().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while let Ok(Some(msg)) = swarmscope::node::bitswap::codec::read_message(&mut stream, 4 << 20).await
+                    {
+                        if tx.send(msg).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        rx
+    }
+
+    /// Sends one frame on a stream of the given protocol.
+    pub async fn send_on(
+        &mut self,
+        peer: PeerId,
+        protocol: &'static str,
+        msg: &swarmscope::node::bitswap::message::Message,
+    ) {
+        use prost::Message as _;
+        let mut stream = self.control.open_stream(peer, StreamProtocol::new(protocol)).await.expect("open a stream");
+        let _ = stream.write_all(&msg.encode_length_delimited_to_vec()).await;
+        let _ = stream.flush().await;
+        let _ = stream.close().await;
+    }
+}

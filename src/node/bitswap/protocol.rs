@@ -179,6 +179,25 @@ impl Outgoing {
             && self.dont_haves.is_empty()
     }
 
+    /// What of this a peer speaking `version` can be told: before 1.2.0 there are no presences, and every want is
+    /// a want for the block, without `sendDontHave`.
+    pub fn shaped(&self, version: Version) -> Outgoing {
+        if version == Version::V120 {
+            return self.clone();
+        }
+        Outgoing {
+            full: self.full,
+            wants: self
+                .wants
+                .iter()
+                .map(|w| Want { want_type: WantType::Block, send_dont_have: false, ..w.clone() })
+                .collect(),
+            blocks: self.blocks.clone(),
+            haves: Vec::new(),
+            dont_haves: Vec::new(),
+        }
+    }
+
     /// The wire message for a peer speaking `version`: older versions lose what they cannot express (a WANT_HAVE
     /// becomes a want for the block, presences are dropped, blocks lose their prefixes).
     pub fn to_message(&self, version: Version) -> Message {

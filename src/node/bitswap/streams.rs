@@ -206,6 +206,10 @@ impl PeerActor {
             }
             let (stream, version) = self.stream.as_mut().expect("opened above");
             let version = *version;
+            let out = out.shaped(version);
+            if out.is_empty() {
+                return true; // nothing this peer's version can be told
+            }
             match write_message(stream, &out.to_message(version)).await {
                 Ok(()) => {
                     let _ = self.events.send(StreamEvent::Sent { peer: self.peer, version, out }).await;
