@@ -170,3 +170,52 @@ async fn snapshots_and_progress_are_published() {
         _ => unreachable!(),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identify_lists_every_bitswap_version_and_the_agent() {
+    let server = node().await;
+    let mut client = node().await;
+    client.handle.dial(server.addr.clone()).await.unwrap();
+    match client.expect(WAIT, |e| matches!(e, NodeEvent::Identified { .. })).await {
+        NodeEvent::Identified { agent, protocols, .. } => {
+            assert!(agent.starts_with("swarmscope/"), "{agent}");
+            for p in [
+                "/ipfs/bitswap/1.2.0",
+                "/ipfs/bitswap/1.1.0",
+                "/ipfs/bitswap/1.0.0",
+                "/ipfs/bitswap",
+                "/ipfs/id/1.0.0",
+                "/ipfs/ping/1.0.0",
+            ] {
+                assert!(protocols.iter().any(|x| x == p), "{p} missing from {protocols:?}");
+            }
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_consumer_loses_events_but_is_told_how_many() {
+    let provider = node().await;
+    // Room for 4 events only, and nobody reads them while 40 blocks move.
+    let mut client = common::nodes::node_with(|c| c.event_capacity = 4).await;
+    let mut writer = provider.handle.store().writer();
+    let data = common::content::bytes("drops", 400_000);
+    let opts = ImportOptions { chunk_size: 10_000, ..ImportOptions::unixfs_v1_2025() };
+    let root = import_file(&data[..], &opts, &mut writer, &mut |_| {}).unwrap().cid;
+    writer.finish().unwrap();
+    client.handle.dial(provider.addr.clone()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    fetch_dag(&client.handle, root, &mut |_| {}).await.expect("the node never waits for its consumer");
+    match client.expect(WAIT, |e| matches!(e, NodeEvent::Dropped { .. })).await {
+        NodeEvent::Dropped { count } => assert!(count > 40, "{count}"),
+        _ => unreachable!(),
+    }
+    match client.expect(WAIT, |e| matches!(e, NodeEvent::Snapshot { .. })).await {
+        NodeEvent::Snapshot { dropped_events, peers, .. } => {
+            assert!(dropped_events > 40);
+            assert_eq!(peers[0].ledger.blocks_received, 41, "the snapshot tells the truth the events lost");
+        }
+        _ => unreachable!(),
+    }
+}

@@ -20,11 +20,17 @@ pub struct TestNode {
 }
 
 pub async fn node() -> TestNode {
+    node_with(|_| {}).await
+}
+
+/// A node whose config `tune` adjusts first.
+pub async fn node_with(tune: impl FnOnce(&mut NodeConfig)) -> TestNode {
     let dir = tempfile::tempdir().unwrap();
     let store = Blockstore::open(dir.path()).unwrap();
     let mut config = NodeConfig::new(dir.path().to_path_buf());
     config.mdns = false;
     config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+    tune(&mut config);
     let (handle, mut events) = swarmscope::node::start(config, store).unwrap();
     let addr = loop {
         match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
