@@ -1,1 +1,7 @@
-//! The TUI's state and reducer (Foundation 3). Empty until the TUI lands.
+//! The TUI's state, reducer, input grammar and keymap (pure), and the run loop that connects them to the node and
+//! the terminal.
+
+pub mod command;
+pub mod keymap;
+pub mod series;
+pub mod state;

@@ -1,1 +1,58 @@
-//! Rendering of `AppState` (Foundation 3). Empty until the TUI lands.
+//! Rendering: a pure function of `&AppState` (the Elm view). One file per pane; no I/O, no node calls.
+
+pub mod format;
+pub mod header;
+pub mod help;
+pub mod input;
+pub mod ledger;
+pub mod log;
+pub mod operations;
+pub mod peers;
+mod table;
+pub mod theme;
+pub mod transfers;
+pub mod wantlists;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Tabs;
+
+use crate::app::state::{AppState, Pane};
+
+/// Draws the whole screen.
+pub fn render(frame: &mut Frame, state: &AppState) {
+    let [header_area, tabs_area, main, status, input_area] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(1),
+        Constraint::Length(3),
+    ])
+    .areas(frame.area());
+    header::render(frame, header_area, state);
+    let titles: Vec<Line> =
+        Pane::ALL.iter().enumerate().map(|(i, p)| Line::from(Span::raw(format!("{} {}", i + 1, p.title())))).collect();
+    let selected = Pane::ALL.iter().position(|p| *p == state.pane()).unwrap_or(0);
+    frame.render_widget(Tabs::new(titles).select(selected).highlight_style(theme::selected()), tabs_area);
+    match state.pane() {
+        Pane::Peers => peers::render(frame, main, state),
+        Pane::Wantlists => wantlists::render(frame, main, state),
+        Pane::Ledger => ledger::render(frame, main, state),
+        Pane::Transfers => transfers::render(frame, main, state),
+        Pane::Operations => operations::render(frame, main, state),
+        Pane::Log => log::render(frame, main, state),
+    }
+    input::render_status(frame, status, state);
+    input::render_input(frame, input_area, state);
+    if let Some((title, body)) = &state.preview {
+        help::render_preview(frame, main, title, body);
+    }
+    if state.help {
+        help::render(frame, frame.area());
+    }
+}
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

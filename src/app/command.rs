@@ -1,0 +1,181 @@
+//! The input bar's grammar: text in, a `Command` out, or one line saying what is wrong.
+
+use std::path::PathBuf;
+
+use cid::Cid;
+use libp2p::{Multiaddr, PeerId};
+
+/// What the user asked for in the input bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Add(PathBuf),
+    Put(String),
+    Get(Cid, Option<PathBuf>),
+    Cat(Cid),
+    Ls(Cid),
+    Inspect(Cid),
+    Connect(Multiaddr),
+    Disconnect(PeerId),
+    Pin(Cid),
+    Unpin(Cid),
+    Export(Cid, PathBuf),
+    Import(PathBuf),
+    /// `filter` alone clears; `filter peer:X cid:Y kind:BLOCK` narrows the transfer log.
+    Filter(String),
+    Help,
+    Quit,
+}
+
+/// Every command word with its arguments and what it does: the input bar's help and its Tab completion.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("add", "PATH", "add a file or directory (default profile)"),
+    ("put", "TEXT", "store the text as a block, show its CID"),
+    ("get", "CID [PATH]", "fetch a DAG from the network (and write it out)"),
+    ("cat", "CID", "fetch and preview a file"),
+    ("ls", "CID", "list a directory's entries"),
+    ("inspect", "CID", "version, codec, multihash of a CID"),
+    ("connect", "MULTIADDR", "dial a peer"),
+    ("disconnect", "PEER", "close the connections to a peer"),
+    ("pin", "CID", "pin a DAG recursively"),
+    ("unpin", "CID", "remove a pin"),
+    ("export", "CID FILE.car", "write the DAG as a CAR file"),
+    ("import", "FILE.car", "import a CAR file and pin its roots"),
+    ("filter", "[peer:P] [cid:C] [kind:K]", "narrow the transfer log (alone: clear)"),
+    ("help", "", "show the keys and commands"),
+    ("quit", "", "leave (the node stops)"),
+];
+
+fn cid(word: Option<&str>, cmd: &str) -> Result<Cid, String> {
+    let w = word.ok_or_else(|| format!("{cmd}: a CID is required"))?;
+    Cid::try_from(w.trim_start_matches("/ipfs/")).map_err(|e| format!("{cmd}: invalid CID {w:?}: {e}"))
+}
+
+fn path(word: Option<&str>, cmd: &str, what: &str) -> Result<PathBuf, String> {
+    word.map(PathBuf::from).ok_or_else(|| format!("{cmd}: {what} is required"))
+}
+
+/// Parses one line of the input bar.
+pub fn parse(line: &str) -> Result<Command, String> {
+    let line = line.trim();
+    let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    let mut args = rest.split_whitespace();
+    let extra = |args: &mut std::str::SplitWhitespace| -> Result<(), String> {
+        match args.next() {
+            Some(x) => Err(format!("{word}: unexpected argument {x:?}")),
+            None => Ok(()),
+        }
+    };
+    let cmd = match word {
+        "" => return Err("type a command, or `help`".into()),
+        "add" => Command::Add(path(Some(rest).filter(|r| !r.is_empty()), word, "a path")?),
+        "put" if rest.is_empty() => return Err("put: some text is required".into()),
+        "put" => Command::Put(rest.to_string()),
+        "get" => {
+            let c = cid(args.next(), word)?;
+            let p = args.next().map(PathBuf::from);
+            extra(&mut args)?;
+            Command::Get(c, p)
+        }
+        "cat" => Command::Cat(cid(args.next(), word)?),
+        "ls" => Command::Ls(cid(args.next(), word)?),
+        "inspect" => Command::Inspect(cid(args.next(), word)?),
+        "pin" => Command::Pin(cid(args.next(), word)?),
+        "unpin" => Command::Unpin(cid(args.next(), word)?),
+        "connect" => {
+            let a = args.next().ok_or("connect: a multiaddr is required")?;
+            Command::Connect(a.parse().map_err(|e| format!("connect: invalid multiaddr {a:?}: {e}"))?)
+        }
+        "disconnect" => {
+            let p = args.next().ok_or("disconnect: a peer id is required")?;
+            Command::Disconnect(p.parse().map_err(|e| format!("disconnect: invalid peer id {p:?}: {e}"))?)
+        }
+        "export" => {
+            let c = cid(args.next(), word)?;
+            Command::Export(c, path(args.next(), word, "an output file")?)
+        }
+        "import" => Command::Import(path(args.next(), word, "a CAR file")?),
+        "filter" => Command::Filter(rest.to_string()),
+        "help" | "?" => Command::Help,
+        "quit" | "q" | "exit" => Command::Quit,
+        other => return Err(format!("unknown command {other:?} (try `help`)")),
+    };
+    if !matches!(cmd, Command::Add(_) | Command::Put(_) | Command::Filter(_) | Command::Get(..)) {
+        extra(&mut args)?;
+    }
+    Ok(cmd)
+}
+
+/// Completes the first word from the command list, or an argument from `candidates` (known CIDs, peer ids).
+pub fn complete(line: &str, candidates: &[String]) -> Option<String> {
+    if !line.contains(' ') {
+        let hits: Vec<&str> = COMMANDS.iter().map(|c| c.0).filter(|c| c.starts_with(line)).collect();
+        return (hits.len() == 1).then(|| format!("{} ", hits[0]));
+    }
+    let (head, last) = line.rsplit_once(' ')?;
+    if last.is_empty() {
+        return None;
+    }
+    let hits: Vec<&String> = candidates.iter().filter(|c| c.starts_with(last)).collect();
+    if hits.len() == 1 {
+        return Some(format!("{head} {}", hits[0]));
+    }
+    complete_path(last).map(|p| format!("{head} {p}"))
+}
+
+/// Completes a filesystem path when exactly one entry matches.
+fn complete_path(prefix: &str) -> Option<String> {
+    let p = std::path::Path::new(prefix);
+    let (dir, stem) = if prefix.ends_with('/') {
+        (p.to_path_buf(), String::new())
+    } else {
+        (p.parent().map(|d| d.to_path_buf()).unwrap_or_default(), p.file_name()?.to_string_lossy().into_owned())
+    };
+    let read = std::fs::read_dir(if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { &dir }).ok()?;
+    let hits: Vec<String> =
+        read.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&stem)).collect();
+    if hits.len() != 1 {
+        return None;
+    }
+    let full = dir.join(&hits[0]);
+    let slash = if full.is_dir() { "/" } else { "" };
+    Some(format!("{}{slash}", full.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CID: &str = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq";
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(parse("put hello world"), Ok(Command::Put("hello world".into())));
+        assert!(matches!(parse(&format!("get {CID}")), Ok(Command::Get(_, None))));
+        assert!(matches!(parse(&format!("get {CID} /tmp/x")), Ok(Command::Get(_, Some(_)))));
+        assert!(matches!(parse("connect /ip4/127.0.0.1/tcp/4021"), Ok(Command::Connect(_))));
+        assert_eq!(parse("q"), Ok(Command::Quit));
+    }
+
+    #[test]
+    fn bad_input_is_one_clear_line() {
+        for (line, needle) in [
+            ("get not-a-cid", "invalid CID"),
+            ("get", "a CID is required"),
+            ("connect /ip4/1.2.3.4/tcp/x", "invalid multiaddr"),
+            ("frobnicate", "unknown command"),
+            ("put", "some text"),
+            (&format!("cat {CID} extra"), "unexpected argument"),
+        ] {
+            let e = parse(line).unwrap_err();
+            assert!(e.contains(needle) && !e.contains('\n'), "{line}: {e}");
+        }
+    }
+
+    #[test]
+    fn tab_completes_commands_and_known_cids() {
+        assert_eq!(complete("con", &[]), Some("connect ".into()));
+        assert_eq!(complete("c", &[]), None, "cat and connect are ambiguous");
+        assert_eq!(complete("get bafkrei", &[CID.to_string()]), Some(format!("get {CID}")));
+    }
+}

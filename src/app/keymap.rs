@@ -1,0 +1,178 @@
+//! One table of keys drives both the dispatch and the `?` help overlay (as gitui and yazi do): a key cannot do
+//! something the help does not say.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::state::{AppState, Pane};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    NextPane,
+    PrevPane,
+    Pane(usize),
+    Up,
+    Down,
+    Top,
+    Bottom,
+    Enter,
+    FocusInput,
+    Filter,
+    TogglePause,
+    ToggleHelp,
+    Sort,
+    Escape,
+}
+
+/// A key as the help shows it, the action, and what it does.
+pub struct Binding {
+    pub keys: &'static str,
+    pub action: Action,
+    pub desc: &'static str,
+}
+
+pub const BINDINGS: &[Binding] = &[
+    Binding { keys: "Tab / Shift-Tab", action: Action::NextPane, desc: "next / previous pane" },
+    Binding { keys: "1-6", action: Action::Pane(0), desc: "go to pane 1-6" },
+    Binding { keys: "j / k, Down / Up", action: Action::Down, desc: "move the selection" },
+    Binding { keys: "g / G", action: Action::Top, desc: "first / last row" },
+    Binding { keys: "Enter", action: Action::Enter, desc: "drill in: a peer's ledger, a transfer's CID" },
+    Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
+    Binding { keys: "/", action: Action::Filter, desc: "filter the transfer log (peer:, cid:, kind:)" },
+    Binding { keys: "p", action: Action::TogglePause, desc: "pause / resume the transfer log (the node keeps running)" },
+    Binding { keys: "s", action: Action::Sort, desc: "sort peers: id, RTT, bytes in, bytes out" },
+    Binding { keys: "?", action: Action::ToggleHelp, desc: "this help" },
+    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview or input" },
+    Binding { keys: "q, Ctrl-C", action: Action::Quit, desc: "quit" },
+];
+
+/// The action for a key outside the input bar.
+pub fn action_for(key: KeyEvent) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Tab => Action::NextPane,
+        KeyCode::BackTab => Action::PrevPane,
+        KeyCode::Char(c @ '1'..='6') => Action::Pane(c as usize - '1' as usize),
+        KeyCode::Char('j') | KeyCode::Down => Action::Down,
+        KeyCode::Char('k') | KeyCode::Up => Action::Up,
+        KeyCode::Char('g') | KeyCode::Home => Action::Top,
+        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Char(':') => Action::FocusInput,
+        KeyCode::Char('/') => Action::Filter,
+        KeyCode::Char('p') => Action::TogglePause,
+        KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Char('s') => Action::Sort,
+        KeyCode::Esc => Action::Escape,
+        _ => return None,
+    })
+}
+
+/// Rows in the focused pane, for moving the selection.
+fn rows(state: &AppState) -> usize {
+    match state.pane() {
+        Pane::Peers => state.peers.len(),
+        Pane::Wantlists => state.wantlists.ours.len() + state.wantlists.theirs.values().map(|v| v.len()).sum::<usize>(),
+        Pane::Ledger => state.ledgers.len(),
+        Pane::Transfers => state.visible_transfers().count(),
+        Pane::Operations => state.ops.len(),
+        Pane::Log => state.log.len(),
+    }
+}
+
+/// Applies a key's action to the view state.
+pub fn apply(state: &mut AppState, action: Action) {
+    state.dirty = true;
+    let pane = state.pane();
+    let idx = Pane::ALL.iter().position(|p| *p == pane).unwrap_or(0);
+    let n = rows(state);
+    let current = state.selected.get(&pane).copied().unwrap_or(0);
+    let mut sel_value = current;
+    let sel = &mut sel_value;
+    match action {
+        Action::Quit => state.quit = true,
+        Action::NextPane => state.pane = Some(Pane::ALL[(idx + 1) % Pane::ALL.len()]),
+        Action::PrevPane => state.pane = Some(Pane::ALL[(idx + Pane::ALL.len() - 1) % Pane::ALL.len()]),
+        Action::Pane(i) => state.pane = Pane::ALL.get(i).copied().or(state.pane),
+        Action::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
+        Action::Up => *sel = sel.saturating_sub(1),
+        Action::Top => *sel = 0,
+        Action::Bottom => *sel = n.saturating_sub(1),
+        Action::Enter => match pane {
+            Pane::Peers => state.pane = Some(Pane::Ledger),
+            Pane::Transfers => {
+                let cid = state.visible_transfers().rev().nth(current).map(|r| r.cid.clone());
+                if let Some(cid) = cid {
+                    state.filter.cid = Some(cid);
+                }
+            }
+            _ => {}
+        },
+        Action::FocusInput => state.input_focused = true,
+        Action::Filter => {
+            state.input_focused = true;
+            state.input = tui_input::Input::new("filter ".into());
+        }
+        Action::TogglePause => {
+            state.paused_at = match state.paused_at {
+                Some(_) => None,
+                None => Some(state.transfers.len()),
+            }
+        }
+        Action::ToggleHelp => state.help = !state.help,
+        Action::Sort => state.sort_column = (state.sort_column + 1) % 4,
+        Action::Escape => {
+            state.help = false;
+            state.preview = None;
+            state.input_focused = false;
+        }
+    }
+    state.selected.insert(pane, sel_value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_binding_is_reachable_by_a_key() {
+        use crossterm::event::KeyEvent;
+        let probe = |c: KeyCode| action_for(KeyEvent::new(c, KeyModifiers::NONE));
+        for b in BINDINGS {
+            let reached = match b.action {
+                Action::NextPane => probe(KeyCode::Tab),
+                Action::Pane(_) => probe(KeyCode::Char('1')),
+                Action::Down => probe(KeyCode::Char('j')),
+                Action::Top => probe(KeyCode::Char('g')),
+                Action::Enter => probe(KeyCode::Enter),
+                Action::FocusInput => probe(KeyCode::Char(':')),
+                Action::Filter => probe(KeyCode::Char('/')),
+                Action::TogglePause => probe(KeyCode::Char('p')),
+                Action::Sort => probe(KeyCode::Char('s')),
+                Action::ToggleHelp => probe(KeyCode::Char('?')),
+                Action::Escape => probe(KeyCode::Esc),
+                Action::Quit => probe(KeyCode::Char('q')),
+                other => Some(other),
+            };
+            assert_eq!(reached, Some(b.action), "{}", b.keys);
+        }
+    }
+
+    #[test]
+    fn pause_freezes_the_view_and_tabs_cycle() {
+        let mut s = AppState::new();
+        apply(&mut s, Action::TogglePause);
+        assert_eq!(s.paused_at, Some(0));
+        apply(&mut s, Action::TogglePause);
+        assert_eq!(s.paused_at, None);
+        for _ in 0..Pane::ALL.len() {
+            apply(&mut s, Action::NextPane);
+        }
+        assert_eq!(s.pane(), Pane::Peers);
+        apply(&mut s, Action::PrevPane);
+        assert_eq!(s.pane(), Pane::Log);
+    }
+}

@@ -1,0 +1,70 @@
+//! Rates over time for the header's sparklines: bytes per second, one bucket a second, the last minute.
+
+use std::collections::VecDeque;
+
+pub const SECONDS: usize = 60;
+
+/// Bytes counted into one-second buckets; old buckets fall off, so memory is fixed.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    buckets: VecDeque<u64>,
+    /// The second (since the Unix epoch) of the newest bucket.
+    newest: u64,
+}
+
+impl Series {
+    /// Counts `bytes` at `now_ms`.
+    pub fn add(&mut self, now_ms: u64, bytes: u64) {
+        self.advance(now_ms);
+        if let Some(last) = self.buckets.back_mut() {
+            *last += bytes;
+        }
+    }
+
+    /// Moves the window to `now_ms`, opening empty buckets for the seconds that passed.
+    pub fn advance(&mut self, now_ms: u64) {
+        let sec = now_ms / 1000;
+        if self.buckets.is_empty() {
+            self.buckets.push_back(0);
+            self.newest = sec;
+            return;
+        }
+        let gap = sec.saturating_sub(self.newest).min(SECONDS as u64);
+        for _ in 0..gap {
+            self.buckets.push_back(0);
+        }
+        self.newest = self.newest.max(sec);
+        while self.buckets.len() > SECONDS {
+            self.buckets.pop_front();
+        }
+    }
+
+    /// The buckets, oldest first (for a sparkline).
+    pub fn values(&self) -> Vec<u64> {
+        self.buckets.iter().copied().collect()
+    }
+
+    /// Bytes per second over the last full second.
+    pub fn rate(&self) -> u64 {
+        let n = self.buckets.len();
+        if n >= 2 { self.buckets[n - 2] } else { self.buckets.back().copied().unwrap_or(0) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_roll_and_stay_bounded() {
+        let mut s = Series::default();
+        s.add(1_000, 10);
+        s.add(1_500, 5);
+        s.add(2_100, 7);
+        assert_eq!(s.values(), vec![15, 7]);
+        assert_eq!(s.rate(), 15);
+        s.add(500_000, 1);
+        assert_eq!(s.values().len(), SECONDS);
+        assert_eq!(*s.values().last().unwrap(), 1);
+    }
+}

@@ -1,0 +1,49 @@
+//! The ledger of every peer: blocks and bytes both ways, duplicates, rejected blocks, debt ratio, last exchange.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Cell, Row};
+
+use super::{format, table, theme};
+use crate::app::state::{AppState, Pane};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let mut ledgers: Vec<_> = state.ledgers.iter().collect();
+    ledgers.sort_by(|a, b| a.peer.cmp(&b.peer));
+    let rows: Vec<Row> = ledgers
+        .into_iter()
+        .map(|p| {
+            let l = &p.ledger;
+            let last = l.last_exchange_ms.map_or("-".into(), |t| format::age(state.now_ms.saturating_sub(t)));
+            let bad = l.rejected_blocks + l.protocol_errors;
+            Row::new(vec![
+                Cell::from(format::short(&p.peer, 12)),
+                Cell::from(format!("{} / {}", l.blocks_received, format::bytes(l.bytes_received))),
+                Cell::from(format!("{} / {}", l.blocks_sent, format::bytes(l.bytes_sent))),
+                Cell::from(l.duplicate_blocks.to_string()),
+                Cell::from(bad.to_string()).style(if bad > 0 { theme::error() } else { theme::dim() }),
+                Cell::from(format!("{}/{}", l.wants_received, l.wants_sent)),
+                Cell::from(format!("{:.3}", p.debt_ratio)),
+                Cell::from(last),
+            ])
+        })
+        .collect();
+    table::render(
+        frame,
+        area,
+        format!(" Ledger ({} peers) ", state.ledgers.len()),
+        &["peer", "recv blk/bytes", "sent blk/bytes", "dups", "bad", "wants in/out", "debt", "last"],
+        &[
+            Constraint::Length(14),
+            Constraint::Length(18),
+            Constraint::Length(18),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(13),
+            Constraint::Length(8),
+            Constraint::Length(7),
+        ],
+        rows,
+        state.selected.get(&Pane::Ledger).copied(),
+    );
+}

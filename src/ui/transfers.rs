@@ -1,0 +1,62 @@
+//! The live log of every Bitswap entry, newest first, coloured by kind; filtered (`/`) and pausable (`p`).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Cell, Row};
+
+use super::{format, table, theme};
+use crate::app::state::{AppState, Pane, kind_name};
+use crate::node::events::Direction;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let visible = area.height.saturating_sub(3) as usize;
+    let selected = state.selected.get(&Pane::Transfers).copied().unwrap_or(0);
+    let skip = selected.saturating_sub(visible.saturating_sub(1));
+    let rows: Vec<Row> = state
+        .visible_transfers()
+        .rev()
+        .skip(skip)
+        .take(visible.max(1))
+        .map(|r| {
+            let style = theme::kind(r.kind);
+            Row::new(vec![
+                Cell::from(format::clock(r.at_ms)),
+                Cell::from(if r.direction == Direction::In { "<-" } else { "->" }),
+                Cell::from(format::short(&r.peer, 10)),
+                Cell::from(kind_name(r.kind)).style(style),
+                Cell::from(r.cid.clone()).style(style),
+                Cell::from(r.size.map(format::bytes).unwrap_or_default()),
+                Cell::from(r.latency_ms.map(|l| format!("{l:.1}ms")).unwrap_or_default()),
+            ])
+        })
+        .collect();
+    let mut title = format!(" Transfers ({}) ", state.transfers.len());
+    if state.paused_at.is_some() {
+        title.push_str("[PAUSED] ");
+    }
+    if !state.filter.is_empty() {
+        let f = &state.filter;
+        let parts: Vec<String> = [("peer", &f.peer), ("cid", &f.cid), ("kind", &f.kind)]
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}:{v}")))
+            .collect();
+        title.push_str(&format!("filter {} ", parts.join(" ")));
+    }
+    table::render(
+        frame,
+        area,
+        title,
+        &["time", "", "peer", "kind", "cid", "size", "latency"],
+        &[
+            Constraint::Length(12),
+            Constraint::Length(2),
+            Constraint::Length(12),
+            Constraint::Length(10),
+            Constraint::Min(20),
+            Constraint::Length(10),
+            Constraint::Length(9),
+        ],
+        rows,
+        Some(selected - skip),
+    );
+}

@@ -1,0 +1,74 @@
+//! Both directions of every wantlist: ours (CID, peers asked, HAVE / DONT_HAVE answers, age, status) and each
+//! peer's (CID, type, sendDontHave, age, served or not).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::widgets::{Cell, Row};
+
+use super::{format, table, theme};
+use crate::app::state::AppState;
+use crate::node::events::EntryKind;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let [ours_area, theirs_area] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let ours: Vec<Row> = state
+        .wantlists
+        .ours
+        .iter()
+        .map(|w| {
+            let a = state.answers.get(&w.cid).cloned().unwrap_or_default();
+            let status = if a.haves > 0 {
+                ("have seen", theme::kind(EntryKind::Have))
+            } else if a.dont_haves >= w.peers_asked && w.peers_asked > 0 {
+                ("nobody has it", theme::kind(EntryKind::DontHave))
+            } else {
+                ("asking", Style::default())
+            };
+            Row::new(vec![
+                Cell::from(w.cid.clone()),
+                Cell::from(w.peers_asked.to_string()),
+                Cell::from(a.haves.to_string()).style(theme::kind(EntryKind::Have)),
+                Cell::from(a.dont_haves.to_string()).style(theme::kind(EntryKind::DontHave)),
+                Cell::from(format::age(w.age_ms)),
+                Cell::from(status.0).style(status.1),
+            ])
+        })
+        .collect();
+    table::render(
+        frame,
+        ours_area,
+        format!(" We want ({}) ", state.wantlists.ours.len()),
+        &["cid", "asked", "HAVE", "DONT_HAVE", "age", "status"],
+        &[Constraint::Min(20), Constraint::Length(6), Constraint::Length(5), Constraint::Length(10), Constraint::Length(7), Constraint::Length(14)],
+        ours,
+        None,
+    );
+    let mut theirs: Vec<Row> = Vec::new();
+    let mut peers: Vec<&String> = state.wantlists.theirs.keys().collect();
+    peers.sort();
+    for peer in peers {
+        for w in &state.wantlists.theirs[peer] {
+            let unserved = state.unserved.contains(&(peer.clone(), w.cid.clone()));
+            let served = if unserved { ("DONT_HAVE sent", theme::kind(EntryKind::DontHave)) } else { ("pending", Style::default()) };
+            theirs.push(Row::new(vec![
+                Cell::from(format::short(peer, 12)),
+                Cell::from(w.cid.clone()),
+                Cell::from(w.want_type.clone()),
+                Cell::from(if w.send_dont_have { "yes" } else { "no" }),
+                Cell::from(format::age(w.age_ms)),
+                Cell::from(served.0).style(served.1),
+            ]));
+        }
+    }
+    let n: usize = state.wantlists.theirs.values().map(|v| v.len()).sum();
+    table::render(
+        frame,
+        theirs_area,
+        format!(" Peers want from us ({n}) "),
+        &["peer", "cid", "type", "dont_have?", "age", "served"],
+        &[Constraint::Length(14), Constraint::Min(20), Constraint::Length(6), Constraint::Length(10), Constraint::Length(7), Constraint::Length(14)],
+        theirs,
+        None,
+    );
+}
