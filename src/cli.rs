@@ -40,6 +40,8 @@ pub enum Command {
     },
     /// Run the node headless: listen, serve and fetch blocks over Bitswap.
     Daemon(DaemonArgs),
+    /// Open the terminal UI with an embedded node (what `swarmscope` alone does).
+    Tui(NodeArgs),
     /// This node's peer id, agent and addresses.
     Id {
         #[arg(long)]
@@ -92,6 +94,20 @@ pub struct FetchArgs {
     /// Print the node's events (connections, every Bitswap entry) as JSON lines on stderr.
     #[arg(long)]
     pub events: bool,
+}
+
+/// How the TUI's embedded node listens and whom it dials.
+#[derive(Debug, Args, Default)]
+pub struct NodeArgs {
+    /// Listen address (repeatable; default: TCP and QUIC on port 4021 on all interfaces).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen: Vec<String>,
+    /// Peers to dial at start (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub connect: Vec<String>,
+    /// Do not discover peers on the local network.
+    #[arg(long)]
+    pub no_mdns: bool,
 }
 
 #[derive(Debug, Args)]

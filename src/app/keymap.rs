@@ -39,7 +39,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Enter", action: Action::Enter, desc: "drill in: a peer's ledger, a transfer's CID" },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
     Binding { keys: "/", action: Action::Filter, desc: "filter the transfer log (peer:, cid:, kind:)" },
-    Binding { keys: "p", action: Action::TogglePause, desc: "pause / resume the transfer log (the node keeps running)" },
+    Binding {
+        keys: "p",
+        action: Action::TogglePause,
+        desc: "pause / resume the transfer log (the node keeps running)",
+    },
     Binding { keys: "s", action: Action::Sort, desc: "sort peers: id, RTT, bytes in, bytes out" },
     Binding { keys: "?", action: Action::ToggleHelp, desc: "this help" },
     Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview or input" },

@@ -2,6 +2,9 @@
 //! the terminal.
 
 pub mod command;
+pub mod exec;
 pub mod keymap;
+pub mod logging;
+pub mod run;
 pub mod series;
 pub mod state;

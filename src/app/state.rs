@@ -26,7 +26,8 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 6] = [Pane::Peers, Pane::Wantlists, Pane::Ledger, Pane::Transfers, Pane::Operations, Pane::Log];
+    pub const ALL: [Pane; 6] =
+        [Pane::Peers, Pane::Wantlists, Pane::Ledger, Pane::Transfers, Pane::Operations, Pane::Log];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -45,13 +46,33 @@ impl Pane {
 pub enum AppEvent {
     Node(NodeEvent),
     /// Time passes (ages, rates).
-    Tick { now_ms: u64 },
+    Tick {
+        now_ms: u64,
+    },
     Log(String),
-    OpStarted { id: u64, kind: String, target: String },
-    OpDone { id: u64, result: Result<String, String> },
-    Status { text: String, error: bool },
+    OpStarted {
+        id: u64,
+        kind: String,
+        target: String,
+    },
+    OpDone {
+        id: u64,
+        result: Result<String, String>,
+    },
+    Status {
+        text: String,
+        error: bool,
+    },
     /// The store's totals, refreshed now and then.
-    Stored { blocks: u64, bytes: u64 },
+    Stored {
+        blocks: u64,
+        bytes: u64,
+    },
+    /// Something to show over the panes (cat, ls).
+    Preview {
+        title: String,
+        body: String,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -232,6 +253,7 @@ impl AppState {
                 }
                 self.status = Some((text, error));
             }
+            AppEvent::Preview { title, body } => self.preview = Some((title, body)),
             AppEvent::Stored { blocks, bytes } => {
                 self.stored_blocks = blocks;
                 self.stored_bytes = bytes;
@@ -301,13 +323,23 @@ impl AppState {
                     (Direction::In, EntryKind::Block) => self.bytes_in.add(self.now_ms, size.unwrap_or(0)),
                     (Direction::Out, EntryKind::Block) => self.bytes_out.add(self.now_ms, size.unwrap_or(0)),
                     (Direction::In, EntryKind::Have) => self.answers.entry(cid.clone()).or_default().haves += 1,
-                    (Direction::In, EntryKind::DontHave) => self.answers.entry(cid.clone()).or_default().dont_haves += 1,
+                    (Direction::In, EntryKind::DontHave) => {
+                        self.answers.entry(cid.clone()).or_default().dont_haves += 1
+                    }
                     (Direction::Out, EntryKind::DontHave) => {
                         self.unserved.insert((peer.clone(), cid.clone()));
                     }
                     _ => {}
                 }
-                self.transfers.push_back(TransferRow { at_ms: self.now_ms, direction, peer, kind, cid, size, latency_ms });
+                self.transfers.push_back(TransferRow {
+                    at_ms: self.now_ms,
+                    direction,
+                    peer,
+                    kind,
+                    cid,
+                    size,
+                    latency_ms,
+                });
                 while self.transfers.len() > MAX_TRANSFERS {
                     self.transfers.pop_front();
                     if let Some(p) = self.paused_at.as_mut() {
@@ -372,8 +404,8 @@ impl AppState {
         let mut rows: Vec<&PeerRow> = self.peers.values().collect();
         match self.sort_column % 4 {
             1 => rows.sort_by(|a, b| a.rtt_ms.unwrap_or(f64::MAX).total_cmp(&b.rtt_ms.unwrap_or(f64::MAX))),
-            2 => rows.sort_by(|a, b| b.bytes_in.cmp(&a.bytes_in)),
-            3 => rows.sort_by(|a, b| b.bytes_out.cmp(&a.bytes_out)),
+            2 => rows.sort_by_key(|r| std::cmp::Reverse(r.bytes_in)),
+            3 => rows.sort_by_key(|r| std::cmp::Reverse(r.bytes_out)),
             _ => {}
         }
         rows

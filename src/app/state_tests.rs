@@ -108,7 +108,13 @@ fn operations_finish_with_their_result_and_are_retained_boundedly() {
         s.apply(AppEvent::OpDone { id, result: Ok(format!("bafy{id}")) });
     }
     s.apply(AppEvent::OpStarted { id: 999, kind: "get".into(), target: "bafyX".into() });
-    s.apply(AppEvent::Node(NodeEvent::Progress { op: 1, cid: "bafyX".into(), blocks: 3, bytes: 300, total_bytes: None }));
+    s.apply(AppEvent::Node(NodeEvent::Progress {
+        op: 1,
+        cid: "bafyX".into(),
+        blocks: 3,
+        bytes: 300,
+        total_bytes: None,
+    }));
     s.apply(AppEvent::OpDone { id: 999, result: Err("could not fetch".into()) });
     assert_eq!(s.ops.iter().filter(|o| o.finished_ms.is_some()).count(), MAX_FINISHED_OPS);
     let get = s.ops.iter().find(|o| o.id == 999).unwrap();

@@ -25,13 +25,12 @@ pub use ctx::Ctx;
 /// Runs one parsed command line in this process: through the repo's daemon when one runs, else here.
 pub fn run(cli: Cli) -> Result<()> {
     let repo = repo_dir(cli.repo.as_deref())?;
-    let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        Cli::command().print_help()?;
-        return Ok(());
-    };
+    let command = cli.command.unwrap_or(Command::Tui(crate::cli::NodeArgs::default()));
     if let Command::Daemon(args) = &command {
         return daemon::run(&repo, args);
+    }
+    if let Command::Tui(args) = &command {
+        return tui(&repo, args);
     }
     if let Command::Cid(c) = command {
         return ctx::with_stdio(repo, |ctx| cid::run(ctx, c));
@@ -58,7 +57,20 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
         Command::Swarm(c) => node_info::swarm(ctx, c),
         Command::Bitswap(c) => node_info::bitswap(ctx, c),
         Command::Daemon(_) => anyhow::bail!("a daemon cannot be started through another daemon"),
+        Command::Tui(_) => anyhow::bail!("the TUI cannot run inside a daemon"),
     }
+}
+
+/// Opens the TUI on `repo` with an embedded node.
+fn tui(repo: &Path, args: &crate::cli::NodeArgs) -> Result<()> {
+    let mut config = crate::node::config::NodeConfig::new(repo.to_path_buf());
+    config.listen = args.listen.iter().map(|a| parse_multiaddr(a)).collect::<Result<_>>()?;
+    if config.listen.is_empty() {
+        config.listen = config.listen_addrs();
+    }
+    config.connect = args.connect.iter().map(|a| parse_multiaddr(a)).collect::<Result<_>>()?;
+    config.mdns = !args.no_mdns;
+    crate::app::run::run(config)
 }
 
 /// The repo directory: `--repo`/`SWARMSCOPE_REPO`, else `$XDG_DATA_HOME/swarmscope`, else

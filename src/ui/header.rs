@@ -13,30 +13,34 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let block = Block::default().borders(Borders::ALL).title(Span::styled(" swarmscope ", theme::title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // Sparklines only where there is room for them beside the text.
+    let spark_width = if inner.width >= 100 { 18 } else { 0 };
     let [text, spark_in, spark_out] =
-        Layout::horizontal([Constraint::Min(40), Constraint::Length(22), Constraint::Length(22)]).areas(inner);
+        Layout::horizontal([Constraint::Min(40), Constraint::Length(spark_width), Constraint::Length(spark_width)])
+            .areas(inner);
     let peer = if state.peer_id.is_empty() { "starting…".to_string() } else { state.peer_id.clone() };
-    let listen = state.listen.first().cloned().unwrap_or_else(|| "-".into());
-    let mut first = vec![
+    // The peer id is on the line above: show where it listens without repeating it.
+    let listen =
+        state.listen.first().map(|a| a.split("/p2p/").next().unwrap_or(a).to_string()).unwrap_or_else(|| "-".into());
+    let first = vec![
         Span::styled("peer ", theme::dim()),
         Span::raw(peer),
         Span::styled("  peers ", theme::dim()),
         Span::raw(state.peers.len().to_string()),
     ];
-    if state.dropped > 0 {
-        first.push(Span::styled(format!("  dropped events {}", state.dropped), theme::error()));
-    }
-    let second = vec![
+    let second = vec![Span::styled("listen ", theme::dim()), Span::raw(listen)];
+    let mut third = vec![
         Span::styled("in ", theme::dim()),
         Span::styled(format!("{}/s", format::bytes(state.bytes_in.rate())), theme::ok()),
         Span::styled("  out ", theme::dim()),
         Span::raw(format!("{}/s", format::bytes(state.bytes_out.rate()))),
         Span::styled("  stored ", theme::dim()),
         Span::raw(format!("{} blocks, {}", state.stored_blocks, format::bytes(state.stored_bytes))),
-        Span::styled("  listen ", theme::dim()),
-        Span::raw(listen),
     ];
-    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), text);
+    if state.dropped > 0 {
+        third.push(Span::styled(format!("  dropped events {}", state.dropped), theme::error()));
+    }
+    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second), Line::from(third)]), text);
     let spark = |values: Vec<u64>, title: &'static str| {
         Sparkline::default().block(Block::default().title(Span::styled(title, theme::dim()))).data(values)
     };

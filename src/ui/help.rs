@@ -11,8 +11,12 @@ use crate::app::command::COMMANDS;
 use crate::app::keymap::BINDINGS;
 
 pub fn render(frame: &mut Frame, area: Rect) {
-    let [_, mid, _] = Layout::vertical([Constraint::Percentage(5), Constraint::Percentage(90), Constraint::Percentage(5)]).areas(area);
-    let [_, popup, _] = Layout::horizontal([Constraint::Percentage(8), Constraint::Percentage(84), Constraint::Percentage(8)]).areas(mid);
+    let [_, mid, _] =
+        Layout::vertical([Constraint::Percentage(5), Constraint::Percentage(90), Constraint::Percentage(5)])
+            .areas(area);
+    let [_, popup, _] =
+        Layout::horizontal([Constraint::Percentage(8), Constraint::Percentage(84), Constraint::Percentage(8)])
+            .areas(mid);
     let mut lines = vec![Line::from(Span::styled("Keys", theme::header()))];
     for b in BINDINGS {
         lines.push(Line::from(vec![Span::styled(format!("{:<18}", b.keys), theme::title()), Span::raw(b.desc)]));
@@ -33,9 +37,16 @@ pub fn render(frame: &mut Frame, area: Rect) {
 
 /// A preview (cat, ls, inspect) over the panes.
 pub fn render_preview(frame: &mut Frame, area: Rect, title: &str, body: &str) {
-    let [_, mid, _] = Layout::vertical([Constraint::Percentage(10), Constraint::Percentage(80), Constraint::Percentage(10)]).areas(area);
-    let [_, popup, _] = Layout::horizontal([Constraint::Percentage(10), Constraint::Percentage(80), Constraint::Percentage(10)]).areas(mid);
+    let [_, mid, _] =
+        Layout::vertical([Constraint::Percentage(10), Constraint::Percentage(80), Constraint::Percentage(10)])
+            .areas(area);
+    let [_, popup, _] =
+        Layout::horizontal([Constraint::Percentage(10), Constraint::Percentage(80), Constraint::Percentage(10)])
+            .areas(mid);
     frame.render_widget(Clear, popup);
-    let block = Block::default().borders(Borders::ALL).border_style(theme::focus_border()).title(format!(" {title} (Esc closes) "));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::focus_border())
+        .title(format!(" {title} (Esc closes) "));
     frame.render_widget(Paragraph::new(body.to_string()).wrap(Wrap { trim: false }).block(block), popup);
 }

@@ -23,7 +23,7 @@ use crate::app::state::{AppState, Pane};
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, state: &AppState) {
     let [header_area, tabs_area, main, status, input_area] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(1),
         Constraint::Min(5),
         Constraint::Length(1),

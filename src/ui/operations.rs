@@ -28,7 +28,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             let (status, style) = match &op.result {
                 None => {
                     let eta = match (op.total, rate) {
-                        (Some(t), r) if r > 0 && t > op.bytes => format!(" eta {}", format::age((t - op.bytes) * 1000 / r)),
+                        (Some(t), r) if r > 0 && t > op.bytes => {
+                            format!(" eta {}", format::age((t - op.bytes) * 1000 / r))
+                        }
                         _ => String::new(),
                     };
                     (format!("{} {}/s{eta}", bar(op.bytes, op.total, 12), format::bytes(rate)), theme::dim())
@@ -50,7 +52,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         area,
         format!(" Operations ({}) ", state.ops.len()),
         &["op", "target", "done", "time", "status"],
-        &[Constraint::Length(8), Constraint::Min(16), Constraint::Length(18), Constraint::Length(7), Constraint::Min(24)],
+        &[
+            Constraint::Length(8),
+            Constraint::Min(16),
+            Constraint::Length(18),
+            Constraint::Length(7),
+            Constraint::Min(24),
+        ],
         rows,
         state.selected.get(&Pane::Operations).copied(),
     );

@@ -19,7 +19,12 @@ pub fn render(
     let empty = rows.is_empty();
     let table = Table::new(rows, widths.to_vec())
         .header(Row::new(header.iter().map(|h| Span::styled(*h, theme::header()))))
-        .block(Block::default().borders(Borders::ALL).border_style(theme::focus_border()).title(Span::styled(title, theme::title())))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme::focus_border())
+                .title(Span::styled(title, theme::title())),
+        )
         .row_highlight_style(theme::selected());
     let mut state = TableState::default().with_selected(if empty { None } else { selected });
     frame.render_stateful_widget(table, area, &mut state);

@@ -11,7 +11,8 @@ use crate::app::state::AppState;
 use crate::node::events::EntryKind;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let [ours_area, theirs_area] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let [ours_area, theirs_area] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let ours: Vec<Row> = state
         .wantlists
         .ours
@@ -40,7 +41,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         ours_area,
         format!(" We want ({}) ", state.wantlists.ours.len()),
         &["cid", "asked", "HAVE", "DONT_HAVE", "age", "status"],
-        &[Constraint::Min(20), Constraint::Length(6), Constraint::Length(5), Constraint::Length(10), Constraint::Length(7), Constraint::Length(14)],
+        &[
+            Constraint::Min(20),
+            Constraint::Length(6),
+            Constraint::Length(5),
+            Constraint::Length(10),
+            Constraint::Length(7),
+            Constraint::Length(14),
+        ],
         ours,
         None,
     );
@@ -50,7 +58,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     for peer in peers {
         for w in &state.wantlists.theirs[peer] {
             let unserved = state.unserved.contains(&(peer.clone(), w.cid.clone()));
-            let served = if unserved { ("DONT_HAVE sent", theme::kind(EntryKind::DontHave)) } else { ("pending", Style::default()) };
+            let served = if unserved {
+                ("DONT_HAVE sent", theme::kind(EntryKind::DontHave))
+            } else {
+                ("pending", Style::default())
+            };
             theirs.push(Row::new(vec![
                 Cell::from(format::short(peer, 12)),
                 Cell::from(w.cid.clone()),
@@ -67,7 +79,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         theirs_area,
         format!(" Peers want from us ({n}) "),
         &["peer", "cid", "type", "dont_have?", "age", "served"],
-        &[Constraint::Length(14), Constraint::Min(20), Constraint::Length(6), Constraint::Length(10), Constraint::Length(7), Constraint::Length(14)],
+        &[
+            Constraint::Length(14),
+            Constraint::Min(20),
+            Constraint::Length(6),
+            Constraint::Length(10),
+            Constraint::Length(7),
+            Constraint::Length(14),
+        ],
         theirs,
         None,
     );

@@ -1,0 +1,278 @@
+//! Carries out input-bar commands against the node and the store, off the UI loop: each becomes a task whose
+//! results come back to the reducer as `AppEvent`s.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::mpsc;
+
+use super::command::Command;
+use super::state::{AppEvent, AppState, Filter};
+use crate::node::blockstore::{Blockstore, PinKind};
+use crate::node::dag::{car, exporter, importer, profile::ImportOptions};
+use crate::node::handle::NodeHandle;
+
+static NEXT_OP: AtomicU64 = AtomicU64::new(1);
+
+/// What commands need.
+#[derive(Clone)]
+pub struct Exec {
+    pub node: NodeHandle,
+    pub store: Blockstore,
+    pub events: mpsc::Sender<AppEvent>,
+    /// Relative paths in commands are relative to where the TUI was started.
+    pub cwd: PathBuf,
+}
+
+/// Bytes of a file shown by `cat`.
+const PREVIEW_BYTES: usize = 16 * 1024;
+
+impl Exec {
+    fn path(&self, p: PathBuf) -> PathBuf {
+        if p.is_absolute() { p } else { self.cwd.join(p) }
+    }
+
+    /// Runs `cmd`. Quick view changes happen on `state` at once; the rest runs as a task.
+    pub fn run(&self, state: &mut AppState, cmd: Command) {
+        match cmd {
+            Command::Quit => state.quit = true,
+            Command::Help => state.help = true,
+            Command::Filter(text) => {
+                state.filter = Filter::parse(&text);
+                state.pane = Some(super::state::Pane::Transfers);
+            }
+            Command::Inspect(cid) => {
+                let info = crate::cmd::cid::inspect(&cid);
+                let body = serde_json::to_string_pretty(&info).unwrap_or_default();
+                state.preview = Some((format!("inspect {cid}"), body));
+            }
+            other => self.spawn(other),
+        }
+    }
+
+    fn op<F>(&self, kind: &str, target: String, work: F)
+    where
+        F: std::future::Future<Output = Result<String, String>> + Send + 'static,
+    {
+        let id = NEXT_OP.fetch_add(1, Ordering::Relaxed);
+        let events = self.events.clone();
+        let kind = kind.to_string();
+        tokio::spawn(async move {
+            let _ = events.send(AppEvent::OpStarted { id, kind: kind.clone(), target: target.clone() }).await;
+            let result = work.await;
+            match &result {
+                Ok(r) => tracing::info!("{kind} {target}: {r}"),
+                Err(e) => tracing::error!("{kind} {target}: {e}"),
+            }
+            let _ = events.send(AppEvent::OpDone { id, result }).await;
+        });
+    }
+
+    fn status(&self, text: String, error: bool) {
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let _ = events.send(AppEvent::Status { text, error }).await;
+        });
+    }
+
+    fn spawn(&self, cmd: Command) {
+        let store = self.store.clone();
+        let node = self.node.clone();
+        match cmd {
+            Command::Put(text) => self.op("put", format!("{} bytes", text.len()), async move {
+                blocking(move || {
+                    let mut writer = store.writer();
+                    let imported = importer::import_file(
+                        text.as_bytes(),
+                        &ImportOptions::unixfs_v1_2025(),
+                        &mut writer,
+                        &mut |_| {},
+                    )
+                    .map_err(|e| e.to_string())?;
+                    writer.finish().map_err(|e| e.to_string())?;
+                    store.pin_add(&imported.cid, PinKind::Recursive).map_err(|e| e.to_string())?;
+                    Ok(imported.cid.to_string())
+                })
+                .await
+            }),
+            Command::Add(path) => {
+                let path = self.path(path);
+                self.op("add", path.display().to_string(), async move {
+                    blocking(move || {
+                        let opts = ImportOptions::unixfs_v1_2025();
+                        let mut writer = store.writer();
+                        let result = if path.is_dir() {
+                            importer::import_dir(&path, &opts, &Default::default(), &mut writer, &mut |_, _| {})
+                        } else {
+                            std::fs::File::open(&path)
+                                .map_err(|e| {
+                                    importer::ImportError::Io(std::io::Error::new(
+                                        e.kind(),
+                                        format!("{}: {e}", path.display()),
+                                    ))
+                                })
+                                .and_then(|f| importer::import_file(f, &opts, &mut writer, &mut |_| {}))
+                        };
+                        match result {
+                            Ok(imported) => {
+                                writer.finish().map_err(|e| e.to_string())?;
+                                store.pin_add(&imported.cid, PinKind::Recursive).map_err(|e| e.to_string())?;
+                                Ok(imported.cid.to_string())
+                            }
+                            Err(e) => {
+                                let _ = writer.abort();
+                                Err(e.to_string())
+                            }
+                        }
+                    })
+                    .await
+                })
+            }
+            Command::Get(cid, out) => {
+                let out = out.map(|p| self.path(p));
+                self.op("get", cid.to_string(), async move {
+                    let stats =
+                        crate::node::fetch::fetch_dag(&node, cid, &mut |_| {}).await.map_err(|e| e.to_string())?;
+                    if let Some(out) = out {
+                        let shown = out.display().to_string();
+                        blocking(move || exporter::get(&store, &cid, &out).map_err(|e| e.to_string())).await?;
+                        return Ok(format!("{} blocks, {} bytes -> {shown}", stats.blocks, stats.bytes));
+                    }
+                    Ok(format!("{} blocks, {} bytes", stats.blocks, stats.bytes))
+                })
+            }
+            Command::Cat(cid) => {
+                let events = self.events.clone();
+                self.op("cat", cid.to_string(), async move {
+                    crate::node::fetch::fetch_dag(&node, cid, &mut |_| {}).await.map_err(|e| e.to_string())?;
+                    let body = blocking(move || {
+                        let mut out = LimitedWriter { buf: Vec::new(), limit: PREVIEW_BYTES };
+                        match exporter::cat(&store, &cid, &mut out) {
+                            Ok(_) => {}
+                            Err(exporter::ExportError::Io(_)) => {} // the preview is full
+                            Err(e) => return Err(e.to_string()),
+                        }
+                        Ok(String::from_utf8_lossy(&out.buf).into_owned())
+                    })
+                    .await?;
+                    let _ = events.send(AppEvent::Preview { title: format!("cat {cid}"), body }).await;
+                    Ok("previewed".into())
+                })
+            }
+            Command::Ls(cid) => {
+                let events = self.events.clone();
+                self.op("ls", cid.to_string(), async move {
+                    crate::node::fetch::fetch_dag(&node, cid, &mut |_| {}).await.map_err(|e| e.to_string())?;
+                    let body = blocking(move || {
+                        let entries = exporter::ls(&store, &cid).map_err(|e| e.to_string())?;
+                        Ok(entries
+                            .iter()
+                            .map(|e| format!("{} {:>10} {}", e.cid, e.size, e.name))
+                            .collect::<Vec<_>>()
+                            .join("\n"))
+                    })
+                    .await?;
+                    let _ = events.send(AppEvent::Preview { title: format!("ls {cid}"), body }).await;
+                    Ok("listed".into())
+                })
+            }
+            Command::Connect(addr) => {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    match node.dial(addr.clone()).await {
+                        Ok(()) => me.status(format!("connected to {addr}"), false),
+                        Err(e) => me.status(e.to_string(), true),
+                    }
+                });
+            }
+            Command::Disconnect(peer) => {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    match node.disconnect(peer).await {
+                        Ok(true) => me.status(format!("disconnected {peer}"), false),
+                        Ok(false) => me.status(format!("{peer} is not connected"), true),
+                        Err(e) => me.status(e.to_string(), true),
+                    }
+                });
+            }
+            Command::Pin(cid) => self.op("pin", cid.to_string(), async move {
+                blocking(move || {
+                    store.pin_add(&cid, PinKind::Recursive).map(|_| "pinned".into()).map_err(|e| e.to_string())
+                })
+                .await
+            }),
+            Command::Unpin(cid) => self.op("unpin", cid.to_string(), async move {
+                blocking(move || match store.pin_rm(&cid) {
+                    Ok(true) => Ok("unpinned".into()),
+                    Ok(false) => Err(format!("{cid} is not pinned")),
+                    Err(e) => Err(e.to_string()),
+                })
+                .await
+            }),
+            Command::Export(cid, file) => {
+                let file = self.path(file);
+                self.op("export", cid.to_string(), async move {
+                    blocking(move || {
+                        let f = std::fs::File::create(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+                        let mut w = std::io::BufWriter::new(f);
+                        let stats = car::write_car(&store, &[cid], &mut w).map_err(|e| e.to_string())?;
+                        std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
+                        Ok(format!("{} blocks -> {}", stats.blocks, file.display()))
+                    })
+                    .await
+                })
+            }
+            Command::Import(file) => {
+                let file = self.path(file);
+                self.op("import", file.display().to_string(), async move {
+                    blocking(move || {
+                        let f = std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+                        let mut writer = store.writer();
+                        match car::import_car(std::io::BufReader::new(f), &mut writer) {
+                            Ok((roots, _)) => {
+                                writer.finish().map_err(|e| e.to_string())?;
+                                for r in &roots {
+                                    store.pin_add(r, PinKind::Recursive).map_err(|e| e.to_string())?;
+                                }
+                                Ok(roots.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(" "))
+                            }
+                            Err(e) => {
+                                let _ = writer.abort();
+                                Err(e.to_string())
+                            }
+                        }
+                    })
+                    .await
+                })
+            }
+            Command::Quit | Command::Help | Command::Filter(_) | Command::Inspect(_) => {}
+        }
+    }
+}
+
+/// Runs storage work on the blocking pool, never on the UI's or the node's threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| e.to_string())?
+}
+
+/// Collects up to `limit` bytes, then refuses more (which ends `cat` early).
+struct LimitedWriter {
+    buf: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for LimitedWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let room = self.limit - self.buf.len();
+        if room == 0 {
+            return Err(std::io::Error::other("preview full"));
+        }
+        let n = data.len().min(room);
+        self.buf.extend_from_slice(&data[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! Logging while the TUI owns the terminal: everything goes to a file through tracing-appender (non-blocking,
+//! its guard kept for the program's life), and a copy of each line goes to the log pane through a bounded channel
+//! that drops rather than waits.
+
+use std::io::Write;
+use std::path::Path;
+
+use tokio::sync::mpsc;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Sends each formatted line to the app.
+#[derive(Clone)]
+struct PaneWriter(mpsc::Sender<String>);
+
+impl Write for PaneWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let line = String::from_utf8_lossy(buf).trim_end().to_string();
+        if !line.is_empty() {
+            let _ = self.0.try_send(line);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for PaneWriter {
+    type Writer = PaneWriter;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Installs file logging in `dir/swarmscope.log` (level from `RUST_LOG`, default info) and returns the guard
+/// and the receiver of lines for the log pane.
+pub fn init(dir: &Path) -> anyhow::Result<(tracing_appender::non_blocking::WorkerGuard, mpsc::Receiver<String>)> {
+    std::fs::create_dir_all(dir)?;
+    let file = tracing_appender::rolling::never(dir, "swarmscope.log");
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let (tx, rx) = mpsc::channel(1024);
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer).with_filter(filter()))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .without_time()
+                .with_target(false)
+                .with_writer(PaneWriter(tx))
+                .with_filter(filter()),
+        )
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("cannot install logging: {e}"))?;
+    Ok((guard, rx))
+}
+
+use tracing_subscriber::Layer as _;

@@ -1,0 +1,190 @@
+//! The run loop: one `select!` over terminal input, node events, results of commands and a clock. It drains what
+//! is queued, marks the state dirty, and draws at most ~30 frames a second, only when something changed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::exec::Exec;
+use super::state::{AppEvent, AppState};
+use super::{command, keymap};
+use crate::node::blockstore::Blockstore;
+use crate::node::config::NodeConfig;
+
+/// Frames are at least this far apart.
+const FRAME: Duration = Duration::from_millis(33);
+/// History lines kept in the repo.
+const HISTORY: usize = 500;
+const HISTORY_FILE: &str = "tui_history";
+
+/// Opens the TUI with an embedded node on `config.repo`.
+pub fn run(config: NodeConfig) -> Result<()> {
+    let repo = config.repo.clone();
+    let (_guard, log_lines) = super::logging::init(&repo.join("logs"))?;
+    let store = Blockstore::open(&repo)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let (node, events) = crate::node::start(config, store.clone())?;
+        let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
+        let result = event_loop(&mut terminal, &repo, node.clone(), store, events, log_lines).await;
+        ratatui::restore();
+        node.shutdown().await;
+        result
+    })
+}
+
+fn now_ms() -> u64 {
+    crate::node::bitswap::ledger::now_ms()
+}
+
+fn load_history(repo: &Path) -> Vec<String> {
+    std::fs::read_to_string(repo.join(HISTORY_FILE))
+        .map(|s| s.lines().map(String::from).filter(|l| !l.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+fn save_history(repo: &Path, history: &[String]) {
+    let keep = &history[history.len().saturating_sub(HISTORY)..];
+    if let Ok(mut f) = std::fs::File::create(repo.join(HISTORY_FILE)) {
+        let _ = f.write_all((keep.join("\n") + "\n").as_bytes());
+    }
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    repo: &Path,
+    node: crate::node::handle::NodeHandle,
+    store: Blockstore,
+    mut node_events: mpsc::Receiver<crate::node::events::NodeEvent>,
+    mut log_lines: mpsc::Receiver<String>,
+) -> Result<()> {
+    let (app_tx, mut app_rx) = mpsc::channel::<AppEvent>(1024);
+    let exec = Exec {
+        node,
+        store: store.clone(),
+        events: app_tx.clone(),
+        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let mut state = AppState::new();
+    state.apply(AppEvent::Tick { now_ms: now_ms() });
+    let mut history = load_history(repo);
+    let mut history_at: Option<usize> = None;
+    let mut keys = EventStream::new();
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    let mut last_frame = tokio::time::Instant::now() - FRAME;
+    loop {
+        let frame_due = async {
+            if state.dirty {
+                tokio::time::sleep_until(last_frame + FRAME).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            Some(Ok(ev)) = keys.next() => on_terminal(&mut state, &exec, ev, &mut history, &mut history_at, repo),
+            Some(ev) = node_events.recv() => {
+                state.apply(AppEvent::Node(ev));
+                // Drain what is queued before the next frame: one render for many events.
+                while let Ok(ev) = node_events.try_recv() {
+                    state.apply(AppEvent::Node(ev));
+                }
+            }
+            Some(ev) = app_rx.recv() => state.apply(ev),
+            Some(line) = log_lines.recv() => state.apply(AppEvent::Log(line)),
+            _ = clock.tick() => {
+                state.apply(AppEvent::Tick { now_ms: now_ms() });
+                let store = store.clone();
+                let tx = app_tx.clone();
+                tokio::spawn(async move {
+                    if let Ok(Ok(s)) = tokio::task::spawn_blocking(move || store.stat()).await {
+                        let _ = tx.send(AppEvent::Stored { blocks: s.blocks, bytes: s.block_bytes }).await;
+                    }
+                });
+            }
+            _ = frame_due => {
+                terminal.draw(|f| crate::ui::render(f, &state))?;
+                state.dirty = false;
+                last_frame = tokio::time::Instant::now();
+            }
+        }
+        if state.quit {
+            save_history(repo, &history);
+            return Ok(());
+        }
+    }
+}
+
+fn on_terminal(
+    state: &mut AppState,
+    exec: &Exec,
+    ev: Event,
+    history: &mut Vec<String>,
+    history_at: &mut Option<usize>,
+    repo: &Path,
+) {
+    state.dirty = true;
+    let Event::Key(key) = ev else { return }; // resizes only need a redraw
+    if key.kind != KeyEventKind::Press {
+        return;
+    }
+    if !state.input_focused {
+        if let Some(action) = keymap::action_for(key) {
+            keymap::apply(state, action);
+        }
+        return;
+    }
+    match key.code {
+        KeyCode::Enter => {
+            let line = state.input.value().trim().to_string();
+            state.input.reset();
+            state.input_focused = false;
+            *history_at = None;
+            if line.is_empty() {
+                return;
+            }
+            if history.last() != Some(&line) {
+                history.push(line.clone());
+                save_history(repo, history);
+            }
+            match command::parse(&line) {
+                Ok(cmd) => exec.run(state, cmd),
+                Err(e) => {
+                    state.status = Some((e, true));
+                }
+            }
+        }
+        KeyCode::Esc => {
+            state.input_focused = false;
+            state.input.reset();
+        }
+        KeyCode::Tab => {
+            if let Some(done) = command::complete(state.input.value(), &state.known_ids()) {
+                state.input = tui_input::Input::new(done);
+            }
+        }
+        KeyCode::Up | KeyCode::Down if !history.is_empty() => {
+            let at = match (key.code, *history_at) {
+                (KeyCode::Up, None) => history.len() - 1,
+                (KeyCode::Up, Some(i)) => i.saturating_sub(1),
+                (_, None) => return,
+                (_, Some(i)) if i + 1 >= history.len() => {
+                    *history_at = None;
+                    state.input.reset();
+                    return;
+                }
+                (_, Some(i)) => i + 1,
+            };
+            *history_at = Some(at);
+            state.input = tui_input::Input::new(history[at].clone());
+        }
+        _ => {
+            state.input.handle_event(&Event::Key(key));
+        }
+    }
+}
