@@ -352,7 +352,8 @@ impl AppState {
             }
             NodeEvent::ProtocolError { peer, error } => self.push_log(format!("protocol error from {peer}: {error}")),
             NodeEvent::Progress { op: _, cid, blocks, bytes, total_bytes } => {
-                if let Some(op) = self.ops.iter_mut().rev().find(|o| o.finished_ms.is_none() && o.target == cid) {
+                // The last progress can arrive after the operation's result (they travel on different channels).
+                if let Some(op) = self.ops.iter_mut().rev().find(|o| o.target == cid && o.bytes <= bytes) {
                     op.blocks = blocks;
                     op.bytes = bytes;
                     op.total = total_bytes.or(op.total);

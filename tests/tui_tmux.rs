@@ -1,0 +1,127 @@
+//! The TUI end to end, as a person uses it: two instances in tmux on 127.0.0.1, text `put` in one, its CID `get`
+//! in the other by typing into the input bar; the screens show the peer, the WANT / BLOCK lines and the finished
+//! operations; `?` shows the help; `q` restores the terminal. tmux is installed by scripts/install-test-deps.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::swarmscope::{Repo, bin};
+
+/// A private tmux server (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        let t = Self { socket: format!("swarmscope-test-{}", std::process::id()) };
+        assert!(
+            Command::new("tmux").arg("-V").output().map(|o| o.status.success()).unwrap_or(false),
+            "tmux is required for the TUI test (scripts/install-test-deps installs it)"
+        );
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux");
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn start(&self, name: &str, repo: &Repo) {
+        let program = format!(
+            "{} --repo {} tui --listen /ip4/127.0.0.1/tcp/0 --no-mdns; echo EXITED $?; sleep 60",
+            bin().display(),
+            repo.path().display()
+        );
+        self.cmd(&["new-session", "-d", "-s", name, "-x", "120", "-y", "40", &program]);
+    }
+
+    fn screen(&self, name: &str) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", name])
+    }
+
+    fn keys(&self, name: &str, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", name];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    /// Types a line into the input bar.
+    fn command(&self, name: &str, line: &str) {
+        self.keys(name, &[":"]);
+        self.keys(name, &["-l", line]);
+        self.keys(name, &["Enter"]);
+    }
+
+    /// Waits until the screen shows `needle`; returns the screen.
+    fn wait_for(&self, name: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen(name);
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "{name} never showed {needle:?}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn pane(&self, name: &str, digit: &str, needle: &str) -> String {
+        self.keys(name, &[digit]);
+        self.wait_for(name, needle)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").status();
+    }
+}
+
+fn field_after<'a>(screen: &'a str, label: &str) -> &'a str {
+    let at = screen.find(label).unwrap_or_else(|| panic!("{label} not on screen:\n{screen}")) + label.len();
+    screen[at..].split(|c: char| c.is_whitespace() || c == '│').next().unwrap()
+}
+
+#[test]
+fn put_in_one_tui_and_get_in_the_other() {
+    let tmux = Tmux::new();
+    let (ra, rb) = (Repo::new(), Repo::new());
+    tmux.start("a", &ra);
+    tmux.start("b", &rb);
+    let screen = tmux.wait_for("a", "listen /ip4/127.0.0.1/tcp/");
+    let addr = format!("{}/p2p/{}", field_after(&screen, "listen "), field_after(&screen, "peer "));
+    tmux.wait_for("b", "listen /ip4/127.0.0.1/tcp/");
+
+    tmux.command("a", "put Hello Bitswap from Rust Helia");
+    let cid = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq";
+    tmux.wait_for("a", &format!("put 29 bytes: {cid}"));
+
+    tmux.command("b", "connect /ip4/127.0.0.1/tcp/1/bad");
+    tmux.wait_for("b", "connect: invalid multiaddr");
+    tmux.command("b", &format!("connect {addr}"));
+    tmux.wait_for("b", "connected to");
+    tmux.command("b", &format!("get {cid}"));
+    tmux.wait_for("b", &format!("get {cid}: 1 blocks, 29 bytes"));
+
+    let a_tail = &field_after(&screen, "peer ")[40..];
+    tmux.pane("b", "1", a_tail);
+    let transfers = tmux.pane("b", "4", "BLOCK");
+    assert!(transfers.contains("WANT_HAVE") && transfers.contains(cid), "{transfers}");
+    tmux.pane("b", "5", "1 blk / 29 B");
+    let served = tmux.pane("a", "4", "BLOCK");
+    assert!(served.contains("->"), "A shows the block going out:\n{served}");
+    tmux.pane("a", "5", "put");
+
+    tmux.keys("b", &["?"]);
+    tmux.wait_for("b", "Help (Esc closes)");
+    tmux.keys("b", &["Escape"]);
+    for name in ["a", "b"] {
+        tmux.keys(name, &["q"]);
+        let after = tmux.wait_for(name, "EXITED 0");
+        assert!(!after.contains("┌ swarmscope"), "the terminal is restored after q:\n{after}");
+    }
+}
