@@ -42,6 +42,8 @@ pub enum Command {
     Daemon(DaemonArgs),
     /// Open the terminal UI with an embedded node (what `swarmscope` alone does).
     Tui(NodeArgs),
+    /// The TUI with a second, temporary node on 127.0.0.1 that exchanges sample content with it (mDNS off).
+    Demo,
     /// This node's peer id, agent and addresses.
     Id {
         #[arg(long)]

@@ -2,6 +2,7 @@
 //! the terminal.
 
 pub mod command;
+pub mod demo;
 pub mod exec;
 pub mod keymap;
 pub mod logging;

@@ -11,6 +11,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::demo::DemoStep;
 use super::exec::Exec;
 use super::state::{AppEvent, AppState};
 use super::{command, keymap};
@@ -23,8 +24,8 @@ const FRAME: Duration = Duration::from_millis(33);
 const HISTORY: usize = 500;
 const HISTORY_FILE: &str = "tui_history";
 
-/// Opens the TUI with an embedded node on `config.repo`.
-pub fn run(config: NodeConfig) -> Result<()> {
+/// Opens the TUI with an embedded node on `config.repo`; with `demo`, a second node feeds it (see `demo`).
+pub fn run(config: NodeConfig, demo: bool) -> Result<()> {
     let repo = config.repo.clone();
     let (_guard, log_lines) = super::logging::init(&repo.join("logs"))?;
     let store = Blockstore::open(&repo)?;
@@ -32,7 +33,10 @@ pub fn run(config: NodeConfig) -> Result<()> {
     runtime.block_on(async move {
         let (node, events) = crate::node::start(config, store.clone())?;
         let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
-        let result = event_loop(&mut terminal, &repo, node.clone(), store, events, log_lines).await;
+        let (steps_tx, steps) = mpsc::channel(16);
+        let result =
+            event_loop(&mut terminal, &repo, node.clone(), store, events, log_lines, demo.then_some((steps_tx, steps)))
+                .await;
         ratatui::restore();
         node.shutdown().await;
         result
@@ -63,8 +67,21 @@ async fn event_loop(
     store: Blockstore,
     mut node_events: mpsc::Receiver<crate::node::events::NodeEvent>,
     mut log_lines: mpsc::Receiver<String>,
+    demo: Option<(mpsc::Sender<DemoStep>, mpsc::Receiver<DemoStep>)>,
 ) -> Result<()> {
     let (app_tx, mut app_rx) = mpsc::channel::<AppEvent>(1024);
+    let mut demo_steps = match demo {
+        Some((tx, rx)) => {
+            let (main, app) = (node.clone(), app_tx.clone());
+            tokio::spawn(async move {
+                if let Err(e) = super::demo::run(main, tx, app.clone()).await {
+                    let _ = app.send(AppEvent::Status { text: format!("demo: {e}"), error: true }).await;
+                }
+            });
+            Some(rx)
+        }
+        None => None,
+    };
     let exec = Exec {
         node,
         store: store.clone(),
@@ -89,13 +106,24 @@ async fn event_loop(
         tokio::select! {
             Some(Ok(ev)) = keys.next() => on_terminal(&mut state, &exec, ev, &mut history, &mut history_at, repo),
             Some(ev) = node_events.recv() => {
+                // Stamp what arrives with the time it arrived (the reducer itself reads no clock).
+                state.apply(AppEvent::Tick { now_ms: now_ms() });
                 state.apply(AppEvent::Node(ev));
                 // Drain what is queued before the next frame: one render for many events.
                 while let Ok(ev) = node_events.try_recv() {
                     state.apply(AppEvent::Node(ev));
                 }
             }
-            Some(ev) = app_rx.recv() => state.apply(ev),
+            Some(ev) = app_rx.recv() => {
+                state.apply(AppEvent::Tick { now_ms: now_ms() });
+                state.apply(ev);
+            }
+            Some(step) = async { match demo_steps.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
+                match step {
+                    DemoStep::Run(cmd) => exec.run(&mut state, cmd),
+                    DemoStep::Say(text) => state.apply(AppEvent::Status { text, error: false }),
+                }
+            }
             Some(line) = log_lines.recv() => state.apply(AppEvent::Log(line)),
             _ = clock.tick() => {
                 state.apply(AppEvent::Tick { now_ms: now_ms() });

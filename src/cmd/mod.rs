@@ -30,7 +30,11 @@ pub fn run(cli: Cli) -> Result<()> {
         return daemon::run(&repo, args);
     }
     if let Command::Tui(args) = &command {
-        return tui(&repo, args);
+        return tui(&repo, args, false);
+    }
+    if let Command::Demo = &command {
+        let args = crate::cli::NodeArgs { listen: vec!["/ip4/127.0.0.1/tcp/0".into()], connect: vec![], no_mdns: true };
+        return tui(&repo, &args, true);
     }
     if let Command::Cid(c) = command {
         return ctx::with_stdio(repo, |ctx| cid::run(ctx, c));
@@ -57,12 +61,12 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
         Command::Swarm(c) => node_info::swarm(ctx, c),
         Command::Bitswap(c) => node_info::bitswap(ctx, c),
         Command::Daemon(_) => anyhow::bail!("a daemon cannot be started through another daemon"),
-        Command::Tui(_) => anyhow::bail!("the TUI cannot run inside a daemon"),
+        Command::Tui(_) | Command::Demo => anyhow::bail!("the TUI cannot run inside a daemon"),
     }
 }
 
 /// Opens the TUI on `repo` with an embedded node.
-fn tui(repo: &Path, args: &crate::cli::NodeArgs) -> Result<()> {
+fn tui(repo: &Path, args: &crate::cli::NodeArgs, demo: bool) -> Result<()> {
     let mut config = crate::node::config::NodeConfig::new(repo.to_path_buf());
     config.listen = args.listen.iter().map(|a| parse_multiaddr(a)).collect::<Result<_>>()?;
     if config.listen.is_empty() {
@@ -70,7 +74,7 @@ fn tui(repo: &Path, args: &crate::cli::NodeArgs) -> Result<()> {
     }
     config.connect = args.connect.iter().map(|a| parse_multiaddr(a)).collect::<Result<_>>()?;
     config.mdns = !args.no_mdns;
-    crate::app::run::run(config)
+    crate::app::run::run(config, demo)
 }
 
 /// The repo directory: `--repo`/`SWARMSCOPE_REPO`, else `$XDG_DATA_HOME/swarmscope`, else

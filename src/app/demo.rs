@@ -1,0 +1,138 @@
+//! `swarmscope demo`: a second node with its own temporary repo on 127.0.0.1, connected to the TUI's node; every
+//! few seconds one side adds fresh content and the other fetches it, so every pane shows the WANT → HAVE → BLOCK
+//! flow both ways. mDNS stays off; the temporary repo goes away on exit.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::command::Command;
+use super::state::AppEvent;
+use crate::node::blockstore::{Blockstore, PinKind};
+use crate::node::config::NodeConfig;
+use crate::node::dag::importer::import_file;
+use crate::node::dag::profile::ImportOptions;
+use crate::node::events::NodeEvent;
+use crate::node::handle::NodeHandle;
+
+/// Commands for the TUI to run as if typed, and status lines.
+pub enum DemoStep {
+    Run(Command),
+    Say(String),
+}
+
+/// Content that differs every round, made cheaply (no I/O, no randomness source needed).
+fn content(round: u64, len: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ round.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Starts the demo peer and the loop that feeds the TUI. Returns when the TUI's channel closes.
+pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sender<AppEvent>) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let store = Blockstore::open(dir.path())?;
+    let mut config = NodeConfig::new(dir.path().to_path_buf());
+    config.mdns = false;
+    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse()?];
+    let (peer, mut events) = crate::node::start(config, store.clone())?;
+    let addr = loop {
+        match events.recv().await {
+            Some(NodeEvent::Ready { listen, .. }) => break listen[0].clone(),
+            Some(_) => continue,
+            None => anyhow::bail!("the demo peer stopped"),
+        }
+    };
+    // The demo peer's own events are not shown: the TUI shows its node's side of every exchange.
+    tokio::spawn(async move { while events.recv().await.is_some() {} });
+    let _ = steps.send(DemoStep::Say(format!("demo: a second node listens on {addr}"))).await;
+    let _ = steps.send(DemoStep::Run(Command::Connect(addr.parse()?))).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Two wants nobody can serve, so the wantlists show what a stuck fetch looks like: ours answered DONT_HAVE,
+    // and the peer's want we cannot serve.
+    let nowhere = |seed: u64| {
+        crate::node::block::Block::from_data(
+            cid::Version::V1,
+            crate::node::block::RAW,
+            crate::node::block::SHA2_256,
+            content(seed, 64),
+        )
+        .map(|b| *b.cid())
+    };
+    let _ = steps.send(DemoStep::Run(Command::Get(nowhere(u64::MAX)?, None))).await;
+    let missing = nowhere(u64::MAX - 1)?;
+    let asker = peer.clone();
+    tokio::spawn(async move {
+        let _ = asker.want(missing).await;
+    });
+    let opts = ImportOptions { chunk_size: 256 * 1024, max_links: 16, ..ImportOptions::unixfs_v1_2025() };
+    let mut round = 0u64;
+    loop {
+        round += 1;
+        if round % 2 == 1 {
+            // The demo peer adds; the TUI's node fetches.
+            let data = content(round, 3 * 1024 * 1024 + (round as usize % 7) * 100_000);
+            let s = store.clone();
+            let cid = tokio::task::spawn_blocking(move || -> anyhow::Result<cid::Cid> {
+                let mut w = s.writer();
+                let cid = import_file(&data[..], &opts, &mut w, &mut |_| {})?.cid;
+                w.finish()?;
+                s.pin_add(&cid, PinKind::Recursive)?;
+                Ok(cid)
+            })
+            .await??;
+            if steps.send(DemoStep::Run(Command::Get(cid, None))).await.is_err() {
+                return Ok(());
+            }
+        } else {
+            // The TUI's node adds; the demo peer fetches from it.
+            let data = content(round, 1024 * 1024 + 12_345);
+            let s = main.store().clone();
+            let cid = tokio::task::spawn_blocking(move || -> anyhow::Result<cid::Cid> {
+                let mut w = s.writer();
+                let cid = import_file(&data[..], &opts, &mut w, &mut |_| {})?.cid;
+                w.finish()?;
+                Ok(cid)
+            })
+            .await??;
+            let _ = app
+                .send(AppEvent::Status { text: format!("demo: the second node fetches {cid} from us"), error: false })
+                .await;
+            let fetched = crate::node::fetch::fetch_dag(&peer, cid, &mut |_| {}).await;
+            if let Err(e) = fetched {
+                let _ = app.send(AppEvent::Status { text: format!("demo: {e}"), error: true }).await;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        if steps.is_closed() {
+            return Ok(());
+        }
+    }
+}
+
+fn tempfile_dir() -> anyhow::Result<TempDir> {
+    let base = std::env::temp_dir().join(format!("swarmscope-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&base)?;
+    Ok(TempDir(base))
+}
+
+/// A directory removed on drop (the demo peer's repo).
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
