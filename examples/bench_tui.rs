@@ -10,8 +10,16 @@ use swarmscope::node::events::{Direction, EntryKind, NodeEvent};
 
 fn main() {
     let total: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let kinds = [EntryKind::WantHave, EntryKind::Have, EntryKind::WantBlock, EntryKind::Block, EntryKind::DontHave, EntryKind::Cancel];
-    let peers: Vec<String> = (0..20).map(|i| format!("12D3KooWPeer{i:02}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")).collect();
+    let kinds = [
+        EntryKind::WantHave,
+        EntryKind::Have,
+        EntryKind::WantBlock,
+        EntryKind::Block,
+        EntryKind::DontHave,
+        EntryKind::Cancel,
+    ];
+    let peers: Vec<String> =
+        (0..20).map(|i| format!("12D3KooWPeer{i:02}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")).collect();
     let events: Vec<NodeEvent> = (0..total)
         .map(|i| NodeEvent::Bitswap {
             direction: if i % 2 == 0 { Direction::In } else { Direction::Out },

@@ -14,6 +14,7 @@ pub enum Command {
     Cat(Cid),
     Ls(Cid),
     Inspect(Cid),
+    Explore(Cid),
     Connect(Multiaddr),
     Disconnect(PeerId),
     Pin(Cid),
@@ -34,6 +35,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("cat", "CID", "fetch and preview a file"),
     ("ls", "CID", "list a directory's entries"),
     ("inspect", "CID", "version, codec, multihash of a CID"),
+    ("explore", "CID", "the DAG under a CID: which blocks are here, which are missing"),
     ("connect", "MULTIADDR", "dial a peer"),
     ("disconnect", "PEER", "close the connections to a peer"),
     ("pin", "CID", "pin a DAG recursively"),
@@ -80,6 +82,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "cat" => Command::Cat(cid(args.next(), word)?),
         "ls" => Command::Ls(cid(args.next(), word)?),
         "inspect" => Command::Inspect(cid(args.next(), word)?),
+        "explore" => Command::Explore(cid(args.next(), word)?),
         "pin" => Command::Pin(cid(args.next(), word)?),
         "unpin" => Command::Unpin(cid(args.next(), word)?),
         "connect" => {

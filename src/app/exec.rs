@@ -245,9 +245,70 @@ impl Exec {
                     .await
                 })
             }
+            Command::Explore(cid) => {
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let walked = tokio::task::spawn_blocking(move || explore(&store, cid)).await;
+                    let event = match walked {
+                        Ok((rows, truncated)) => AppEvent::Explored { root: cid.to_string(), rows, truncated },
+                        Err(e) => AppEvent::Status { text: format!("explore {cid}: {e}"), error: true },
+                    };
+                    let _ = events.send(event).await;
+                });
+            }
             Command::Quit | Command::Help | Command::Filter(_) | Command::Inspect(_) => {}
         }
     }
+}
+
+/// Rows the explorer shows at most.
+const EXPLORE_ROWS: usize = 2_000;
+
+/// The DAG under `root` as far as the store has it: depth-first, each link with its name, size and presence.
+/// Reads only the local store: a missing block is shown missing, not fetched.
+pub fn explore(store: &Blockstore, root: cid::Cid) -> (Vec<super::state::DagRow>, bool) {
+    use crate::node::dag::pb::Node;
+    use crate::node::dag::unixfs_pb::{Data, DataType};
+    use prost::Message;
+    let mut rows = Vec::new();
+    let mut stack = vec![(root, 0usize, String::new(), 0u64)];
+    while let Some((cid, depth, name, tsize)) = stack.pop() {
+        if rows.len() >= EXPLORE_ROWS {
+            return (rows, true);
+        }
+        let block = store.get(&cid).ok().flatten();
+        let (kind, links) = match (&block, cid.codec()) {
+            (None, _) => ("missing".to_string(), Vec::new()),
+            (Some(_), crate::node::block::RAW) => ("raw".to_string(), Vec::new()),
+            (Some(data), crate::node::block::DAG_PB) => match Node::decode(&data[..]) {
+                Ok(node) => {
+                    let kind = node
+                        .data
+                        .as_ref()
+                        .and_then(|d| Data::decode(&d[..]).ok())
+                        .and_then(|d| DataType::try_from(d.r#type).ok())
+                        .map_or("dag-pb".to_string(), |t| format!("{t:?}").to_lowercase());
+                    (kind, node.links)
+                }
+                Err(_) => ("invalid dag-pb".to_string(), Vec::new()),
+            },
+            (Some(_), codec) => (crate::node::block::codec_name(codec).to_string(), Vec::new()),
+        };
+        rows.push(super::state::DagRow {
+            depth,
+            name,
+            cid: cid.to_string(),
+            size: block.as_ref().map_or(tsize, |b| b.len() as u64),
+            kind,
+            present: block.is_some(),
+        });
+        // File chunks have no names: show their position.
+        for (i, link) in links.into_iter().enumerate().rev() {
+            let name = if link.name.is_empty() { format!("[{i}]") } else { link.name };
+            stack.push((link.cid, depth + 1, name, link.tsize.unwrap_or(0)));
+        }
+    }
+    (rows, false)
 }
 
 /// Runs storage work on the blocking pool, never on the UI's or the node's threads.
@@ -274,5 +335,36 @@ impl std::io::Write for LimitedWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explore_shows_present_and_missing_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Blockstore::open(dir.path()).unwrap();
+        let opts = ImportOptions { chunk_size: 100, max_links: 4, ..ImportOptions::unixfs_v1_2025() };
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let mut w = store.writer();
+        let root = importer::import_file(&data[..], &opts, &mut w, &mut |_| {}).unwrap().cid;
+        w.finish().unwrap();
+        let first_leaf = {
+            let node = crate::node::dag::pb::Node::decode(&store.get(&root).unwrap().unwrap()[..]).unwrap();
+            let child =
+                crate::node::dag::pb::Node::decode(&store.get(&node.links[0].cid).unwrap().unwrap()[..]).unwrap();
+            child.links[0].cid
+        };
+        store.remove(&first_leaf).unwrap();
+        let (rows, truncated) = explore(&store, root);
+        assert!(!truncated);
+        assert_eq!(rows.len(), 1 + 3 + 10, "root, 3 parents, 10 leaves");
+        assert_eq!((rows[0].depth, rows[0].kind.as_str()), (0, "file"));
+        let missing: Vec<_> = rows.iter().filter(|r| !r.present).collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].cid, first_leaf.to_string());
+        assert_eq!((missing[0].depth, missing[0].size, missing[0].kind.as_str()), (2, 100, "missing"));
     }
 }

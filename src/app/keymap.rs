@@ -33,10 +33,14 @@ pub struct Binding {
 
 pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Tab / Shift-Tab", action: Action::NextPane, desc: "next / previous pane" },
-    Binding { keys: "1-6", action: Action::Pane(0), desc: "go to pane 1-6" },
+    Binding { keys: "1-7", action: Action::Pane(0), desc: "go to pane 1-7" },
     Binding { keys: "j / k, Down / Up", action: Action::Down, desc: "move the selection" },
     Binding { keys: "g / G", action: Action::Top, desc: "first / last row" },
-    Binding { keys: "Enter", action: Action::Enter, desc: "drill in: a peer's ledger, a transfer's CID" },
+    Binding {
+        keys: "Enter",
+        action: Action::Enter,
+        desc: "drill in: a peer's ledger, a transfer's CID, an operation's DAG",
+    },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
     Binding { keys: "/", action: Action::Filter, desc: "filter the transfer log (peer:, cid:, kind:)" },
     Binding {
@@ -59,7 +63,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PrevPane,
-        KeyCode::Char(c @ '1'..='6') => Action::Pane(c as usize - '1' as usize),
+        KeyCode::Char(c @ '1'..='7') => Action::Pane(c as usize - '1' as usize),
         KeyCode::Char('j') | KeyCode::Down => Action::Down,
         KeyCode::Char('k') | KeyCode::Up => Action::Up,
         KeyCode::Char('g') | KeyCode::Home => Action::Top,
@@ -83,6 +87,7 @@ fn rows(state: &AppState) -> usize {
         Pane::Ledger => state.ledgers.len(),
         Pane::Transfers => state.visible_transfers().count(),
         Pane::Operations => state.ops.len(),
+        Pane::Explorer => state.explorer.as_ref().map_or(0, |e| e.1.len()),
         Pane::Log => state.log.len(),
     }
 }
@@ -107,6 +112,13 @@ pub fn apply(state: &mut AppState, action: Action) {
         Action::Bottom => *sel = n.saturating_sub(1),
         Action::Enter => match pane {
             Pane::Peers => state.pane = Some(Pane::Ledger),
+            Pane::Operations => {
+                // The DAG of the selected operation, in the explorer.
+                let target = state.ops.iter().rev().nth(current).map(|o| o.target.clone());
+                if let Some(cid) = target.filter(|t| t.starts_with("baf") || t.starts_with("Qm")) {
+                    state.explore_request = Some(cid);
+                }
+            }
             Pane::Transfers => {
                 let cid = state.visible_transfers().rev().nth(current).map(|r| r.cid.clone());
                 if let Some(cid) = cid {

@@ -141,6 +141,9 @@ async fn event_loop(
                 last_frame = tokio::time::Instant::now();
             }
         }
+        if let Some(cid) = state.explore_request.take().and_then(|c| c.parse().ok()) {
+            exec.run(&mut state, super::command::Command::Explore(cid));
+        }
         if state.quit {
             save_history(repo, &history);
             return Ok(());

@@ -22,12 +22,13 @@ pub enum Pane {
     Ledger,
     Transfers,
     Operations,
+    Explorer,
     Log,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 6] =
-        [Pane::Peers, Pane::Wantlists, Pane::Ledger, Pane::Transfers, Pane::Operations, Pane::Log];
+    pub const ALL: [Pane; 7] =
+        [Pane::Peers, Pane::Wantlists, Pane::Ledger, Pane::Transfers, Pane::Operations, Pane::Explorer, Pane::Log];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -36,6 +37,7 @@ impl Pane {
             Pane::Ledger => "Ledger",
             Pane::Transfers => "Transfers",
             Pane::Operations => "Operations",
+            Pane::Explorer => "Explorer",
             Pane::Log => "Log",
         }
     }
@@ -73,6 +75,24 @@ pub enum AppEvent {
         title: String,
         body: String,
     },
+    /// The DAG under a CID as far as the local store has it.
+    Explored {
+        root: String,
+        rows: Vec<DagRow>,
+        truncated: bool,
+    },
+}
+
+/// One node of the explorer's tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DagRow {
+    pub depth: usize,
+    pub name: String,
+    pub cid: String,
+    /// Block length when present; the link's cumulative size otherwise.
+    pub size: u64,
+    pub kind: String,
+    pub present: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -199,6 +219,9 @@ pub struct AppState {
     pub input_focused: bool,
     pub input: tui_input::Input,
     pub preview: Option<(String, String)>,
+    pub explorer: Option<(String, Vec<DagRow>, bool)>,
+    /// A CID the user asked to explore with a key (the loop turns it into an `explore` command).
+    pub explore_request: Option<String>,
     pub quit: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
@@ -254,6 +277,11 @@ impl AppState {
                 self.status = Some((text, error));
             }
             AppEvent::Preview { title, body } => self.preview = Some((title, body)),
+            AppEvent::Explored { root, rows, truncated } => {
+                self.explorer = Some((root, rows, truncated));
+                self.pane = Some(Pane::Explorer);
+                self.selected.insert(Pane::Explorer, 0);
+            }
             AppEvent::Stored { blocks, bytes } => {
                 self.stored_blocks = blocks;
                 self.stored_bytes = bytes;

@@ -1,5 +1,6 @@
 //! Rendering: a pure function of `&AppState` (the Elm view). One file per pane; no I/O, no node calls.
 
+pub mod explorer;
 pub mod format;
 pub mod header;
 pub mod help;
@@ -31,8 +32,16 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     ])
     .areas(frame.area());
     header::render(frame, header_area, state);
-    let titles: Vec<Line> =
-        Pane::ALL.iter().enumerate().map(|(i, p)| Line::from(Span::raw(format!("{} {}", i + 1, p.title())))).collect();
+    // Narrow terminals get short tab names so that all seven fit.
+    let narrow = frame.area().width < 100;
+    let titles: Vec<Line> = Pane::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let t = p.title();
+            Line::from(Span::raw(format!("{} {}", i + 1, if narrow { &t[..t.len().min(5)] } else { t })))
+        })
+        .collect();
     let selected = Pane::ALL.iter().position(|p| *p == state.pane()).unwrap_or(0);
     frame.render_widget(Tabs::new(titles).select(selected).highlight_style(theme::selected()), tabs_area);
     match state.pane() {
@@ -41,6 +50,7 @@ pub fn render(frame: &mut Frame, state: &AppState) {
         Pane::Ledger => ledger::render(frame, main, state),
         Pane::Transfers => transfers::render(frame, main, state),
         Pane::Operations => operations::render(frame, main, state),
+        Pane::Explorer => explorer::render(frame, main, state),
         Pane::Log => log::render(frame, main, state),
     }
     input::render_status(frame, status, state);

@@ -122,6 +122,37 @@ macro_rules! snapshots {
     )*};
 }
 
+fn explored() -> AppState {
+    let mut s = pane(Pane::Explorer);
+    let row = |depth, name: &str, cid: &str, size, kind: &str, present| crate::app::state::DagRow {
+        depth,
+        name: name.into(),
+        cid: cid.into(),
+        size,
+        kind: kind.into(),
+        present,
+    };
+    s.apply(AppEvent::Explored {
+        root: "bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e".into(),
+        rows: vec![
+            row(0, "", "bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e", 104, "file", true),
+            row(1, "", "bafkreicrv6zvluayzycjrfe7c3xpcrvwpwpeobfpbqlyvrs2zicjigsn2a", 1_048_576, "raw", true),
+            row(1, "", CID, 1, "missing", false),
+        ],
+        truncated: false,
+    });
+    s
+}
+
+#[test]
+fn explorer_pane_shows_missing_blocks_in_red() {
+    let s = explored();
+    let t = draw(&s, 120, 40);
+    insta::assert_snapshot!("explorer_pane_120x40", t.backend());
+    insta::assert_snapshot!("explorer_pane_80x24", draw(&s, 80, 24).backend());
+    assert_eq!(color_of(&t, "MISSING"), Color::Red);
+}
+
 snapshots! {
     peers_pane: Pane::Peers,
     wantlists_pane: Pane::Wantlists,

@@ -1,0 +1,67 @@
+//! The explorer: the DAG under a CID as a tree, with each block's size and kind, and the blocks that are not in
+//! the local store in red: where a stuck fetch is stuck.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Cell, Row};
+
+use super::{format, table, theme};
+use crate::app::state::{AppState, Pane};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let Some((root, rows, truncated)) = &state.explorer else {
+        table::render(
+            frame,
+            area,
+            " Explorer: `:explore CID`, or Enter on an operation ".into(),
+            &["tree", "cid", "size", "kind", "here"],
+            &[
+                Constraint::Min(12),
+                Constraint::Min(20),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(8),
+            ],
+            Vec::new(),
+            None,
+        );
+        return;
+    };
+    let missing = rows.iter().filter(|r| !r.present).count();
+    let visible = area.height.saturating_sub(3) as usize;
+    let selected = state.selected.get(&Pane::Explorer).copied().unwrap_or(0);
+    let skip = selected.saturating_sub(visible.saturating_sub(1));
+    let body: Vec<Row> = rows
+        .iter()
+        .skip(skip)
+        .take(visible.max(1))
+        .map(|r| {
+            let label = if r.name.is_empty() { "·".to_string() } else { r.name.clone() };
+            let style = if r.present { Default::default() } else { theme::error() };
+            Row::new(vec![
+                Cell::from(format!("{}{label}", "  ".repeat(r.depth))),
+                Cell::from(r.cid.clone()),
+                Cell::from(format::bytes(r.size)),
+                Cell::from(r.kind.clone()),
+                Cell::from(if r.present { "yes" } else { "MISSING" }),
+            ])
+            .style(style)
+        })
+        .collect();
+    let more = if *truncated { ", more not shown" } else { "" };
+    table::render(
+        frame,
+        area,
+        format!(" Explorer {} ({} blocks, {missing} missing{more}) ", format::short(root, 16), rows.len()),
+        &["tree", "cid", "size", "kind", "here"],
+        &[
+            Constraint::Min(12),
+            Constraint::Min(20),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(8),
+        ],
+        body,
+        Some(selected - skip),
+    );
+}
