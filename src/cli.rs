@@ -114,15 +114,8 @@ pub struct NodeArgs {
 
 #[derive(Debug, Args)]
 pub struct DaemonArgs {
-    /// Listen address (repeatable; default: TCP and QUIC on port 4021 on all interfaces).
-    #[arg(long, value_name = "MULTIADDR")]
-    pub listen: Vec<String>,
-    /// Peers to dial at start (repeatable).
-    #[arg(long, value_name = "MULTIADDR")]
-    pub connect: Vec<String>,
-    /// Do not discover peers on the local network.
-    #[arg(long)]
-    pub no_mdns: bool,
+    #[command(flatten)]
+    pub node: NodeArgs,
     /// One JSON object per line: first {"type":"ready",…}, then every node event.
     #[arg(long)]
     pub json: bool,

@@ -13,12 +13,12 @@ use crate::node::events::NodeEvent;
 pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
     let store = crate::node::blockstore::Blockstore::open(repo)?;
     let mut config = NodeConfig::new(repo.to_path_buf());
-    config.listen = args.listen.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
+    config.listen = args.node.listen.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
     if config.listen.is_empty() {
         config.listen = config.listen_addrs();
     }
-    config.connect = args.connect.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
-    config.mdns = !args.no_mdns;
+    config.connect = args.node.connect.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
+    config.mdns = !args.node.no_mdns;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let (node, mut events) = crate::node::start(config, store.clone())?;

@@ -8,20 +8,23 @@ use ratatui::widgets::{Cell, Row};
 use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 
+const HEADER: [&str; 5] = ["tree", "cid", "size", "kind", "here"];
+const WIDTHS: [Constraint; 5] = [
+    Constraint::Length(18),
+    Constraint::Min(20),
+    Constraint::Length(10),
+    Constraint::Length(10),
+    Constraint::Length(8),
+];
+
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let Some((root, rows, truncated)) = &state.explorer else {
         table::render(
             frame,
             area,
             " Explorer: `:explore CID`, or Enter on an operation ".into(),
-            &["tree", "cid", "size", "kind", "here"],
-            &[
-                Constraint::Min(12),
-                Constraint::Min(20),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Length(8),
-            ],
+            &HEADER,
+            &WIDTHS,
             Vec::new(),
             None,
         );
@@ -53,14 +56,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame,
         area,
         format!(" Explorer {} ({} blocks, {missing} missing{more}) ", format::short(root, 16), rows.len()),
-        &["tree", "cid", "size", "kind", "here"],
-        &[
-            Constraint::Min(12),
-            Constraint::Min(20),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(8),
-        ],
+        &HEADER,
+        &WIDTHS,
         body,
         Some(selected - skip),
     );
