@@ -196,6 +196,14 @@ pub enum DagCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Fetch every missing block of a DAG into the store (nothing is written out); prints {"cid","blocks","bytes"}.
+    Fetch {
+        cid: String,
+        #[command(flatten)]
+        net: FetchArgs,
+    },
+    /// The DAG under a CID as far as the store has it, one JSON object per block (present or missing).
+    Explore { cid: String },
 }
 
 #[derive(Debug, Subcommand)]

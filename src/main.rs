@@ -27,6 +27,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if is_broken_pipe(&err) {
+                // Quiet for `swarmscope cat X | head`; said once so that it is never a mystery.
+                eprintln!("(stopped: {})", swarmscope::cmd::one_line(&err));
                 return ExitCode::SUCCESS;
             }
             // The daemon ran the command and already printed its error here.

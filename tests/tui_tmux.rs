@@ -16,7 +16,10 @@ struct Tmux {
 
 impl Tmux {
     fn new() -> Self {
-        let t = Self { socket: format!("swarmscope-test-{}", std::process::id()) };
+        // One server per test: tests run in parallel, and each kills its own server when it ends.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let t = Self { socket: format!("swarmscope-test-{}-{n}", std::process::id()) };
         assert!(
             Command::new("tmux").arg("-V").output().map(|o| o.status.success()).unwrap_or(false),
             "tmux is required for the TUI test (scripts/install-test-deps installs it)"
@@ -124,4 +127,30 @@ fn put_in_one_tui_and_get_in_the_other() {
         let after = tmux.wait_for(name, "EXITED 0");
         assert!(!after.contains("┌ swarmscope"), "the terminal is restored after q:\n{after}");
     }
+}
+
+#[test]
+fn the_tui_attaches_to_a_daemon_that_holds_the_repo() {
+    let tmux = Tmux::new();
+    let (held, other) = (Repo::new(), Repo::new());
+    let cmd = held.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]);
+    let daemon = common::background::Background::start(cmd, Duration::from_secs(60));
+    let addr = daemon.first["listen"][0].as_str().unwrap().to_string();
+    let program = format!("{} --repo {} tui; echo EXITED $?; sleep 60", bin().display(), held.path().display());
+    tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", &program]);
+    tmux.wait_for("t", "listen /ip4/127.0.0.1/tcp/");
+    tmux.pane("t", "7", "attached to the daemon");
+    // put runs inside the daemon; a CLI on another repo then fetches it from the daemon, and the attached TUI
+    // sees the daemon serve it.
+    tmux.command("t", "put served while attached");
+    let screen = tmux.wait_for("t", "put 21 bytes: bafkrei");
+    let cid = field_after(&screen, "put 21 bytes: ");
+    let out = other.run(&["cat", cid, "--connect", &addr, "--no-mdns", "--timeout", "30"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"served while attached");
+    let transfers = tmux.pane("t", "4", "BLOCK");
+    assert!(transfers.contains("->"), "the attached TUI shows the daemon sending the block:\n{transfers}");
+    tmux.keys("t", &["q"]);
+    tmux.wait_for("t", "EXITED 0");
+    drop(daemon);
 }

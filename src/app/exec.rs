@@ -14,11 +14,17 @@ use crate::node::handle::NodeHandle;
 
 static NEXT_OP: AtomicU64 = AtomicU64::new(1);
 
+/// Where commands run: on this process's own node and store, or inside the daemon that holds the repo.
+#[derive(Clone)]
+pub enum Backend {
+    Local { node: NodeHandle, store: Blockstore },
+    Daemon(std::sync::Arc<crate::cmd::control::Client>),
+}
+
 /// What commands need.
 #[derive(Clone)]
 pub struct Exec {
-    pub node: NodeHandle,
-    pub store: Blockstore,
+    pub backend: Backend,
     pub events: mpsc::Sender<AppEvent>,
     /// Relative paths in commands are relative to where the TUI was started.
     pub cwd: PathBuf,
@@ -76,8 +82,80 @@ impl Exec {
     }
 
     fn spawn(&self, cmd: Command) {
-        let store = self.store.clone();
-        let node = self.node.clone();
+        match &self.backend {
+            Backend::Local { node, store } => self.spawn_local(node.clone(), store.clone(), cmd),
+            Backend::Daemon(client) => self.spawn_remote(client.clone(), cmd),
+        }
+    }
+
+    /// The command as the CLI says it, run inside the daemon through its control socket.
+    fn spawn_remote(&self, client: std::sync::Arc<crate::cmd::control::Client>, cmd: Command) {
+        let s = |x: &dyn std::fmt::Display| x.to_string();
+        let (kind, target, args, stdin): (&str, String, Vec<String>, Vec<u8>) = match &cmd {
+            Command::Put(text) => (
+                "put",
+                format!("{} bytes", text.len()),
+                vec!["add".into(), "-Q".into(), "-".into()],
+                text.clone().into_bytes(),
+            ),
+            Command::Add(p) => (
+                "add",
+                p.display().to_string(),
+                vec!["add".into(), "-Q".into(), "-r".into(), p.display().to_string()],
+                vec![],
+            ),
+            Command::Get(c, Some(p)) => {
+                ("get", s(c), vec!["get".into(), s(c), "-o".into(), p.display().to_string()], vec![])
+            }
+            Command::Get(c, None) => ("get", s(c), vec!["dag".into(), "fetch".into(), s(c)], vec![]),
+            Command::Cat(c) => ("cat", s(c), vec!["cat".into(), s(c)], vec![]),
+            Command::Ls(c) => ("ls", s(c), vec!["ls".into(), s(c)], vec![]),
+            Command::Explore(c) => ("explore", s(c), vec!["dag".into(), "explore".into(), s(c)], vec![]),
+            Command::Connect(a) => ("connect", s(a), vec!["swarm".into(), "connect".into(), s(a)], vec![]),
+            Command::Disconnect(p) => ("disconnect", s(p), vec!["swarm".into(), "disconnect".into(), s(p)], vec![]),
+            Command::Pin(c) => ("pin", s(c), vec!["pin".into(), "add".into(), s(c)], vec![]),
+            Command::Unpin(c) => ("unpin", s(c), vec!["pin".into(), "rm".into(), s(c)], vec![]),
+            Command::Export(c, f) => (
+                "export",
+                s(c),
+                vec!["dag".into(), "export".into(), s(c), "-o".into(), f.display().to_string()],
+                vec![],
+            ),
+            Command::Import(f) => (
+                "import",
+                f.display().to_string(),
+                vec!["dag".into(), "import".into(), f.display().to_string()],
+                vec![],
+            ),
+            Command::Quit | Command::Help | Command::Filter(_) | Command::Inspect(_) => return,
+        };
+        let cwd = self.cwd.clone();
+        let events = self.events.clone();
+        let title = format!("{kind} {target}");
+        self.op(kind, target, async move {
+            let out = blocking(move || client.run(&args, &stdin, &cwd).map_err(|e| e.to_string())).await?;
+            if out.code != 0 {
+                let err = String::from_utf8_lossy(&out.stderr).trim().trim_start_matches("error: ").to_string();
+                return Err(if err.is_empty() { format!("exit code {}", out.code) } else { err });
+            }
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            match cmd {
+                Command::Cat(_) | Command::Ls(_) => {
+                    let body: String = text.chars().take(PREVIEW_BYTES).collect();
+                    let _ = events.send(AppEvent::Preview { title, body }).await;
+                    Ok("shown".into())
+                }
+                Command::Explore(c) => {
+                    let rows = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+                    let _ = events.send(AppEvent::Explored { root: c.to_string(), rows, truncated: false }).await;
+                    Ok("explored".into())
+                }
+                _ => Ok(text.lines().last().unwrap_or("done").trim().to_string()),
+            }
+        })
+    }
+
+    fn spawn_local(&self, node: NodeHandle, store: Blockstore, cmd: Command) {
         match cmd {
             Command::Put(text) => self.op("put", format!("{} bytes", text.len()), async move {
                 blocking(move || {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::demo::DemoStep;
-use super::exec::Exec;
+use super::exec::{Backend, Exec};
 use super::state::{AppEvent, AppState};
 use super::{command, keymap};
 use crate::node::blockstore::Blockstore;
@@ -24,23 +24,64 @@ const FRAME: Duration = Duration::from_millis(33);
 const HISTORY: usize = 500;
 const HISTORY_FILE: &str = "tui_history";
 
-/// Opens the TUI with an embedded node on `config.repo`; with `demo`, a second node feeds it (see `demo`).
+/// Opens the TUI with an embedded node on `config.repo`; with `demo`, a second node feeds it (see `demo`). When a
+/// daemon already holds the repo, the TUI attaches to it instead: its events through the control socket, and
+/// commands run inside it.
 pub fn run(config: NodeConfig, demo: bool) -> Result<()> {
     let repo = config.repo.clone();
     let (_guard, log_lines) = super::logging::init(&repo.join("logs"))?;
-    let store = Blockstore::open(&repo)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = match Blockstore::open(&repo) {
+        Ok(store) => store,
+        Err(crate::node::blockstore::StoreError::Locked { .. }) if !demo => {
+            if let Some(client) = crate::cmd::control::Client::connect(&repo) {
+                return runtime.block_on(attach(&repo, client, log_lines));
+            }
+            return Err(Blockstore::open(&repo)
+                .err()
+                .map(Into::into)
+                .unwrap_or_else(|| anyhow::anyhow!("repo is locked")));
+        }
+        Err(e) => return Err(e.into()),
+    };
     runtime.block_on(async move {
         let (node, events) = crate::node::start(config, store.clone())?;
         let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
         let (steps_tx, steps) = mpsc::channel(16);
-        let result =
-            event_loop(&mut terminal, &repo, node.clone(), store, events, log_lines, demo.then_some((steps_tx, steps)))
-                .await;
+        let backend = Backend::Local { node: node.clone(), store };
+        let demo = demo.then_some((node.clone(), steps_tx, steps));
+        let result = event_loop(&mut terminal, &repo, backend, events, log_lines, demo).await;
         ratatui::restore();
         node.shutdown().await;
         result
     })
+}
+
+/// The TUI on a repo a daemon holds: events come from the daemon's watch stream.
+async fn attach(repo: &Path, client: crate::cmd::control::Client, log_lines: mpsc::Receiver<String>) -> Result<()> {
+    let client = std::sync::Arc::new(client);
+    let (tx, events) = mpsc::channel(4096);
+    // Who the daemon is, as the first event (the attached TUI missed the daemon's `ready`).
+    let id = client.run(&["id".into(), "--json".into()], &[], repo)?;
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&id.stdout) {
+        let peer_id = v["peer_id"].as_str().unwrap_or_default().to_string();
+        let listen =
+            v["addresses"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(String::from)).collect();
+        let _ = tx.send(crate::node::events::NodeEvent::Ready { peer_id, listen }).await;
+    }
+    let watch = client.watch()?;
+    std::thread::spawn(move || {
+        for event in watch {
+            if tx.blocking_send(event).is_err() {
+                return;
+            }
+        }
+    });
+    tracing::info!("attached to the daemon of {}", repo.display());
+    let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
+    let result = event_loop(&mut terminal, repo, Backend::Daemon(client), events, log_lines, None).await;
+    ratatui::restore();
+    result
 }
 
 fn now_ms() -> u64 {
@@ -60,19 +101,20 @@ fn save_history(repo: &Path, history: &[String]) {
     }
 }
 
+type Demo = (crate::node::handle::NodeHandle, mpsc::Sender<DemoStep>, mpsc::Receiver<DemoStep>);
+
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     repo: &Path,
-    node: crate::node::handle::NodeHandle,
-    store: Blockstore,
+    backend: Backend,
     mut node_events: mpsc::Receiver<crate::node::events::NodeEvent>,
     mut log_lines: mpsc::Receiver<String>,
-    demo: Option<(mpsc::Sender<DemoStep>, mpsc::Receiver<DemoStep>)>,
+    demo: Option<Demo>,
 ) -> Result<()> {
     let (app_tx, mut app_rx) = mpsc::channel::<AppEvent>(1024);
     let mut demo_steps = match demo {
-        Some((tx, rx)) => {
-            let (main, app) = (node.clone(), app_tx.clone());
+        Some((node, tx, rx)) => {
+            let (main, app) = (node, app_tx.clone());
             tokio::spawn(async move {
                 if let Err(e) = super::demo::run(main, tx, app.clone()).await {
                     let _ = app.send(AppEvent::Status { text: format!("demo: {e}"), error: true }).await;
@@ -83,8 +125,7 @@ async fn event_loop(
         None => None,
     };
     let exec = Exec {
-        node,
-        store: store.clone(),
+        backend: backend.clone(),
         events: app_tx.clone(),
         cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
     };
@@ -127,11 +168,11 @@ async fn event_loop(
             Some(line) = log_lines.recv() => state.apply(AppEvent::Log(line)),
             _ = clock.tick() => {
                 state.apply(AppEvent::Tick { now_ms: now_ms() });
-                let store = store.clone();
-                let tx = app_tx.clone();
+                let (backend, tx, repo) = (backend.clone(), app_tx.clone(), repo.to_path_buf());
                 tokio::spawn(async move {
-                    if let Ok(Ok(s)) = tokio::task::spawn_blocking(move || store.stat()).await {
-                        let _ = tx.send(AppEvent::Stored { blocks: s.blocks, bytes: s.block_bytes }).await;
+                    let stat = tokio::task::spawn_blocking(move || stored(&backend, &repo)).await;
+                    if let Ok(Some((blocks, bytes))) = stat {
+                        let _ = tx.send(AppEvent::Stored { blocks, bytes }).await;
                     }
                 });
             }
@@ -147,6 +188,18 @@ async fn event_loop(
         if state.quit {
             save_history(repo, &history);
             return Ok(());
+        }
+    }
+}
+
+/// The store's totals, from the store or from the daemon.
+fn stored(backend: &Backend, repo: &Path) -> Option<(u64, u64)> {
+    match backend {
+        Backend::Local { store, .. } => store.stat().ok().map(|s| (s.blocks, s.block_bytes)),
+        Backend::Daemon(client) => {
+            let out = client.run(&["repo".into(), "stat".into(), "--json".into()], &[], repo).ok()?;
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+            Some((v["blocks"].as_u64()?, v["block_bytes"].as_u64()?))
         }
     }
 }

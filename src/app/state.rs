@@ -84,7 +84,7 @@ pub enum AppEvent {
 }
 
 /// One node of the explorer's tree.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DagRow {
     pub depth: usize,
     pub name: String,

@@ -20,7 +20,7 @@ use super::Ctx;
 
 /// What a network fetch took, for `get --json`.
 #[derive(Debug, Serialize)]
-struct GetReport {
+pub(crate) struct GetReport {
     cid: String,
     bytes: u64,
     blocks: u64,
@@ -68,7 +68,7 @@ pub fn get(ctx: &mut Ctx, cid: &str, output: Option<&Path>, net: &FetchArgs, jso
 
 /// Makes sure every block under `cid` is stored, fetching what is missing unless `--offline`: through the
 /// daemon's node when one lends it, else through an embedded node that runs for the duration.
-fn ensure_local(ctx: &mut Ctx, store: &Blockstore, cid: &Cid, net: &FetchArgs) -> Result<Option<GetReport>> {
+pub(crate) fn ensure_local(ctx: &mut Ctx, store: &Blockstore, cid: &Cid, net: &FetchArgs) -> Result<Option<GetReport>> {
     let missing = match walk_dag(store, cid, &mut |_, _| Ok(())) {
         Ok(()) => return Ok(None),
         Err(StoreError::NotFound(missing)) => missing,

@@ -36,6 +36,9 @@ pub struct RemoteFailed(pub i32);
 struct Request {
     argv: Vec<String>,
     cwd: PathBuf,
+    /// Instead of running a command, stream every node event as a JSON line until the client goes away.
+    #[serde(default)]
+    watch: bool,
 }
 
 fn write_frame(w: &mut impl Write, kind: u8, payload: &[u8]) -> std::io::Result<()> {
@@ -76,6 +79,7 @@ pub fn forward_if_daemon(repo: &Path, command: &Command) -> Result<Option<i32>> 
     let request = Request {
         argv: std::env::args().collect(),
         cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        watch: false,
     };
     let mut writer = stream.try_clone()?;
     write_frame(&mut writer, REQUEST, &serde_json::to_vec(&request)?)?;
@@ -96,7 +100,8 @@ pub fn forward_if_daemon(repo: &Path, command: &Command) -> Result<Option<i32>> 
             let _ = write_frame(&mut writer, STDIN_EOF, &[]);
         });
     } else {
-        write_frame(&mut writer, STDIN_EOF, &[])?;
+        // The command may already have finished and closed the socket: its output is still there to read.
+        let _ = write_frame(&mut writer, STDIN_EOF, &[]);
     }
     let mut reader = std::io::BufReader::with_capacity(1 << 20, stream);
     let stdout = std::io::stdout();
@@ -196,6 +201,9 @@ fn handle_client(stream: UnixStream, repo: &Path, shared: Shared) -> Result<()> 
     let mut reader = stream.try_clone()?;
     let Some((REQUEST, body)) = read_frame(&mut reader)? else { anyhow::bail!("no request") };
     let request: Request = serde_json::from_slice(&body)?;
+    if request.watch {
+        return watch(stream, &shared);
+    }
     let mut out = BufWriter::with_capacity(1 << 20, FrameOut { stream: stream.try_clone()?, kind: STDOUT });
     let mut err = FrameOut { stream: stream.try_clone()?, kind: STDERR };
     let mut input = FrameIn { stream: reader, pending: Vec::new(), at: 0, eof: false };
@@ -230,4 +238,95 @@ fn handle_client(stream: UnixStream, repo: &Path, shared: Shared) -> Result<()> 
     let mut s = stream;
     write_frame(&mut s, EXIT, &code.to_be_bytes())?;
     Ok(())
+}
+
+/// Streams node events to a watching client, one JSON line per STDOUT frame; a client too slow for the broadcast
+/// is told how many it missed.
+fn watch(mut stream: UnixStream, shared: &Shared) -> Result<()> {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut events = shared.events.subscribe();
+    loop {
+        let event = match events.blocking_recv() {
+            Ok(e) => e,
+            Err(RecvError::Lagged(n)) => crate::node::events::NodeEvent::Dropped { count: n },
+            Err(RecvError::Closed) => return Ok(()),
+        };
+        let mut line = serde_json::to_vec(&event)?;
+        line.push(b'\n');
+        write_frame(&mut stream, STDOUT, &line)?;
+    }
+}
+
+/// A connection to a repo's daemon, for programs (the attached TUI) rather than the CLI.
+pub struct Client {
+    socket: PathBuf,
+}
+
+/// What a command run through the daemon printed, and its exit code.
+pub struct Output {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Client {
+    /// The repo's daemon, if one answers.
+    pub fn connect(repo: &Path) -> Option<Self> {
+        let socket = repo.join(SOCKET);
+        UnixStream::connect(&socket).ok().map(|_| Self { socket })
+    }
+
+    /// Runs `args` (without the program name) in the daemon, with `stdin`, from `cwd`.
+    pub fn run(&self, args: &[String], stdin: &[u8], cwd: &Path) -> Result<Output> {
+        let stream = UnixStream::connect(&self.socket).context("the daemon is gone")?;
+        let mut writer = stream.try_clone()?;
+        let mut argv = vec!["swarmscope".to_string()];
+        argv.extend_from_slice(args);
+        let request = Request { argv, cwd: cwd.to_path_buf(), watch: false };
+        write_frame(&mut writer, REQUEST, &serde_json::to_vec(&request)?)?;
+        // A command that reads no stdin may finish (and close) before its stdin is written: not an error.
+        let _ = stdin.chunks(1 << 20).try_for_each(|chunk| write_frame(&mut writer, STDIN, chunk));
+        let _ = write_frame(&mut writer, STDIN_EOF, &[]);
+        let mut reader = std::io::BufReader::new(stream);
+        let mut out = Output { code: 1, stdout: Vec::new(), stderr: Vec::new() };
+        while let Some((kind, payload)) = read_frame(&mut reader)? {
+            match kind {
+                STDOUT => out.stdout.extend_from_slice(&payload),
+                STDERR => out.stderr.extend_from_slice(&payload),
+                EXIT => {
+                    out.code =
+                        i32::from_be_bytes(payload.get(..4).and_then(|b| b.try_into().ok()).unwrap_or([0, 0, 0, 1]));
+                    return Ok(out);
+                }
+                _ => {}
+            }
+        }
+        anyhow::bail!("the daemon closed the connection before the command finished")
+    }
+
+    /// Every node event from now on; the iterator ends when the daemon goes away.
+    pub fn watch(&self) -> Result<impl Iterator<Item = crate::node::events::NodeEvent> + use<>> {
+        let stream = UnixStream::connect(&self.socket).context("the daemon is gone")?;
+        let mut writer = stream.try_clone()?;
+        let request = Request { argv: Vec::new(), cwd: PathBuf::new(), watch: true };
+        write_frame(&mut writer, REQUEST, &serde_json::to_vec(&request)?)?;
+        let mut reader = std::io::BufReader::new(stream);
+        let mut pending = Vec::<u8>::new();
+        Ok(std::iter::from_fn(move || {
+            loop {
+                if let Some(nl) = pending.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=nl).collect();
+                    match serde_json::from_slice(&line) {
+                        Ok(event) => return Some(event),
+                        Err(_) => continue,
+                    }
+                }
+                match read_frame(&mut reader) {
+                    Ok(Some((STDOUT, data))) => pending.extend_from_slice(&data),
+                    Ok(Some(_)) => {}
+                    _ => return None,
+                }
+            }
+        }))
+    }
 }

@@ -16,6 +16,8 @@ pub struct Shared {
     pub store: Blockstore,
     pub node: NodeHandle,
     pub runtime: tokio::runtime::Handle,
+    /// Every node event, for control-socket clients that watch (an attached TUI).
+    pub events: tokio::sync::broadcast::Sender<crate::node::events::NodeEvent>,
 }
 
 pub struct Ctx<'a> {

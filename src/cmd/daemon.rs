@@ -22,7 +22,13 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let (node, mut events) = crate::node::start(config, store.clone())?;
-        let shared = super::ctx::Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
+        let (watchers, _) = tokio::sync::broadcast::channel(4096);
+        let shared = super::ctx::Shared {
+            store,
+            node: node.clone(),
+            runtime: tokio::runtime::Handle::current(),
+            events: watchers.clone(),
+        };
         super::control::serve(repo, shared)?;
         let mut stdout = std::io::stdout().lock();
         let mut ready = false;
@@ -34,6 +40,9 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = sigterm.recv() => break,
             };
+            if watchers.receiver_count() > 0 {
+                let _ = watchers.send(event.clone());
+            }
             if args.json {
                 // The ready line comes first, whatever happened while the listeners came up.
                 if !ready && !matches!(event, NodeEvent::Ready { .. }) {

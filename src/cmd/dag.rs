@@ -36,6 +36,27 @@ pub fn run(ctx: &mut super::Ctx, command: DagCommand) -> Result<()> {
                 }
             }
         }
+        DagCommand::Fetch { cid, net } => {
+            let cid = super::parse_cid(&cid)?;
+            let store = ctx.store()?;
+            super::content::ensure_local(ctx, &store, &cid, &net)?;
+            let (mut blocks, mut bytes) = (0u64, 0u64);
+            crate::node::dag::walk::walk_dag(&store, &cid, &mut |_, d| {
+                blocks += 1;
+                bytes += d.len() as u64;
+                Ok(())
+            })?;
+            let line = serde_json::json!({ "cid": cid.to_string(), "blocks": blocks, "bytes": bytes });
+            writeln!(ctx.out, "{line}")?;
+        }
+        DagCommand::Explore { cid } => {
+            let cid = super::parse_cid(&cid)?;
+            let store = ctx.store()?;
+            let (rows, _) = crate::app::exec::explore(&store, cid);
+            for row in rows {
+                writeln!(ctx.out, "{}", serde_json::to_string(&row)?)?;
+            }
+        }
         DagCommand::Import { files } => {
             let files: Vec<_> = files.iter().map(|f| ctx.path(f)).collect();
             for f in &files {

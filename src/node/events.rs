@@ -7,12 +7,12 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bitswap::ledger::Ledger;
 
 /// Which way a Bitswap entry or a connection went, seen from this node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Received from the peer / dialled by the peer.
@@ -22,7 +22,7 @@ pub enum Direction {
 }
 
 /// The kinds of Bitswap entries, as users of Kubo and Helia name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EntryKind {
     WantHave,
@@ -33,7 +33,7 @@ pub enum EntryKind {
     Cancel,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum NodeEvent {
     /// Every listener is up; `listen` holds full multiaddrs with `/p2p/<peer id>`.
@@ -111,7 +111,7 @@ pub enum NodeEvent {
 }
 
 /// Both directions of every wantlist, as `bitswap wantlist` and snapshots show them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Wantlists {
     /// What we want: CID, age in ms, peers asked.
     pub ours: Vec<OurWantInfo>,
@@ -119,14 +119,14 @@ pub struct Wantlists {
     pub theirs: HashMap<String, Vec<TheirWantInfo>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OurWantInfo {
     pub cid: String,
     pub age_ms: u64,
     pub peers_asked: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TheirWantInfo {
     pub cid: String,
     pub want_type: String,
@@ -135,7 +135,7 @@ pub struct TheirWantInfo {
 }
 
 /// A connected peer, as `swarm peers` shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PeerInfo {
     pub peer: String,
     pub addr: String,
@@ -144,7 +144,7 @@ pub struct PeerInfo {
 }
 
 /// One peer in a snapshot: who it is and everything exchanged with it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PeerSnapshot {
     pub peer: String,
     pub addr: Option<String>,

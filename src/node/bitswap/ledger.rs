@@ -1,9 +1,9 @@
 //! The per-peer ledger: what was exchanged with each peer, both ways, as `ipfs bitswap ledger` shows it and more.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Counters for one peer. Times are milliseconds since the Unix epoch.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
     pub bytes_sent: u64,
     pub bytes_received: u64,
