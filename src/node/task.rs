@@ -75,6 +75,15 @@ pub(crate) struct NodeTask {
     pub(crate) snapshot_every: Duration,
 }
 
+/// The event kind of a wantlist entry.
+fn want_kind(w: &super::bitswap::protocol::Want) -> EntryKind {
+    match (w.cancel, w.want_type) {
+        (true, _) => EntryKind::Cancel,
+        (false, super::bitswap::message::WantType::Have) => EntryKind::WantHave,
+        (false, super::bitswap::message::WantType::Block) => EntryKind::WantBlock,
+    }
+}
+
 fn short(e: impl std::fmt::Display) -> String {
     e.to_string().replace('\n', " ")
 }
@@ -372,11 +381,7 @@ impl NodeTask {
                 state.ledger.haves_received += parsed.haves.len() as u64;
                 state.ledger.dont_haves_received += parsed.dont_haves.len() as u64;
                 for w in &parsed.wants {
-                    let kind = match (w.cancel, w.want_type) {
-                        (true, _) => EntryKind::Cancel,
-                        (false, super::bitswap::message::WantType::Have) => EntryKind::WantHave,
-                        (false, super::bitswap::message::WantType::Block) => EntryKind::WantBlock,
-                    };
+                    let kind = want_kind(w);
                     self.bitswap_event(Direction::In, peer, kind, &w.cid, None, None);
                 }
                 if !applied.added.is_empty() || !applied.cancelled.is_empty() {
@@ -412,11 +417,7 @@ impl NodeTask {
                     state.their_wants.remove(b.cid());
                 }
                 for w in &out.wants {
-                    let kind = match (w.cancel, w.want_type) {
-                        (true, _) => EntryKind::Cancel,
-                        (false, super::bitswap::message::WantType::Have) => EntryKind::WantHave,
-                        (false, super::bitswap::message::WantType::Block) => EntryKind::WantBlock,
-                    };
+                    let kind = want_kind(w);
                     self.bitswap_event(Direction::Out, peer, kind, &w.cid, None, None);
                 }
                 for c in &out.haves {
