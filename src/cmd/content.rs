@@ -24,6 +24,8 @@ pub(crate) struct GetReport {
     cid: String,
     bytes: u64,
     blocks: u64,
+    /// Blocks that came from the network (the rest were already stored: a resumed fetch).
+    fetched_blocks: u64,
     /// From the first connection to the last block.
     ms: u64,
     /// From start to the first connection.
@@ -56,7 +58,14 @@ pub fn get(ctx: &mut Ctx, cid: &str, output: Option<&Path>, net: &FetchArgs, jso
                     stats.bytes += d.len() as u64;
                     Ok(())
                 })?;
-                GetReport { cid: cid.to_string(), bytes: stats.bytes, blocks: stats.blocks, ms: 0, dial_ms: 0 }
+                GetReport {
+                    cid: cid.to_string(),
+                    bytes: stats.bytes,
+                    blocks: stats.blocks,
+                    fetched_blocks: 0,
+                    ms: 0,
+                    dial_ms: 0,
+                }
             }
         };
         writeln!(ctx.out, "{}", serde_json::to_string(&report)?)?;
@@ -127,6 +136,7 @@ async fn fetch_with(
             cid: cid.to_string(),
             bytes: stats.bytes,
             blocks: stats.blocks,
+            fetched_blocks: stats.fetched_blocks,
             ms: connected.elapsed().as_millis() as u64,
             dial_ms,
         }),

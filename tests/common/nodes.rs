@@ -144,3 +144,16 @@ impl RawPeer {
         let _ = stream.close().await;
     }
 }
+
+impl RawPeer {
+    /// Accepts the node's streams on `protocol` and never reads them: a peer that lets the node's writes pile up.
+    pub fn hold(&mut self, protocol: &'static str) {
+        let mut incoming = self.control.accept(StreamProtocol::new(protocol)).expect("accept once per protocol");
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Some((_, stream)) = incoming.next().await {
+                held.push(stream);
+            }
+        });
+    }
+}
