@@ -10,7 +10,7 @@ use swarmscope::node::bitswap::message::{Message, WantType, Wantlist, WantlistEn
 use swarmscope::node::bitswap::protocol::prefix_of;
 use swarmscope::node::block::{Block, DAG_PB, RAW, SHA2_256};
 
-const WAIT: Duration = Duration::from_secs(15);
+const WAIT: Duration = Duration::from_secs(30);
 
 fn want(block: &Block, want_type: WantType) -> Message {
     let entry = WantlistEntry {

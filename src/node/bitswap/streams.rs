@@ -196,7 +196,15 @@ impl PeerActor {
     async fn send(&mut self, out: Outgoing) -> bool {
         for attempt in 0..2 {
             if self.stream.is_none() {
-                match self.open().await {
+                // One more try after a pause: a busy or just-connected peer may fail a first negotiation.
+                let opened = match self.open().await {
+                    Ok(s) => Ok(s),
+                    Err(_) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        self.open().await
+                    }
+                };
+                match opened {
                     Ok(s) => self.stream = Some(s),
                     Err(error) => {
                         let _ = self.events.send(StreamEvent::SendFailed { peer: self.peer, error }).await;
@@ -227,15 +235,14 @@ impl PeerActor {
     }
 
     async fn open(&mut self) -> Result<(Stream, Version), String> {
+        // Newest version first. Any failure moves on to the next version (a peer may reset a stream it does not
+        // speak instead of answering "na"); the last error is the one reported.
         let mut last = String::from("no Bitswap protocol in common");
         for protocol in PROTOCOLS {
             match self.control.open_stream(self.peer, protocol.clone()).await {
                 Ok(stream) => return Ok((stream, Version::of(&protocol))),
                 Err(libp2p_stream::OpenStreamError::UnsupportedProtocol(_)) => continue,
-                Err(e) => {
-                    last = e.to_string();
-                    break;
-                }
+                Err(e) => last = e.to_string(),
             }
         }
         Err(last)
