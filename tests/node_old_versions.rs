@@ -32,8 +32,11 @@ async fn a_1_1_0_peer_gets_payload_blocks_and_no_presences() {
     let mut old = RawPeer::connect(&server.addr).await;
     let mut frames = old.listen("/ipfs/bitswap/1.1.0");
     let server_id = server.handle.peer_id();
-    old.send_on(server_id, "/ipfs/bitswap/1.1.0", &want(&missing, WantType::Block)).await;
-    old.send_on(server_id, "/ipfs/bitswap/1.1.0", &want(&block, WantType::Block)).await;
+    // Both wants in one message on one stream, as a real 1.1.0 peer sends them. (Separate streams opened in a
+    // burst can lose one: libp2p-stream drops an inbound stream when its accept queue is full; see issue 6.)
+    let mut both = want(&missing, WantType::Block);
+    both.wantlist.as_mut().unwrap().entries.extend(want(&block, WantType::Block).wantlist.unwrap().entries);
+    old.send_on(server_id, "/ipfs/bitswap/1.1.0", &both).await;
     let msg = tokio::time::timeout(WAIT, frames.recv()).await.expect("a frame in time").unwrap();
     let expected = Message {
         payload: vec![swarmscope::node::bitswap::message::PayloadBlock {
