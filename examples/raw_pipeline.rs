@@ -17,25 +17,19 @@ use swarmscope::node::swarm::{Limits, build};
 
 const PROTOCOL: StreamProtocol = StreamProtocol::new("/swarmscope/raw-bench/1");
 
-fn data(len: usize) -> Vec<u8> {
-    let mut x = 0x2545_F491_4F6C_DD1Du64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 32) as u8
-        })
-        .collect()
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let mib: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(256);
     let work = tempfile::tempdir()?;
     let source = Blockstore::open(&work.path().join("source"))?;
     let mut w = source.writer();
-    let root = import_file(&data(mib << 20)[..], &ImportOptions::unixfs_v1_2025(), &mut w, &mut |_| {})?.cid;
+    let root = import_file(
+        &swarmscope::app::demo::content(0, mib << 20)[..],
+        &ImportOptions::unixfs_v1_2025(),
+        &mut w,
+        &mut |_| {},
+    )?
+    .cid;
     w.finish()?;
     let mut blocks = Vec::new();
     walk_dag(&source, &root, &mut |cid, bytes| {

@@ -21,8 +21,8 @@ pub enum DemoStep {
     Say(String),
 }
 
-/// Content that differs every round, made cheaply (no I/O, no randomness source needed).
-fn content(round: u64, len: usize) -> Vec<u8> {
+/// Content that differs per `round`, made cheaply (no I/O, no randomness source needed); benches use it too.
+pub fn content(round: u64, len: usize) -> Vec<u8> {
     let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ round.wrapping_mul(0xD1B5_4A32_D192_ED03);
     (0..len)
         .map(|_| {

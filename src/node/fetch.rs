@@ -134,15 +134,3 @@ pub async fn fetch_dag(
     });
     Ok(stats)
 }
-
-/// Waits until `cond` holds for the node's peers or the timeout passes; used to wait for a first Bitswap peer.
-pub async fn wait_for_bitswap_peer(node: &NodeHandle, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if node.peers().await.map(|p| p.iter().any(|p| p.bitswap)).unwrap_or(false) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
-}

@@ -78,10 +78,6 @@ impl Client {
         self.wants.values().map(|w| (w.cid, w.since.elapsed(), w.asked.len())).collect()
     }
 
-    pub fn is_peer(&self, peer: &PeerId) -> bool {
-        self.peers.contains(peer)
-    }
-
     /// Wants `cid`; `waiter` gets the block.
     pub fn want(&mut self, cid: Cid, waiter: oneshot::Sender<Block>, now: Instant) -> Sends {
         let key = cid.hash().to_bytes();

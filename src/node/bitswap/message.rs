@@ -3,8 +3,6 @@
 //! 1.0.0 peers send blocks in `blocks` (the CID is implied: CIDv0 of the bytes); 1.1.0 added `payload` with a
 //! CID prefix per block; 1.2.0 added want types, block presences, `send_dont_have` and `pending_bytes`.
 
-use prost::Message as _;
-
 /// One Bitswap message as it travels in a varint-delimited frame.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct Message {
@@ -76,16 +74,10 @@ pub enum BlockPresenceType {
     DontHave = 1,
 }
 
-impl Message {
-    /// Encoded size without the frame's length prefix.
-    pub fn wire_len(&self) -> usize {
-        self.encoded_len()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost::Message as _;
 
     #[test]
     fn a_want_have_entry_round_trips() {
@@ -104,6 +96,6 @@ mod tests {
         };
         let bytes = m.encode_to_vec();
         assert_eq!(Message::decode(&bytes[..]).unwrap(), m);
-        assert_eq!(m.wire_len(), bytes.len());
+        assert_eq!(m.encoded_len(), bytes.len());
     }
 }
