@@ -141,8 +141,8 @@ pub struct AddArgs {
     /// CID version (0 or 1); 1 implies --raw-leaves unless the profile or flag says otherwise.
     #[arg(long, value_name = "N")]
     pub cid_version: Option<u8>,
-    /// Store leaves as raw blocks instead of UnixFS File nodes.
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    /// Store leaves as raw blocks instead of UnixFS File nodes (`--raw-leaves=false` turns them off, as in Kubo).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub raw_leaves: Option<bool>,
     /// Chunker: size-N (fixed-size chunks of N bytes).
     #[arg(long, value_name = "size-N")]

@@ -52,6 +52,21 @@ fn stdin_add_quieter_prints_only_the_root() {
 }
 
 #[test]
+fn raw_leaves_is_a_flag_before_a_path_and_takes_an_explicit_value() {
+    let repo = Repo::new();
+    let file = repo.path().join("leaves.bin");
+    std::fs::write(&file, content::bytes("leaves", 300_000)).unwrap();
+    let path = file.to_str().unwrap();
+    // As `ipfs add --raw-leaves FILE`: the flag takes no value, the path is the path.
+    let raw = repo.ok(&["add", "-Q", "--profile", "kubo", "--cid-version", "1", "--raw-leaves", path]);
+    let pb = repo.ok(&["add", "-Q", "--profile", "kubo", "--cid-version", "1", "--raw-leaves=false", path]);
+    assert_ne!(raw, pb, "raw leaves change the root");
+    let (raw_links, pb_links) = (repo.ok(&["ls", raw.trim()]), repo.ok(&["ls", pb.trim()]));
+    assert!(raw_links.lines().all(|l| l.starts_with("bafkrei")), "raw leaves: {raw_links}");
+    assert!(pb_links.lines().all(|l| l.starts_with("bafybei")), "dag-pb leaves: {pb_links}");
+}
+
+#[test]
 fn only_hash_stores_nothing() {
     let repo = Repo::new();
     let out = repo.run(&["add", "-n", "-Q", "--profile", "kubo", "-"], Some(b"Hello Bitswap from Rust Helia"));

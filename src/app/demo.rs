@@ -80,6 +80,8 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
             let data = content(round, 3 * 1024 * 1024 + (round as usize % 7) * 100_000);
             let s = store.clone();
             let cid = tokio::task::spawn_blocking(move || -> anyhow::Result<cid::Cid> {
+                // Held until the root is pinned: a `repo gc` in between would take the new blocks.
+                let _hold = s.hold_gc();
                 let mut w = s.writer();
                 let cid = import_file(&data[..], &opts, &mut w, &mut |_| {})?.cid;
                 w.finish()?;
@@ -95,6 +97,8 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
             let data = content(round, 1024 * 1024 + 12_345);
             let s = main.store().clone();
             let cid = tokio::task::spawn_blocking(move || -> anyhow::Result<cid::Cid> {
+                // Held until the root is pinned: a `repo gc` in between would take the new blocks.
+                let _hold = s.hold_gc();
                 let mut w = s.writer();
                 let cid = import_file(&data[..], &opts, &mut w, &mut |_| {})?.cid;
                 w.finish()?;

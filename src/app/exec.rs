@@ -159,6 +159,8 @@ impl Exec {
         match cmd {
             Command::Put(text) => self.op("put", format!("{} bytes", text.len()), async move {
                 blocking(move || {
+                    // Held until the root is pinned: a `repo gc` in between would take the new blocks.
+                    let _hold = store.hold_gc();
                     let mut writer = store.writer();
                     let imported = importer::import_file(
                         text.as_bytes(),
@@ -178,6 +180,8 @@ impl Exec {
                 self.op("add", path.display().to_string(), async move {
                     blocking(move || {
                         let opts = ImportOptions::unixfs_v1_2025();
+                        // Held until the root is pinned: a `repo gc` in between would take the new blocks.
+                        let _hold = store.hold_gc();
                         let mut writer = store.writer();
                         let result = if path.is_dir() {
                             importer::import_dir(&path, &opts, &Default::default(), &mut writer, &mut |_, _| {})
@@ -209,6 +213,7 @@ impl Exec {
             Command::Get(cid, out) => {
                 let out = out.map(|p| self.path(p));
                 self.op("get", cid.to_string(), async move {
+                    let _hold = hold_gc(&store).await?;
                     let stats =
                         crate::node::fetch::fetch_dag(&node, cid, &mut |_| {}).await.map_err(|e| e.to_string())?;
                     if let Some(out) = out {
@@ -222,6 +227,7 @@ impl Exec {
             Command::Cat(cid) => {
                 let events = self.events.clone();
                 self.op("cat", cid.to_string(), async move {
+                    let _hold = hold_gc(&store).await?;
                     crate::node::fetch::fetch_dag(&node, cid, &mut |_| {}).await.map_err(|e| e.to_string())?;
                     let body = blocking(move || {
                         let mut out = LimitedWriter { buf: Vec::new(), limit: PREVIEW_BYTES };
@@ -305,6 +311,8 @@ impl Exec {
                 self.op("import", file.display().to_string(), async move {
                     blocking(move || {
                         let f = std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+                        // Held until the root is pinned: a `repo gc` in between would take the new blocks.
+                        let _hold = store.hold_gc();
                         let mut writer = store.writer();
                         match car::import_car(std::io::BufReader::new(f), &mut writer) {
                             Ok((roots, _)) => {
@@ -392,6 +400,13 @@ pub fn explore(store: &Blockstore, root: cid::Cid) -> (Vec<super::state::DagRow>
 /// Runs storage work on the blocking pool, never on the UI's or the node's threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
     tokio::task::spawn_blocking(f).await.map_err(|e| e.to_string())?
+}
+
+/// Keeps `repo gc` from taking fetched (unpinned) blocks before they are read out; waits off the async threads
+/// while a collection runs.
+async fn hold_gc(store: &Blockstore) -> Result<crate::node::blockstore::GcHold, String> {
+    let store = store.clone();
+    blocking(move || Ok(store.hold_gc())).await
 }
 
 /// Collects up to `limit` bytes, then refuses more (which ends `cat` early).

@@ -47,6 +47,8 @@ pub fn run(ctx: &mut Ctx, args: &AddArgs) -> Result<()> {
     }
 
     let store = ctx.store()?;
+    // Held until the root is pinned: a `repo gc` in between would take the new blocks.
+    let _hold = store.hold_gc();
     let mut writer = store.writer();
     let roots = match import_all(ctx, &sources, &opts, &mut writer, args, &progress) {
         Ok(roots) => roots,

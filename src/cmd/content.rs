@@ -35,6 +35,8 @@ pub(crate) struct GetReport {
 pub fn cat(ctx: &mut Ctx, cid: &str, net: &FetchArgs) -> Result<()> {
     let cid = super::parse_cid(cid)?;
     let store = ctx.store()?;
+    // A `repo gc` between fetching the blocks (unpinned) and reading them out would fail the cat half-way.
+    let _hold = store.hold_gc();
     ensure_local(ctx, &store, &cid, net)?;
     exporter::cat(&store, &cid, &mut ctx.out)?;
     ctx.out.flush().context("writing to stdout")?;
@@ -44,6 +46,8 @@ pub fn cat(ctx: &mut Ctx, cid: &str, net: &FetchArgs) -> Result<()> {
 pub fn get(ctx: &mut Ctx, cid: &str, output: Option<&Path>, net: &FetchArgs, json: bool) -> Result<()> {
     let cid = super::parse_cid(cid)?;
     let store = ctx.store()?;
+    // As for `cat`: what was fetched stays until it is written out.
+    let _hold = store.hold_gc();
     let report = ensure_local(ctx, &store, &cid, net)?;
     let dest = ctx.path(output.unwrap_or_else(|| Path::new("")));
     let dest = if output.is_none() { ctx.cwd.join(cid.to_string()) } else { dest };

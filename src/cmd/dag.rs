@@ -65,6 +65,8 @@ pub fn run(ctx: &mut super::Ctx, command: DagCommand) -> Result<()> {
             let store = ctx.store()?;
             for f in &files {
                 let file = std::fs::File::open(f).with_context(|| format!("cannot read {}", f.display()))?;
+                // Held until the root is pinned: a `repo gc` in between would take the new blocks.
+                let _hold = store.hold_gc();
                 let mut writer = store.writer();
                 let roots = match car::import_car(BufReader::with_capacity(1 << 20, file), &mut writer) {
                     Ok((roots, _stats)) => roots,

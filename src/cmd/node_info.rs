@@ -94,6 +94,8 @@ struct Stat {
     bytes_sent: u64,
     duplicate_blocks: u64,
     rejected_blocks: u64,
+    /// Tokio tasks alive in the daemon: the soak script watches this for leaks.
+    tasks: usize,
 }
 
 #[derive(Serialize)]
@@ -111,7 +113,8 @@ pub fn bitswap(ctx: &mut Ctx, command: BitswapCommand) -> Result<()> {
         BitswapCommand::Stat { json } => {
             let ledgers = shared.runtime.block_on(node.ledgers())?;
             let wants = shared.runtime.block_on(node.wantlists())?;
-            let mut s = Stat { peers: ledgers.len(), wants: wants.ours.len(), ..Default::default() };
+            let tasks = shared.runtime.metrics().num_alive_tasks();
+            let mut s = Stat { peers: ledgers.len(), wants: wants.ours.len(), tasks, ..Default::default() };
             for l in ledgers.values() {
                 s.blocks_received += l.blocks_received;
                 s.bytes_received += l.bytes_received;
@@ -132,6 +135,7 @@ pub fn bitswap(ctx: &mut Ctx, command: BitswapCommand) -> Result<()> {
                     "\tdup blocks received: {}\n\trejected blocks: {}",
                     s.duplicate_blocks, s.rejected_blocks
                 )?;
+                writeln!(ctx.out, "\tnode tasks: {}", s.tasks)?;
             }
         }
         BitswapCommand::Wantlist { peer, json } => {

@@ -13,7 +13,7 @@ use libp2p::{Multiaddr, PeerId, Swarm, identify, mdns, ping};
 use tokio::sync::{mpsc, oneshot};
 
 use super::bitswap::client::{Client, Received};
-use super::bitswap::ledger::Ledger;
+use super::bitswap::ledger::{Ledger, LedgerArchive};
 use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
 use super::bitswap::streams::{PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::PeerWantlist;
@@ -71,6 +71,8 @@ pub(crate) struct NodeTask {
     client: Client,
     peers: HashMap<PeerId, PeerState>,
     dials: HashMap<ConnectionId, oneshot::Sender<Result<(), String>>>,
+    /// Ledgers of peers that went away, so a peer that comes back (or churns) keeps its history.
+    archive: LedgerArchive,
     ready_sent: bool,
     pub(crate) snapshot_every: Duration,
 }
@@ -112,6 +114,7 @@ impl NodeTask {
             client: Client::default(),
             peers: HashMap::new(),
             dials: HashMap::new(),
+            archive: LedgerArchive::default(),
             ready_sent: false,
             snapshot_every: Duration::from_secs(2),
         }
@@ -264,7 +267,13 @@ impl NodeTask {
                     ConnectedPoint::Listener { send_back_addr, .. } => (send_back_addr.clone(), Direction::In),
                 };
                 let transport = if addr.to_string().contains("/quic") { "quic" } else { "tcp" };
-                self.peers.entry(peer_id).or_default().addr = Some(addr.clone());
+                let archive = &mut self.archive;
+                let state = self
+                    .peers
+                    .entry(peer_id)
+                    .or_insert_with(|| PeerState { ledger: archive.take(&peer_id), ..PeerState::default() });
+                state.addr = Some(addr.clone());
+                state.ledger.connections += 1;
                 self.events.emit(NodeEvent::Connected {
                     peer: peer_id.to_string(),
                     addr: addr.to_string(),
@@ -284,7 +293,9 @@ impl NodeTask {
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
-                self.peers.remove(&peer_id);
+                if let Some(state) = self.peers.remove(&peer_id) {
+                    self.archive.keep(peer_id, state.ledger);
+                }
                 let sends = self.client.peer_gone(&peer_id, Instant::now());
                 self.dispatch(sends);
                 self.events.emit(NodeEvent::Disconnected { peer: peer_id.to_string(), cause: cause.map(short) });
@@ -292,7 +303,8 @@ impl NodeTask {
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
                 let protocols: Vec<String> = info.protocols.iter().map(|p| p.to_string()).collect();
                 let speaks = info.protocols.iter().any(|p| PROTOCOLS.iter().any(|b| b == p));
-                self.peers.entry(peer_id).or_default().agent = Some(info.agent_version.clone());
+                let Some(state) = self.peers.get_mut(&peer_id) else { return };
+                state.agent = Some(info.agent_version.clone());
                 self.events.emit(NodeEvent::Identified {
                     peer: peer_id.to_string(),
                     agent: info.agent_version,
@@ -308,7 +320,11 @@ impl NodeTask {
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 for (peer, addr) in found {
                     if !self.swarm.is_connected(&peer) {
-                        let _ = self.swarm.dial(DialOpts::peer_id(peer).addresses(vec![addr]).build());
+                        // Both sides hear each other's announcement at once and dial at once. From the listen port
+                        // (libp2p's default) the two SYNs meet as one TCP simultaneous open, both ends then start
+                        // noise as initiator and the handshake fails on both: a fresh port gives two sound links.
+                        let opts = DialOpts::peer_id(peer).addresses(vec![addr]).allocate_new_port().build();
+                        let _ = self.swarm.dial(opts);
                     }
                 }
             }
@@ -318,7 +334,7 @@ impl NodeTask {
 
     /// A peer that speaks Bitswap: it gets our wantlist.
     fn bitswap_peer(&mut self, peer: PeerId) {
-        let state = self.peers.entry(peer).or_default();
+        let Some(state) = self.peers.get_mut(&peer) else { return };
         if state.bitswap {
             return;
         }
@@ -327,14 +343,15 @@ impl NodeTask {
         self.dispatch(sends);
     }
 
-    fn actor(&mut self, peer: PeerId) -> mpsc::Sender<PeerCmd> {
-        let state = self.peers.entry(peer).or_default();
+    /// The peer's actor, started on first use; none once the peer is gone (its late events spawn nothing).
+    fn actor(&mut self, peer: PeerId) -> Option<mpsc::Sender<PeerCmd>> {
+        let state = self.peers.get_mut(&peer)?;
         if let Some(a) = state.actor.as_ref().filter(|a| !a.is_closed()) {
-            return a.clone();
+            return Some(a.clone());
         }
         let actor = spawn_peer(peer, self.control.clone(), self.store.clone(), self.stream_tx.clone());
         state.actor = Some(actor.clone());
-        actor
+        Some(actor)
     }
 
     fn dispatch(&mut self, sends: Vec<(PeerId, Outgoing)>) {
@@ -342,7 +359,8 @@ impl NodeTask {
             if out.is_empty() {
                 continue;
             }
-            if self.actor(peer).try_send(PeerCmd::Send(out)).is_err() {
+            let Some(actor) = self.actor(peer) else { continue };
+            if actor.try_send(PeerCmd::Send(out)).is_err() {
                 self.events.emit(NodeEvent::Error { message: format!("send queue to {peer} is full: wants dropped") });
             }
         }
@@ -371,8 +389,15 @@ impl NodeTask {
         let now = Instant::now();
         match event {
             StreamEvent::Received { peer, parsed, .. } => {
+                if !self.peers.contains_key(&peer) {
+                    // Read after the connection closed: its wants died with it, but blocks we want still count.
+                    for received in parsed.blocks {
+                        self.on_block(peer, received, now);
+                    }
+                    return;
+                }
                 self.bitswap_peer(peer);
-                let state = self.peers.entry(peer).or_default();
+                let Some(state) = self.peers.get_mut(&peer) else { return };
                 state.ledger.touch();
                 state.ledger.protocol_errors += parsed.malformed as u64;
                 let applied = state.their_wants.apply(parsed.full, &parsed.wants);
@@ -386,7 +411,7 @@ impl NodeTask {
                 }
                 if !applied.added.is_empty() || !applied.cancelled.is_empty() {
                     let cmd = PeerCmd::Serve { added: applied.added, cancelled: applied.cancelled };
-                    if self.actor(peer).try_send(cmd).is_err() {
+                    if self.actor(peer).is_some_and(|a| a.try_send(cmd).is_err()) {
                         self.events.emit(NodeEvent::Error { message: format!("serve queue for {peer} is full") });
                     }
                 }
@@ -405,7 +430,7 @@ impl NodeTask {
                 }
             }
             StreamEvent::Sent { peer, out, .. } => {
-                let state = self.peers.entry(peer).or_default();
+                let Some(state) = self.peers.get_mut(&peer) else { return };
                 let l = &mut state.ledger;
                 l.touch();
                 l.blocks_sent += out.blocks.len() as u64;
@@ -436,6 +461,13 @@ impl NodeTask {
                 }
                 self.events.emit(NodeEvent::Error { message: format!("bitswap send to {peer} failed: {error}") });
             }
+            StreamEvent::Refused { peer, cid, size } => {
+                if let Some(s) = self.peers.get_mut(&peer) {
+                    s.ledger.refused_wants += 1;
+                }
+                let error = format!("wants {cid}, a block of {size} bytes, over the 2 MiB Bitswap limit: DONT_HAVE");
+                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+            }
             StreamEvent::ProtocolError { peer, error } => {
                 if let Some(s) = self.peers.get_mut(&peer) {
                     s.ledger.protocol_errors += 1;
@@ -449,7 +481,9 @@ impl NodeTask {
         let block = match received {
             ReceivedBlock::Ok(b) => b,
             ReceivedBlock::Rejected { cid, reason } => {
-                self.peers.entry(peer).or_default().ledger.rejected_blocks += 1;
+                if let Some(s) = self.peers.get_mut(&peer) {
+                    s.ledger.rejected_blocks += 1;
+                }
                 let cid = cid.map(|c| c.to_string()).unwrap_or_else(|| "?".into());
                 self.events.emit(NodeEvent::BlockRejected { peer: peer.to_string(), cid, reason });
                 return;
@@ -457,7 +491,8 @@ impl NodeTask {
         };
         let (outcome, sends) = self.client.on_block(peer, block.cid(), now);
         self.dispatch(sends);
-        let ledger = &mut self.peers.entry(peer).or_default().ledger;
+        let mut gone = Ledger::default();
+        let ledger = self.peers.get_mut(&peer).map_or(&mut gone, |s| &mut s.ledger);
         match outcome {
             Received::Wanted { waiters, latency } => {
                 ledger.blocks_received += 1;

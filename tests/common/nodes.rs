@@ -63,6 +63,13 @@ pub struct RawPeer {
     _task: tokio::task::JoinHandle<()>,
 }
 
+/// Dropping the peer stops its swarm, which closes its connections.
+impl Drop for RawPeer {
+    fn drop(&mut self) {
+        self._task.abort();
+    }
+}
+
 impl RawPeer {
     pub async fn connect(addr: &Multiaddr) -> Self {
         Self::connect_as(libp2p::identity::Keypair::generate_ed25519(), addr).await

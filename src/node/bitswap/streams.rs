@@ -17,6 +17,9 @@ use crate::node::blockstore::Blockstore;
 
 /// Blocks up to this size answer a WANT_HAVE directly (boxo does the same: the block costs less than a round trip).
 pub const SEND_BLOCK_FOR_HAVE_MAX: u64 = 1024;
+/// Blocks over this size are never sent: Bitswap peers (boxo, Helia) take blocks up to 2 MiB, and a bigger one
+/// could not share a 4 MiB frame. A want for one is answered DONT_HAVE and counted against the asking peer.
+pub const MAX_SERVED_BLOCK: u64 = 2 << 20;
 /// Blocks per outgoing message stop being added past this many bytes (the limit is 4 MiB).
 const MESSAGE_BLOCK_BYTES: usize = 2 << 20;
 /// Wants served per store round trip.
@@ -43,6 +46,12 @@ pub enum StreamEvent {
     SendFailed {
         peer: PeerId,
         error: String,
+    },
+    /// A want we would not serve: the block is over `MAX_SERVED_BLOCK`.
+    Refused {
+        peer: PeerId,
+        cid: cid::Cid,
+        size: u64,
     },
 }
 
@@ -149,14 +158,14 @@ impl PeerActor {
             batch
                 .into_iter()
                 .map(|e| {
-                    let found = match e.want_type {
-                        WantType::Have => match store.size(&e.cid) {
-                            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get(&e.cid)),
-                            Ok(Some(_)) => Found::Have,
-                            Ok(None) => Found::Missing,
-                            Err(err) => Found::Block(Err(err)),
-                        },
-                        WantType::Block => Found::Block(store.get(&e.cid)),
+                    let found = match store.size(&e.cid) {
+                        Ok(Some(size)) if size > MAX_SERVED_BLOCK => Found::TooLarge(size),
+                        Ok(Some(size)) if e.want_type == WantType::Have && size > SEND_BLOCK_FOR_HAVE_MAX => {
+                            Found::Have
+                        }
+                        Ok(Some(_)) => Found::Block(store.get(&e.cid)),
+                        Ok(None) => Found::Missing,
+                        Err(err) => Found::Block(Err(err)),
                     };
                     (e, found)
                 })
@@ -169,6 +178,13 @@ impl PeerActor {
         for (entry, found) in looked_up {
             match found {
                 Found::Have => out.haves.push(entry.cid),
+                Found::TooLarge(size) => {
+                    out.dont_haves.push(entry.cid);
+                    let refused = StreamEvent::Refused { peer: self.peer, cid: entry.cid, size };
+                    if self.events.send(refused).await.is_err() {
+                        return false;
+                    }
+                }
                 Found::Block(Ok(Some(data))) => match Block::new(entry.cid, data) {
                     Ok(block) => {
                         bytes += block.len();
@@ -251,6 +267,7 @@ impl PeerActor {
 
 enum Found {
     Have,
+    TooLarge(u64),
     Missing,
     Block(Result<Option<bytes::Bytes>, crate::node::blockstore::StoreError>),
 }

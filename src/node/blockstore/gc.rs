@@ -20,6 +20,8 @@ impl Blockstore {
     /// Pins `cid`. A recursive pin requires every block of the DAG to be present (dag-pb links are followed);
     /// the first missing block is named in the error.
     pub fn pin_add(&self, cid: &Cid, kind: PinKind) -> Result<(), StoreError> {
+        // The blocks just walked must still be there when the pin lands.
+        let _hold = self.hold_gc();
         match kind {
             PinKind::Recursive => walk_dag(self, cid, &mut |_, _| Ok(()))?,
             PinKind::Direct => {
@@ -74,6 +76,7 @@ impl Blockstore {
 
     /// Removes every block no pin reaches, then compacts segments whose live share dropped.
     pub fn gc(&self) -> Result<GcStats, StoreError> {
+        let _alone = self.inner.gc_lock.collect()?;
         let mut reachable: HashSet<Vec<u8>> = HashSet::new();
         for (cid, kind) in self.pins()? {
             match kind {

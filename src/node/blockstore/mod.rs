@@ -19,6 +19,7 @@
 
 mod batch;
 mod gc;
+mod gc_lock;
 mod lock;
 mod segments;
 mod tables;
@@ -36,6 +37,8 @@ use batch::Batch;
 use segments::{ActiveSegment, SEGMENTS_DIR, SegmentReaders};
 use tables::{BLOCKS, Location, META, META_BLOCKS, META_BYTES, PINS, SEGMENTS};
 
+pub use gc_lock::GcHold;
+use gc_lock::GcLock;
 pub use lock::RepoLock;
 pub use writer::BlockWriter;
 
@@ -60,6 +63,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("cannot read links of {cid}: {reason}")]
     Links { cid: Cid, reason: String },
+    #[error("repo is busy: {0} adds, imports or gets still running after 60 s; gc did nothing, try again")]
+    Busy(usize),
 }
 
 /// What `repo stat` reports.
@@ -119,6 +124,7 @@ struct Inner {
     readers: SegmentReaders,
     /// Serialises every write (one redb writer at a time) and owns the segment being appended to.
     write: Mutex<WriteState>,
+    gc_lock: Arc<GcLock>,
     _lock: RepoLock,
 }
 
@@ -158,6 +164,7 @@ impl Blockstore {
                 dir: dir.to_path_buf(),
                 readers: SegmentReaders::new(dir),
                 write: Mutex::new(WriteState { dir: dir.to_path_buf(), active }),
+                gc_lock: Arc::default(),
                 db,
                 _lock: lock,
             }),
@@ -166,6 +173,11 @@ impl Blockstore {
 
     pub fn dir(&self) -> &Path {
         &self.inner.dir
+    }
+
+    /// Holds `gc` off while alive: take it before writing a DAG and keep it until the DAG is pinned.
+    pub fn hold_gc(&self) -> GcHold {
+        self.inner.gc_lock.hold()
     }
 
     fn write_state(&self) -> MutexGuard<'_, WriteState> {

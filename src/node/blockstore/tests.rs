@@ -180,3 +180,31 @@ fn disk_use_stays_within_1_15x_of_block_bytes() {
         assert!(ratio <= 1.15, "{size}-byte blocks: disk/blocks = {ratio:.3}");
     }
 }
+
+#[test]
+fn gc_never_runs_between_an_adds_writes_and_its_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Blockstore::open(dir.path()).unwrap();
+    let block = raw(pattern(9, 100_000));
+    let (written, go) = std::sync::mpsc::channel();
+    let adder = {
+        let store = store.clone();
+        let block = block.clone();
+        std::thread::spawn(move || {
+            let _hold = store.hold_gc();
+            let mut w = store.writer();
+            w.put(block.clone()).unwrap();
+            w.finish().unwrap();
+            written.send(()).unwrap();
+            // The gc below starts now, while this add has written but not pinned.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            store.pin_add(block.cid(), PinKind::Recursive).unwrap();
+        })
+    };
+    go.recv().unwrap();
+    let stats = store.gc().unwrap();
+    adder.join().unwrap();
+    assert_eq!(stats.removed_blocks, 0, "gc waited for the pin");
+    assert!(store.has(block.cid()).unwrap());
+    assert_eq!(store.verify().unwrap().bad.len(), 0);
+}
