@@ -164,3 +164,14 @@ impl RawPeer {
         });
     }
 }
+
+impl RawPeer {
+    /// Opens a Bitswap 1.2.0 stream, writes `bytes` and keeps the stream open (the caller holds it): a frame that
+    /// never finishes arriving.
+    pub async fn open_partial(&mut self, peer: PeerId, bytes: &[u8]) -> Option<libp2p::Stream> {
+        let mut stream = self.control.open_stream(peer, StreamProtocol::new("/ipfs/bitswap/1.2.0")).await.ok()?;
+        stream.write_all(bytes).await.ok()?;
+        stream.flush().await.ok()?;
+        Some(stream)
+    }
+}

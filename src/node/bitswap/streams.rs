@@ -2,7 +2,8 @@
 //! also serves that peer's wants from the blockstore. They talk to the node task through bounded channels: a slow
 //! node slows the peer's stream (backpressure), never the node.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use libp2p::{PeerId, Stream};
@@ -55,21 +56,79 @@ pub enum StreamEvent {
     },
 }
 
+/// Inbound Bitswap streams one peer may have open at once. Each can hold a frame of up to 4 MiB while it arrives,
+/// so this bounds what one peer makes the node buffer (128 MiB); boxo keeps one stream per peer and Helia a few.
+pub const MAX_INBOUND_PER_PEER: usize = 32;
+
+/// Open inbound streams per peer, shared by the acceptors of every protocol version.
+#[derive(Clone, Default)]
+struct InboundCounts(Arc<Mutex<HashMap<PeerId, usize>>>);
+
+/// One open inbound stream, counted until dropped.
+struct InboundSlot {
+    counts: InboundCounts,
+    peer: PeerId,
+}
+
+impl InboundCounts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PeerId, usize>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn try_open(&self, peer: PeerId) -> Option<InboundSlot> {
+        let mut counts = self.lock();
+        let n = counts.entry(peer).or_default();
+        if *n >= MAX_INBOUND_PER_PEER {
+            return None;
+        }
+        *n += 1;
+        Some(InboundSlot { counts: self.clone(), peer })
+    }
+}
+
+impl Drop for InboundSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock();
+        if let Some(n) = counts.get_mut(&self.peer) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.peer);
+            }
+        }
+    }
+}
+
 /// Accepts inbound Bitswap streams on every version and spawns a reader per stream.
 pub fn accept_inbound(control: &mut libp2p_stream::Control, events: mpsc::Sender<StreamEvent>) {
+    let counts = InboundCounts::default();
     for protocol in PROTOCOLS {
         let version = Version::of(&protocol);
         let Ok(mut incoming) = control.accept(protocol) else { continue };
-        let events = events.clone();
+        let (events, counts) = (events.clone(), counts.clone());
         tokio::spawn(async move {
             while let Some((peer, stream)) = incoming.next().await {
-                tokio::spawn(read_stream(peer, version, stream, events.clone()));
+                match counts.try_open(peer) {
+                    Some(slot) => {
+                        tokio::spawn(read_stream(peer, version, stream, events.clone(), slot));
+                    }
+                    None => {
+                        // Dropping the stream resets it. The report must not hold up the acceptor: it may be lost.
+                        let error = format!("more than {MAX_INBOUND_PER_PEER} Bitswap streams open at once: refused");
+                        let _ = events.try_send(StreamEvent::ProtocolError { peer, error });
+                    }
+                }
             }
         });
     }
 }
 
-async fn read_stream(peer: PeerId, version: Version, mut stream: Stream, events: mpsc::Sender<StreamEvent>) {
+async fn read_stream(
+    peer: PeerId,
+    version: Version,
+    mut stream: Stream,
+    events: mpsc::Sender<StreamEvent>,
+    _slot: InboundSlot,
+) {
     loop {
         match read_message(&mut stream, MAX_MESSAGE).await {
             Ok(Some(msg)) => {
