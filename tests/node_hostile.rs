@@ -126,7 +126,7 @@ fn wantlist(range: std::ops::Range<u32>, full: bool) -> Message {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wantlists_are_capped_at_1024_entries_even_when_full() {
-    let server = node().await;
+    let mut server = node().await;
     let server_id = server.handle.peer_id();
     let mut hostile = RawPeer::connect(&server.addr).await;
     let who = hostile.peer_id.to_string();
@@ -143,6 +143,12 @@ async fn wantlists_are_capped_at_1024_entries_even_when_full() {
     };
     assert_eq!(theirs, 1024);
     assert_eq!(server.handle.ledgers().await.unwrap()[&hostile.peer_id].protocol_errors, 10_000 - 1024);
+    match server.expect(WAIT, protocol_error_from(&who)).await {
+        NodeEvent::ProtocolError { error, .. } => {
+            assert_eq!(error, "wantlist over the 1024-entry cap: 8976 entries refused")
+        }
+        _ => unreachable!(),
+    }
 
     // A full wantlist replaces the old one and is capped too.
     hostile.send(server_id, &wantlist(50_000..52_000, true)).await;

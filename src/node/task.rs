@@ -16,7 +16,7 @@ use super::bitswap::client::{Client, Received};
 use super::bitswap::ledger::{Ledger, LedgerArchive};
 use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
 use super::bitswap::streams::{PeerCmd, StreamEvent, spawn_peer};
-use super::bitswap::wantlist::PeerWantlist;
+use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::Blockstore;
 use super::events::{Direction, EntryKind, NodeEvent};
 use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
@@ -405,9 +405,15 @@ impl NodeTask {
                 state.ledger.wants_received += parsed.wants.iter().filter(|w| !w.cancel).count() as u64;
                 state.ledger.haves_received += parsed.haves.len() as u64;
                 state.ledger.dont_haves_received += parsed.dont_haves.len() as u64;
-                for w in &parsed.wants {
+                // An event per entry the wantlist can hold; a flood past the cap is one event, not thousands.
+                for w in parsed.wants.iter().take(MAX_ENTRIES) {
                     let kind = want_kind(w);
                     self.bitswap_event(Direction::In, peer, kind, &w.cid, None, None);
+                }
+                if applied.refused > 0 {
+                    let error =
+                        format!("wantlist over the {MAX_ENTRIES}-entry cap: {} entries refused", applied.refused);
+                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
                 }
                 if !applied.added.is_empty() || !applied.cancelled.is_empty() {
                     let cmd = PeerCmd::Serve { added: applied.added, cancelled: applied.cancelled };
