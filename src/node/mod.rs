@@ -39,8 +39,7 @@ pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc:
     let peer_id = key.public().to_peer_id();
     let mut swarm = swarm::build(key, config.mdns, config.idle_timeout, config.limits)?;
     let (stream_tx, stream_rx) = mpsc::channel(256);
-    let mut control = swarm.behaviour().stream.new_control();
-    bitswap::streams::accept_inbound(&mut control, stream_tx.clone());
+    let control = swarm.behaviour().stream.new_control();
     let mut listeners = HashMap::new();
     for addr in &config.listen {
         let id = swarm

@@ -18,6 +18,10 @@ pub struct Behaviour {
     pub identify: identify::Behaviour,
     pub ping: ping::Behaviour,
     pub mdns: Toggle<mdns::tokio::Behaviour>,
+    /// Inbound Bitswap streams (every version); identify lists these protocols, and Helia asks only peers whose
+    /// identify lists `/ipfs/bitswap/1.2.0`.
+    pub inbound: crate::node::bitswap::inbound::Behaviour,
+    /// Outbound Bitswap streams, opened through its `Control`.
     pub stream: libp2p_stream::Behaviour,
 }
 
@@ -39,8 +43,6 @@ pub enum SwarmError {
     Transport(String),
 }
 
-/// Builds the swarm. Bitswap's protocols are registered on the stream behaviour by the caller before any
-/// connection exists, so identify lists them (Helia only asks peers whose identify lists `/ipfs/bitswap/1.2.0`).
 /// Connection limits: enough for a busy node, bounded against floods.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -77,11 +79,13 @@ pub fn build(key: Keypair, mdns_on: bool, idle: Duration, limits: Limits) -> Res
                 identify,
                 ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(15))),
                 mdns: Toggle::from(mdns),
+                inbound: Default::default(),
                 stream: libp2p_stream::Behaviour::new(),
             })
         })
         .map_err(|e| SwarmError::Transport(e.to_string()))?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(idle))
+        // A peer that opens a stream per message may have many negotiating at once; past this they are dropped.
+        .with_swarm_config(|c| c.with_idle_connection_timeout(idle).with_max_negotiating_inbound_streams(512))
         .build();
     Ok(swarm)
 }

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::bitswap::client::{Client, Received};
 use super::bitswap::ledger::{Ledger, LedgerArchive};
 use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
-use super::bitswap::streams::{PeerCmd, StreamEvent, spawn_peer};
+use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::Blockstore;
 use super::events::{Direction, EntryKind, NodeEvent};
@@ -73,6 +73,8 @@ pub(crate) struct NodeTask {
     dials: HashMap<ConnectionId, oneshot::Sender<Result<(), String>>>,
     /// Ledgers of peers that went away, so a peer that comes back (or churns) keeps its history.
     archive: LedgerArchive,
+    /// Inbound Bitswap streams open per peer.
+    inbound: InboundCounts,
     ready_sent: bool,
     pub(crate) snapshot_every: Duration,
 }
@@ -115,6 +117,7 @@ impl NodeTask {
             peers: HashMap::new(),
             dials: HashMap::new(),
             archive: LedgerArchive::default(),
+            inbound: InboundCounts::default(),
             ready_sent: false,
             snapshot_every: Duration::from_secs(2),
         }
@@ -316,6 +319,15 @@ impl NodeTask {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
                 self.events.emit(NodeEvent::Ping { peer: peer.to_string(), rtt_ms: rtt.as_secs_f64() * 1000.0 });
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Inbound(inbound)) => {
+                let peer = inbound.peer;
+                if let Err(error) = self.inbound.accept(inbound, &self.stream_tx) {
+                    if let Some(s) = self.peers.get_mut(&peer) {
+                        s.ledger.protocol_errors += 1;
+                    }
+                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 for (peer, addr) in found {

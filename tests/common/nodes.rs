@@ -175,3 +175,24 @@ impl RawPeer {
         Some(stream)
     }
 }
+
+impl RawPeer {
+    /// A handle to open streams from several tasks at once.
+    pub fn control(&self) -> libp2p_stream::Control {
+        self.control.clone()
+    }
+}
+
+/// Opens a fresh Bitswap 1.2.0 stream with `control` and sends `msg` on it.
+pub async fn send_with(
+    mut control: libp2p_stream::Control,
+    peer: PeerId,
+    msg: &swarmscope::node::bitswap::message::Message,
+) {
+    use prost::Message as _;
+    let mut stream =
+        control.open_stream(peer, StreamProtocol::new("/ipfs/bitswap/1.2.0")).await.expect("open a bitswap stream");
+    let _ = stream.write_all(&msg.encode_length_delimited_to_vec()).await;
+    let _ = stream.flush().await;
+    let _ = stream.close().await;
+}

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod codec;
+pub mod inbound;
 pub mod ledger;
 pub mod message;
 pub mod protocol;

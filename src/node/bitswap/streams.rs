@@ -5,11 +5,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use futures::StreamExt;
 use libp2p::{PeerId, Stream};
 use tokio::sync::mpsc;
 
 use super::codec::{MAX_MESSAGE, read_message, write_message};
+use super::inbound::Inbound;
 use super::message::WantType;
 use super::protocol::{Outgoing, PROTOCOLS, Parsed, Version, parse};
 use super::wantlist::Entry;
@@ -60,9 +60,9 @@ pub enum StreamEvent {
 /// so this bounds what one peer makes the node buffer (128 MiB); boxo keeps one stream per peer and Helia a few.
 pub const MAX_INBOUND_PER_PEER: usize = 32;
 
-/// Open inbound streams per peer, shared by the acceptors of every protocol version.
+/// Open inbound streams per peer.
 #[derive(Clone, Default)]
-struct InboundCounts(Arc<Mutex<HashMap<PeerId, usize>>>);
+pub struct InboundCounts(Arc<Mutex<HashMap<PeerId, usize>>>);
 
 /// One open inbound stream, counted until dropped.
 struct InboundSlot {
@@ -98,27 +98,16 @@ impl Drop for InboundSlot {
     }
 }
 
-/// Accepts inbound Bitswap streams on every version and spawns a reader per stream.
-pub fn accept_inbound(control: &mut libp2p_stream::Control, events: mpsc::Sender<StreamEvent>) {
-    let counts = InboundCounts::default();
-    for protocol in PROTOCOLS {
-        let version = Version::of(&protocol);
-        let Ok(mut incoming) = control.accept(protocol) else { continue };
-        let (events, counts) = (events.clone(), counts.clone());
-        tokio::spawn(async move {
-            while let Some((peer, stream)) = incoming.next().await {
-                match counts.try_open(peer) {
-                    Some(slot) => {
-                        tokio::spawn(read_stream(peer, version, stream, events.clone(), slot));
-                    }
-                    None => {
-                        // Dropping the stream resets it. The report must not hold up the acceptor: it may be lost.
-                        let error = format!("more than {MAX_INBOUND_PER_PEER} Bitswap streams open at once: refused");
-                        let _ = events.try_send(StreamEvent::ProtocolError { peer, error });
-                    }
-                }
-            }
-        });
+impl InboundCounts {
+    /// Starts a reader for a new inbound stream, or refuses it (the stream is dropped, which resets it) when its
+    /// peer already has `MAX_INBOUND_PER_PEER` open; the error says so.
+    pub fn accept(&self, inbound: Inbound, events: &mpsc::Sender<StreamEvent>) -> Result<(), String> {
+        let Inbound { peer, protocol, stream } = inbound;
+        let Some(slot) = self.try_open(peer) else {
+            return Err(format!("more than {MAX_INBOUND_PER_PEER} Bitswap streams open at once: refused"));
+        };
+        tokio::spawn(read_stream(peer, Version::of(&protocol), stream, events.clone(), slot));
+        Ok(())
     }
 }
 
