@@ -1,4 +1,5 @@
-//! The ledger of every peer: blocks and bytes both ways, duplicates, rejected blocks, debt ratio, last exchange.
+//! The ledger of every peer: blocks and bytes both ways, duplicates, misbehaviour (rejected blocks, protocol errors,
+//! refused wants), connections made (churn shows), debt ratio, last exchange.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -15,7 +16,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .map(|p| {
             let l = &p.ledger;
             let last = l.last_exchange_ms.map_or("-".into(), |t| format::age(state.now_ms.saturating_sub(t)));
-            let bad = l.rejected_blocks + l.protocol_errors;
+            let bad = l.rejected_blocks + l.protocol_errors + l.refused_wants;
             Row::new(vec![
                 Cell::from(format::short(&p.peer, 12)),
                 Cell::from(format!("{} / {}", l.blocks_received, format::bytes(l.bytes_received))),
@@ -23,6 +24,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                 Cell::from(l.duplicate_blocks.to_string()),
                 Cell::from(bad.to_string()).style(if bad > 0 { theme::error() } else { theme::dim() }),
                 Cell::from(format!("{}/{}", l.wants_received, l.wants_sent)),
+                Cell::from(l.connections.to_string()).style(if l.connections > 3 {
+                    theme::error()
+                } else {
+                    theme::dim()
+                }),
                 Cell::from(format!("{:.3}", p.debt_ratio)),
                 Cell::from(last),
             ])
@@ -32,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame,
         area,
         format!(" Ledger ({} peers) ", state.ledgers.len()),
-        &["peer", "received", "sent", "dups", "bad", "wants i/o", "debt", "last"],
+        &["peer", "received", "sent", "dups", "bad", "wants i/o", "conns", "debt", "last"],
         &[
             Constraint::Length(14),
             Constraint::Min(12),
@@ -40,6 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             Constraint::Length(5),
             Constraint::Length(4),
             Constraint::Length(9),
+            Constraint::Length(5),
             Constraint::Length(6),
             Constraint::Length(6),
         ],
