@@ -84,6 +84,17 @@ impl InboundCounts {
         *n += 1;
         Some(InboundSlot { counts: self.clone(), peer })
     }
+
+    /// Starts a reader for a new inbound stream, or refuses it (the stream is dropped, which resets it) when its
+    /// peer already has `MAX_INBOUND_PER_PEER` open; the error says so.
+    pub fn accept(&self, inbound: Inbound, events: &mpsc::Sender<StreamEvent>) -> Result<(), String> {
+        let Inbound { peer, protocol, stream } = inbound;
+        let Some(slot) = self.try_open(peer) else {
+            return Err(format!("more than {MAX_INBOUND_PER_PEER} Bitswap streams open at once: refused"));
+        };
+        tokio::spawn(read_stream(peer, Version::of(&protocol), stream, events.clone(), slot));
+        Ok(())
+    }
 }
 
 impl Drop for InboundSlot {
@@ -95,19 +106,6 @@ impl Drop for InboundSlot {
                 counts.remove(&self.peer);
             }
         }
-    }
-}
-
-impl InboundCounts {
-    /// Starts a reader for a new inbound stream, or refuses it (the stream is dropped, which resets it) when its
-    /// peer already has `MAX_INBOUND_PER_PEER` open; the error says so.
-    pub fn accept(&self, inbound: Inbound, events: &mpsc::Sender<StreamEvent>) -> Result<(), String> {
-        let Inbound { peer, protocol, stream } = inbound;
-        let Some(slot) = self.try_open(peer) else {
-            return Err(format!("more than {MAX_INBOUND_PER_PEER} Bitswap streams open at once: refused"));
-        };
-        tokio::spawn(read_stream(peer, Version::of(&protocol), stream, events.clone(), slot));
-        Ok(())
     }
 }
 
