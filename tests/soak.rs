@@ -1,7 +1,8 @@
 //! The soak: four daemons on 127.0.0.1, fully meshed, exchange random DAGs (files of every size and profile,
 //! nested directories) for `SWARMSCOPE_SOAK_SECS` seconds (60 by default; `scripts/soak MINUTES` runs it longer),
 //! with pins removed and `repo gc` run under way. Every fetched DAG must equal what was added, no daemon may report
-//! an error, and neither tasks, threads, open files nor memory may grow over the run.
+//! an error, tasks, threads and open files must end where they started, memory must stay under 300 MiB, and on
+//! runs of three minutes or more it must not grow once warm.
 
 mod common;
 
@@ -299,14 +300,19 @@ fn four_nodes_exchange_random_dags_and_nothing_grows() {
         assert!(e.tasks <= b.tasks + 2, "daemon {i}: tasks grew from {} to {}", b.tasks, e.tasks);
         assert!(e.fds <= b.fds + 4, "daemon {i}: open files grew from {} to {}", b.fds, e.fds);
         assert!(e.threads <= b.threads + 4, "daemon {i}: threads grew from {} to {}", b.threads, e.threads);
-        // Memory: the first third warms up (glibc grows an arena per busy thread, up to 16 here, and they plateau
-        // near 100 MiB); after that the last third peaks no higher than the middle third did, give or take.
-        let third = (all.len() / 3).max(1);
+        // Memory: bounded at every sample (the aim for a node moving 1 GiB).
         let peak = |rows: &[(Duration, Vec<Sample>)]| rows.iter().map(|(_, r)| r[i].rss_kib).max().unwrap_or(0);
-        let (middle, last) = (peak(&all[third..2 * third]), peak(&all[2 * third..]));
-        assert!(
-            last <= middle + middle / 4 + 24 * 1024,
-            "daemon {i}: RSS keeps growing: middle-third peak {middle} KiB, last-third peak {last} KiB"
-        );
+        assert!(peak(all) < 300 * 1024, "daemon {i}: RSS reached {} KiB", peak(all));
+        // And flat once warm: glibc grows an arena per busy thread (up to 16 here) for the first minute or two,
+        // then RSS levels off near 100 MiB, so growth is judged on longer runs only (`scripts/soak`): the last
+        // third may peak no higher than the middle third did, give or take.
+        if secs >= 180 {
+            let third = all.len() / 3;
+            let (middle, last) = (peak(&all[third..2 * third]), peak(&all[2 * third..]));
+            assert!(
+                last <= middle + middle / 4 + 24 * 1024,
+                "daemon {i}: RSS keeps growing: middle-third peak {middle} KiB, last-third peak {last} KiB"
+            );
+        }
     }
 }
