@@ -204,14 +204,21 @@ impl PeerActor {
             batch
                 .into_iter()
                 .map(|e| {
-                    let found = match store.size(&e.cid) {
-                        Ok(Some(size)) if size > MAX_SERVED_BLOCK => Found::TooLarge(size),
-                        Ok(Some(size)) if e.want_type == WantType::Have && size > SEND_BLOCK_FOR_HAVE_MAX => {
-                            Found::Have
-                        }
-                        Ok(Some(_)) => Found::Block(store.get(&e.cid)),
-                        Ok(None) => Found::Missing,
-                        Err(err) => Found::Block(Err(err)),
+                    let found = match e.want_type {
+                        WantType::Have => match store.size(&e.cid) {
+                            Ok(Some(size)) if size > MAX_SERVED_BLOCK => Found::TooLarge(size),
+                            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get(&e.cid)),
+                            Ok(Some(_)) => Found::Have,
+                            Ok(None) => Found::Missing,
+                            Err(err) => Found::Block(Err(err)),
+                        },
+                        // One store lookup per served block: the size check comes with the bytes.
+                        WantType::Block => match store.get(&e.cid) {
+                            Ok(Some(data)) if data.len() as u64 > MAX_SERVED_BLOCK => {
+                                Found::TooLarge(data.len() as u64)
+                            }
+                            found => Found::Block(found),
+                        },
                     };
                     (e, found)
                 })
