@@ -8,12 +8,13 @@ use tokio::sync::mpsc;
 
 use super::command::Command;
 use super::state::AppEvent;
-use crate::node::blockstore::{Blockstore, PinKind};
+use crate::node::blockstore::Blockstore;
 use crate::node::config::NodeConfig;
 use crate::node::dag::importer::import_file;
 use crate::node::dag::profile::ImportOptions;
 use crate::node::events::NodeEvent;
 use crate::node::handle::NodeHandle;
+use crate::ops::import::{Pin, import_into};
 
 /// Commands for the TUI to run as if typed, and status lines.
 pub enum DemoStep {
@@ -79,16 +80,7 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
             // The demo peer adds; the TUI's node fetches.
             let data = content(round, 3 * 1024 * 1024 + (round as usize % 7) * 100_000);
             let s = store.clone();
-            let cid = tokio::task::spawn_blocking(move || -> anyhow::Result<cid::Cid> {
-                // Held until the root is pinned: a `repo gc` in between would take the new blocks.
-                let _hold = s.hold_gc();
-                let mut w = s.writer();
-                let cid = import_file(&data[..], &opts, &mut w, &mut |_| {})?.cid;
-                w.finish()?;
-                s.pin_add(&cid, PinKind::Recursive)?;
-                Ok(cid)
-            })
-            .await??;
+            let cid = tokio::task::spawn_blocking(move || import(&s, Pin::Roots, &data, &opts)).await??;
             if steps.send(DemoStep::Run(Command::Get(cid, None))).await.is_err() {
                 return Ok(());
             }
@@ -96,15 +88,7 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
             // The TUI's node adds; the demo peer fetches from it.
             let data = content(round, 1024 * 1024 + 12_345);
             let s = main.store().clone();
-            let cid = tokio::task::spawn_blocking(move || -> anyhow::Result<cid::Cid> {
-                // Held until the root is pinned: a `repo gc` in between would take the new blocks.
-                let _hold = s.hold_gc();
-                let mut w = s.writer();
-                let cid = import_file(&data[..], &opts, &mut w, &mut |_| {})?.cid;
-                w.finish()?;
-                Ok(cid)
-            })
-            .await??;
+            let cid = tokio::task::spawn_blocking(move || import(&s, Pin::No, &data, &opts)).await??;
             let _ = app
                 .send(AppEvent::Status { text: format!("demo: the second node fetches {cid} from us"), error: false })
                 .await;
@@ -118,6 +102,15 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
             return Ok(());
         }
     }
+}
+
+/// Imports `data` as one file through the command layer's import sequence.
+fn import(store: &Blockstore, pin: Pin, data: &[u8], opts: &ImportOptions) -> anyhow::Result<cid::Cid> {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let roots = import_into(store, pin, &cancel, &mut |w| tracing::warn!("demo: {w}"), |sink| {
+        Ok(vec![import_file(data, opts, sink, &mut |_| {})?.cid])
+    })?;
+    Ok(roots[0])
 }
 
 fn tempfile_dir() -> anyhow::Result<TempDir> {

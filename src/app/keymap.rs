@@ -87,7 +87,7 @@ fn rows(state: &AppState) -> usize {
         Pane::Ledger => state.ledgers.len(),
         Pane::Transfers => state.visible_transfers().count(),
         Pane::Operations => state.ops.len(),
-        Pane::Explorer => state.explorer.as_ref().map_or(0, |e| e.1.len()),
+        Pane::Explorer => state.explorer.as_ref().map_or(0, |e| e.rows.len()),
         Pane::Log => state.log.len(),
     }
 }
@@ -114,8 +114,7 @@ pub fn apply(state: &mut AppState, action: Action) {
             Pane::Peers => state.pane = Some(Pane::Ledger),
             Pane::Operations => {
                 // The DAG of the selected operation, in the explorer.
-                let target = state.ops.iter().rev().nth(current).map(|o| o.target.clone());
-                if let Some(cid) = target.filter(|t| t.starts_with("baf") || t.starts_with("Qm")) {
+                if let Some(cid) = state.ops.iter().rev().nth(current).and_then(|o| o.cid()) {
                     state.explore_request = Some(cid);
                 }
             }

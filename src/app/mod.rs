@@ -3,9 +3,10 @@
 
 pub mod command;
 pub mod demo;
-pub mod exec;
+pub mod job;
 pub mod keymap;
 pub mod logging;
 pub mod run;
+pub mod runner;
 pub mod series;
 pub mod state;

@@ -11,12 +11,16 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::command::Command;
 use super::demo::DemoStep;
-use super::exec::{Backend, Exec};
-use super::state::{AppEvent, AppState};
+use super::runner::Backend;
+use super::state::{AppEvent, AppState, Filter, Pane};
 use super::{command, keymap};
+use crate::cli::NodeArgs;
+use crate::control::client::Client;
 use crate::node::blockstore::Blockstore;
 use crate::node::config::NodeConfig;
+use crate::ops::{Call, Observer, OpEvent, OpId, Outcome, Request, Shared};
 
 /// Frames are at least this far apart.
 const FRAME: Duration = Duration::from_millis(33);
@@ -27,14 +31,16 @@ const HISTORY_FILE: &str = "tui_history";
 /// Opens the TUI with an embedded node on `config.repo`; with `demo`, a second node feeds it (see `demo`). When a
 /// daemon already holds the repo, the TUI attaches to it instead: its events through the control socket, and
 /// commands run inside it.
-pub fn run(config: NodeConfig, demo: bool) -> Result<()> {
-    let repo = config.repo.clone();
+pub fn run(repo: &Path, args: &NodeArgs, demo: bool) -> Result<()> {
+    let mut config = NodeConfig::new(repo.to_path_buf());
+    args.configure(&mut config)?;
+    let repo = repo.to_path_buf();
     let (_guard, log_lines) = super::logging::init(&repo.join("logs"))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let store = match Blockstore::open(&repo) {
         Ok(store) => store,
         Err(crate::node::blockstore::StoreError::Locked { .. }) if !demo => {
-            if let Some(client) = crate::cmd::control::Client::connect(&repo) {
+            if let Some(client) = Client::connect(&repo)? {
                 return runtime.block_on(attach(&repo, client, log_lines));
             }
             return Err(Blockstore::open(&repo)
@@ -48,7 +54,8 @@ pub fn run(config: NodeConfig, demo: bool) -> Result<()> {
         let (node, events) = crate::node::start(config, store.clone())?;
         let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
         let (steps_tx, steps) = mpsc::channel(16);
-        let backend = Backend::Local { node: node.clone(), store };
+        let shared = Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
+        let backend = Backend::Local { repo: repo.clone(), shared };
         let demo = demo.then_some((node.clone(), steps_tx, steps));
         let result = event_loop(&mut terminal, &repo, backend, events, log_lines, demo).await;
         ratatui::restore();
@@ -57,16 +64,29 @@ pub fn run(config: NodeConfig, demo: bool) -> Result<()> {
     })
 }
 
+/// Asks the daemon something small (no progress, no output).
+fn ask(client: &Client, request: Request) -> Result<Outcome> {
+    struct Quiet;
+    impl Observer for Quiet {
+        fn event(&mut self, _: OpId, _: OpEvent) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn output(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    client.run(Call::here(request), None, None, &mut Quiet)
+}
+
 /// The TUI on a repo a daemon holds: events come from the daemon's watch stream.
-async fn attach(repo: &Path, client: crate::cmd::control::Client, log_lines: mpsc::Receiver<String>) -> Result<()> {
+async fn attach(repo: &Path, client: Client, log_lines: mpsc::Receiver<String>) -> Result<()> {
     let client = std::sync::Arc::new(client);
     let (tx, events) = mpsc::channel(4096);
     // Who the daemon is, as the first event (the attached TUI missed the daemon's `ready`).
-    let id = client.run(&["id".into(), "--json".into()], &[], repo)?;
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&id.stdout) {
-        let peer_id = v["peer_id"].as_str().unwrap_or_default().to_string();
-        let listen =
-            v["addresses"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(String::from)).collect();
+    let asker = client.clone();
+    if let Ok(Outcome::Id(id)) = tokio::task::spawn_blocking(move || ask(&asker, Request::Id)).await? {
+        let peer_id = id.peer_id.to_string();
+        let listen = id.addresses.iter().map(|a| a.to_string()).collect();
         let _ = tx.send(crate::node::events::NodeEvent::Ready { peer_id, listen }).await;
     }
     let watch = client.watch()?;
@@ -124,11 +144,8 @@ async fn event_loop(
         }
         None => None,
     };
-    let exec = Exec {
-        backend: backend.clone(),
-        events: app_tx.clone(),
-        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let exec = |state: &mut AppState, cmd: Command| dispatch(state, &backend, &app_tx, &cwd, cmd);
     let mut state = AppState::new();
     state.apply(AppEvent::Tick { now_ms: now_ms() });
     let mut history = load_history(repo);
@@ -161,16 +178,16 @@ async fn event_loop(
             }
             Some(step) = async { match demo_steps.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
                 match step {
-                    DemoStep::Run(cmd) => exec.run(&mut state, cmd),
+                    DemoStep::Run(cmd) => exec(&mut state, cmd),
                     DemoStep::Say(text) => state.apply(AppEvent::Status { text, error: false }),
                 }
             }
             Some(line) = log_lines.recv() => state.apply(AppEvent::Log(line)),
             _ = clock.tick() => {
                 state.apply(AppEvent::Tick { now_ms: now_ms() });
-                let (backend, tx, repo) = (backend.clone(), app_tx.clone(), repo.to_path_buf());
+                let (backend, tx) = (backend.clone(), app_tx.clone());
                 tokio::spawn(async move {
-                    let stat = tokio::task::spawn_blocking(move || stored(&backend, &repo)).await;
+                    let stat = tokio::task::spawn_blocking(move || stored(&backend)).await;
                     if let Ok(Some((blocks, bytes))) = stat {
                         let _ = tx.send(AppEvent::Stored { blocks, bytes }).await;
                     }
@@ -182,8 +199,8 @@ async fn event_loop(
                 last_frame = tokio::time::Instant::now();
             }
         }
-        if let Some(cid) = state.explore_request.take().and_then(|c| c.parse().ok()) {
-            exec.run(&mut state, super::command::Command::Explore(cid));
+        if let Some(cid) = state.explore_request.take() {
+            exec(&mut state, Command::Explore(cid));
         }
         if state.quit {
             save_history(repo, &history);
@@ -192,21 +209,42 @@ async fn event_loop(
     }
 }
 
-/// The store's totals, from the store or from the daemon.
-fn stored(backend: &Backend, repo: &Path) -> Option<(u64, u64)> {
-    match backend {
-        Backend::Local { store, .. } => store.stat().ok().map(|s| (s.blocks, s.block_bytes)),
-        Backend::Daemon(client) => {
-            let out = client.run(&["repo".into(), "stat".into(), "--json".into()], &[], repo).ok()?;
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-            Some((v["blocks"].as_u64()?, v["block_bytes"].as_u64()?))
+/// Runs an input-bar command: view changes at once, the rest as a job.
+fn dispatch(state: &mut AppState, backend: &Backend, events: &mpsc::Sender<AppEvent>, cwd: &Path, cmd: Command) {
+    match cmd {
+        Command::Quit => state.quit = true,
+        Command::Help => state.help = true,
+        Command::Filter(text) => {
+            state.filter = Filter::parse(&text);
+            state.pane = Some(Pane::Transfers);
         }
+        Command::Inspect(cid) => {
+            let info = crate::ops::cid::inspect(&cid);
+            let body = serde_json::to_string_pretty(&info).unwrap_or_default();
+            state.preview = Some((format!("inspect {cid}"), body));
+        }
+        other => {
+            if let Some(job) = super::job::job(other, cwd) {
+                super::runner::spawn(backend, job, events.clone());
+            }
+        }
+    }
+}
+
+/// The store's totals, from the store or from the daemon.
+fn stored(backend: &Backend) -> Option<(u64, u64)> {
+    match backend {
+        Backend::Local { shared, .. } => shared.store.stat().ok().map(|s| (s.blocks, s.block_bytes)),
+        Backend::Daemon(client) => match ask(client, Request::RepoStat).ok()? {
+            Outcome::RepoStat(s) => Some((s.blocks, s.block_bytes)),
+            _ => None,
+        },
     }
 }
 
 fn on_terminal(
     state: &mut AppState,
-    exec: &Exec,
+    exec: &dyn Fn(&mut AppState, Command),
     ev: Event,
     history: &mut Vec<String>,
     history_at: &mut Option<usize>,
@@ -237,7 +275,7 @@ fn on_terminal(
                 save_history(repo, history);
             }
             match command::parse(&line) {
-                Ok(cmd) => exec.run(state, cmd),
+                Ok(cmd) => exec(state, cmd),
                 Err(e) => {
                     state.status = Some((e, true));
                 }

@@ -5,7 +5,12 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::node::events::{Direction, EntryKind, NodeEvent, PeerSnapshot, Wantlists};
 
+use cid::Cid;
+
+use super::job::{Shown, Target};
 use super::series::Series;
+use crate::ops::explore::Explored;
+use crate::ops::{OpEvent, OpId, Outcome};
 
 /// Rows kept in the transfer log.
 pub const MAX_TRANSFERS: usize = 10_000;
@@ -52,14 +57,25 @@ pub enum AppEvent {
         now_ms: u64,
     },
     Log(String),
+    /// A job shown as an operation got its op id.
     OpStarted {
-        id: u64,
+        id: OpId,
         kind: String,
-        target: String,
+        target: Target,
     },
-    OpDone {
-        id: u64,
-        result: Result<String, String>,
+    /// Progress of a running operation.
+    OpProgress {
+        id: OpId,
+        event: OpEvent,
+    },
+    /// A job finished: its result (the error as one line) and its streamed output (a `cat` preview).
+    JobDone {
+        id: OpId,
+        kind: &'static str,
+        target: Target,
+        shown: Shown,
+        result: Box<Result<Outcome, String>>,
+        output: Vec<u8>,
     },
     Status {
         text: String,
@@ -70,29 +86,6 @@ pub enum AppEvent {
         blocks: u64,
         bytes: u64,
     },
-    /// Something to show over the panes (cat, ls).
-    Preview {
-        title: String,
-        body: String,
-    },
-    /// The DAG under a CID as far as the local store has it.
-    Explored {
-        root: String,
-        rows: Vec<DagRow>,
-        truncated: bool,
-    },
-}
-
-/// One node of the explorer's tree.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DagRow {
-    pub depth: usize,
-    pub name: String,
-    pub cid: String,
-    /// Block length when present; the link's cumulative size otherwise.
-    pub size: u64,
-    pub kind: String,
-    pub present: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,15 +124,27 @@ pub struct Answers {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operation {
-    pub id: u64,
+    pub id: OpId,
     pub kind: String,
-    pub target: String,
+    pub target: Target,
     pub started_ms: u64,
     pub blocks: u64,
     pub bytes: u64,
     pub total: Option<u64>,
     pub finished_ms: Option<u64>,
     pub result: Option<Result<String, String>>,
+    /// The root it produced (`put`, `add`, `import`).
+    pub root: Option<Cid>,
+}
+
+impl Operation {
+    /// The CID this operation is about: its target, or the root it produced.
+    pub fn cid(&self) -> Option<Cid> {
+        match &self.target {
+            Target::Cid(c) => Some(*c),
+            _ => self.root,
+        }
+    }
 }
 
 /// Narrows the transfer log.
@@ -219,9 +224,9 @@ pub struct AppState {
     pub input_focused: bool,
     pub input: tui_input::Input,
     pub preview: Option<(String, String)>,
-    pub explorer: Option<(String, Vec<DagRow>, bool)>,
+    pub explorer: Option<Explored>,
     /// A CID the user asked to explore with a key (the loop turns it into an `explore` command).
-    pub explore_request: Option<String>,
+    pub explore_request: Option<Cid>,
     pub quit: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
@@ -257,18 +262,11 @@ impl AppState {
                 total: None,
                 finished_ms: None,
                 result: None,
+                root: None,
             }),
-            AppEvent::OpDone { id, result } => {
-                let line = match &result {
-                    Ok(s) => (s.clone(), false),
-                    Err(e) => (e.clone(), true),
-                };
-                if let Some(op) = self.ops.iter_mut().find(|o| o.id == id) {
-                    op.finished_ms = Some(self.now_ms);
-                    op.result = Some(result);
-                    self.status = Some((format!("{} {}: {}", op.kind, op.target, line.0), line.1));
-                }
-                self.retain_ops();
+            AppEvent::OpProgress { id, event } => self.op_progress(id, event),
+            AppEvent::JobDone { id, kind, target, shown, result, output } => {
+                self.job_done(id, kind, target, shown, *result, output)
             }
             AppEvent::Status { text, error } => {
                 if error {
@@ -276,17 +274,82 @@ impl AppState {
                 }
                 self.status = Some((text, error));
             }
-            AppEvent::Preview { title, body } => self.preview = Some((title, body)),
-            AppEvent::Explored { root, rows, truncated } => {
-                self.explorer = Some((root, rows, truncated));
-                self.pane = Some(Pane::Explorer);
-                self.selected.insert(Pane::Explorer, 0);
-            }
             AppEvent::Stored { blocks, bytes } => {
                 self.stored_blocks = blocks;
                 self.stored_bytes = bytes;
             }
         }
+    }
+
+    fn op_progress(&mut self, id: OpId, event: OpEvent) {
+        let Some(op) = self.ops.iter_mut().find(|o| o.id == id) else { return };
+        match event {
+            OpEvent::Total { bytes } if bytes > 0 => op.total = Some(bytes),
+            OpEvent::Read { bytes } => op.bytes = op.bytes.max(bytes),
+            OpEvent::Fetch { blocks, bytes } if bytes >= op.bytes => {
+                op.blocks = blocks;
+                op.bytes = bytes;
+            }
+            _ => {}
+        }
+    }
+
+    fn job_done(
+        &mut self,
+        id: OpId,
+        kind: &str,
+        target: Target,
+        shown: Shown,
+        result: Result<Outcome, String>,
+        output: Vec<u8>,
+    ) {
+        let line = match &result {
+            Ok(outcome) => Ok(super::job::summary(outcome)),
+            Err(e) => Err(e.clone()),
+        };
+        match &result {
+            Ok(Outcome::Explored(explored)) => {
+                self.explorer = Some(explored.clone());
+                self.pane = Some(Pane::Explorer);
+                self.selected.insert(Pane::Explorer, 0);
+            }
+            Ok(Outcome::Streamed { .. }) => {
+                self.preview = Some((format!("{kind} {target}"), String::from_utf8_lossy(&output).into_owned()))
+            }
+            Ok(o @ Outcome::Listed { .. }) => {
+                self.preview = Some((format!("{kind} {target}"), super::job::ls_lines(o).unwrap_or_default()))
+            }
+            _ => {}
+        }
+        let root = match &result {
+            Ok(Outcome::Added { roots } | Outcome::Imported { roots }) => roots.last().copied(),
+            _ => None,
+        };
+        if shown == Shown::Quiet {
+            let (text, error) = match line {
+                Ok(text) => (text, false),
+                Err(e) => (e, true),
+            };
+            if matches!(result, Ok(Outcome::Explored(_))) {
+                return;
+            }
+            if error {
+                self.push_log(format!("error: {text}"));
+            }
+            self.status = Some((text, error));
+            return;
+        }
+        let (text, error) = match &line {
+            Ok(s) => (s.clone(), false),
+            Err(e) => (e.clone(), true),
+        };
+        if let Some(op) = self.ops.iter_mut().find(|o| o.id == id) {
+            op.finished_ms = Some(self.now_ms);
+            op.result = Some(line);
+            op.root = root;
+        }
+        self.status = Some((format!("{kind} {target}: {text}"), error));
+        self.retain_ops();
     }
 
     fn retain_ops(&mut self) {
@@ -381,7 +444,10 @@ impl AppState {
             NodeEvent::ProtocolError { peer, error } => self.push_log(format!("protocol error from {peer}: {error}")),
             NodeEvent::Progress { op: _, cid, blocks, bytes, total_bytes } => {
                 // The last progress can arrive after the operation's result (they travel on different channels).
-                if let Some(op) = self.ops.iter_mut().rev().find(|o| o.target == cid && o.bytes <= bytes) {
+                let target = cid.parse().ok().map(Target::Cid);
+                if let Some(op) =
+                    self.ops.iter_mut().rev().find(|o| Some(&o.target) == target.as_ref() && o.bytes <= bytes)
+                {
                     op.blocks = blocks;
                     op.bytes = bytes;
                     op.total = total_bytes.or(op.total);

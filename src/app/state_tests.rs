@@ -1,4 +1,5 @@
 use super::*;
+use crate::app::job::{Shown, Target};
 use crate::node::bitswap::ledger::Ledger;
 use crate::node::events::OurWantInfo;
 
@@ -103,19 +104,22 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
 #[test]
 fn operations_finish_with_their_result_and_are_retained_boundedly() {
     let mut s = AppState::new();
+    let done = |id, kind, target, result| AppEvent::JobDone {
+        id,
+        kind,
+        target,
+        shown: Shown::Operation,
+        result: Box::new(result),
+        output: Vec::new(),
+    };
+    let cid: cid::Cid = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq".parse().unwrap();
     for id in 0..(MAX_FINISHED_OPS as u64 + 10) {
-        s.apply(AppEvent::OpStarted { id, kind: "put".into(), target: "text".into() });
-        s.apply(AppEvent::OpDone { id, result: Ok(format!("bafy{id}")) });
+        s.apply(AppEvent::OpStarted { id, kind: "put".into(), target: Target::Text(4) });
+        s.apply(done(id, "put", Target::Text(4), Ok(Outcome::Added { roots: vec![cid] })));
     }
-    s.apply(AppEvent::OpStarted { id: 999, kind: "get".into(), target: "bafyX".into() });
-    s.apply(AppEvent::Node(NodeEvent::Progress {
-        op: 1,
-        cid: "bafyX".into(),
-        blocks: 3,
-        bytes: 300,
-        total_bytes: None,
-    }));
-    s.apply(AppEvent::OpDone { id: 999, result: Err("could not fetch".into()) });
+    s.apply(AppEvent::OpStarted { id: 999, kind: "get".into(), target: Target::Cid(cid) });
+    s.apply(AppEvent::OpProgress { id: 999, event: OpEvent::Fetch { blocks: 3, bytes: 300 } });
+    s.apply(done(999, "get", Target::Cid(cid), Err("could not fetch".into())));
     assert_eq!(s.ops.iter().filter(|o| o.finished_ms.is_some()).count(), MAX_FINISHED_OPS);
     let get = s.ops.iter().find(|o| o.id == 999).unwrap();
     assert_eq!((get.blocks, get.bytes), (3, 300));

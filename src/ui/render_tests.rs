@@ -6,10 +6,13 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
 use super::render;
+use crate::app::job::{Shown, Target};
 use crate::app::keymap::{Action, apply};
 use crate::app::state::{AppEvent, AppState, Pane};
 use crate::node::bitswap::ledger::Ledger;
 use crate::node::events::{Direction, EntryKind, NodeEvent, OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
+use crate::ops::Outcome;
+use crate::ops::explore::{DagRow, Explored};
 
 const NOW: u64 = 1_764_000_000_000;
 const PEER: &str = "12D3KooWQdyXe6437mcrku6raQEkxMYok54tJYVamkq8kLQTMzLf";
@@ -80,12 +83,19 @@ fn state() -> AppState {
         dropped_events: 0,
     }));
     s.apply(AppEvent::Stored { blocks: 42, bytes: 44_040_192 });
-    s.apply(AppEvent::OpStarted { id: 1, kind: "put".into(), target: "29 bytes".into() });
-    s.apply(AppEvent::OpDone { id: 1, result: Ok(CID.into()) });
+    s.apply(AppEvent::OpStarted { id: 1, kind: "put".into(), target: Target::Text(29) });
+    s.apply(AppEvent::JobDone {
+        id: 1,
+        kind: "put",
+        target: Target::Text(29),
+        shown: Shown::Operation,
+        result: Box::new(Ok(Outcome::Added { roots: vec![CID.parse().unwrap()] })),
+        output: Vec::new(),
+    });
     s.apply(AppEvent::OpStarted {
         id: 2,
         kind: "get".into(),
-        target: "bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e".into(),
+        target: Target::Cid("bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e".parse().unwrap()),
     });
     s.apply(AppEvent::Node(NodeEvent::Progress {
         op: 1,
@@ -124,22 +134,31 @@ macro_rules! snapshots {
 
 fn explored() -> AppState {
     let mut s = pane(Pane::Explorer);
-    let row = |depth, name: &str, cid: &str, size, kind: &str, present| crate::app::state::DagRow {
+    let row = |depth, name: &str, cid: &str, size, kind: &str, present| DagRow {
         depth,
         name: name.into(),
-        cid: cid.into(),
+        cid: cid.parse().unwrap(),
         size,
         kind: kind.into(),
         present,
     };
-    s.apply(AppEvent::Explored {
-        root: "bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e".into(),
+    let root: cid::Cid = "bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e".parse().unwrap();
+    let explored = Explored {
+        root,
         rows: vec![
             row(0, "", "bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e", 104, "file", true),
             row(1, "", "bafkreicrv6zvluayzycjrfe7c3xpcrvwpwpeobfpbqlyvrs2zicjigsn2a", 1_048_576, "raw", true),
             row(1, "", CID, 1, "missing", false),
         ],
         truncated: false,
+    };
+    s.apply(AppEvent::JobDone {
+        id: 3,
+        kind: "explore",
+        target: Target::Cid(root),
+        shown: Shown::Quiet,
+        result: Box::new(Ok(Outcome::Explored(explored))),
+        output: Vec::new(),
     });
     s
 }
