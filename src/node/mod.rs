@@ -5,6 +5,7 @@ pub mod bitswap;
 pub mod block;
 pub mod blockstore;
 pub mod config;
+pub mod conn_guard;
 pub mod dag;
 pub mod events;
 pub mod fetch;
