@@ -393,6 +393,8 @@ impl AppState {
                     op.total = total_bytes.or(op.total);
                 }
             }
+            // The store's totals are polled; views that follow the store come later.
+            NodeEvent::Stored { .. } | NodeEvent::StoreResync { .. } => {}
             NodeEvent::Error { message } => {
                 self.push_log(format!("error: {message}"));
                 self.status = Some((message, true));

@@ -17,6 +17,9 @@ pub use super::op::OpId;
 /// envelope (`seq`, `at_ms`) and strings where there are enums now.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// At most this many CIDs per list in a `stored` event: a 10,000-block commit makes a line of a few KiB, not 1 MiB.
+pub const STORED_CIDS: usize = 64;
+
 /// A node event as it leaves the node: numbered and timed by the node itself, so that a consumer (or a replay) needs
 /// no clock of its own and can tell exactly how many events it missed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -204,6 +207,25 @@ pub enum NodeEvent {
         bytes: u64,
         total_bytes: Option<u64>,
     },
+    /// A committed store write, from any path (put, add, import, a Bitswap fetch, gc, `block rm`): one event per
+    /// commit. Counts are whole; each CID list holds at most [`STORED_CIDS`] (the first ones), so a list shorter than
+    /// its count was cut. CIDs are CIDv1 (the store keys blocks by multihash).
+    Stored {
+        added: u64,
+        removed: u64,
+        /// Blocks found damaged on read and dropped (also counted in `removed`); an `error` event says so too.
+        damaged: u64,
+        added_cids: Vec<String>,
+        removed_cids: Vec<String>,
+        damaged_cids: Vec<String>,
+        /// Wants peers hold (in their wantlists) that the added blocks answer: blocks that arrived late.
+        wanted_by: u64,
+    },
+    /// The node missed `missed` store changes (it fell behind the store's notifications): a view of the store built
+    /// from `stored` events must be rebuilt from the store itself.
+    StoreResync {
+        missed: u64,
+    },
     /// Something worth a user's attention that stopped nothing.
     Error {
         message: String,
@@ -331,6 +353,16 @@ mod tests {
             NodeEvent::Progress { op: OpId(3), cid: cid.clone(), blocks: 1, bytes: 2, total_bytes: Some(2) },
             NodeEvent::Error { message: "oops".into() },
             NodeEvent::Dropped { count: 4 },
+            NodeEvent::Stored {
+                added: 100,
+                removed: 1,
+                damaged: 1,
+                added_cids: vec![cid.clone()],
+                removed_cids: vec!["bafkqaaa".into()],
+                damaged_cids: vec!["bafkqaaa".into()],
+                wanted_by: 2,
+            },
+            NodeEvent::StoreResync { missed: 3 },
             NodeEvent::Snapshot {
                 peers: vec![PeerSnapshot {
                     peer: "P".into(),
@@ -375,9 +407,11 @@ mod tests {
         assert_eq!(json(&all[9])["cause"], "invalid");
         assert_eq!(json(&all[10])["kind"], "wantlist_full");
         assert_eq!(json(&all[11])["op"], 3, "an op id is a bare number");
-        let snapshot = json(&all[15]);
+        let snapshot = json(&all[17]);
         assert_eq!(snapshot["wantlists"]["theirs"]["P"][0]["want_type"], "WANT_HAVE", "like EntryKind");
         assert_eq!(serde_json::to_value(EntryKind::WantHave).unwrap(), "WANT_HAVE");
+        assert_eq!(json(&all[15])["type"], "stored");
+        assert_eq!(json(&all[16])["type"], "store_resync");
     }
 
     #[test]

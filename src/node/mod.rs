@@ -14,6 +14,7 @@ pub mod identity;
 pub mod op;
 pub mod relay;
 mod sink;
+mod stored;
 pub mod swarm;
 mod task;
 

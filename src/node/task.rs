@@ -10,14 +10,15 @@ use libp2p::core::ConnectedPoint;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm, identify, mdns, ping};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::bitswap::client::{Client, Received};
 use super::bitswap::ledger::{Ledger, LedgerArchive};
 use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
-use super::blockstore::Blockstore;
+use super::blockstore::{Blockstore, StoreChange};
 use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
 use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
 use super::handle::{Command, PeerInfo};
@@ -52,6 +53,9 @@ pub(crate) struct NodeTask {
     inbound: InboundCounts,
     ready_sent: bool,
     pub(crate) snapshot_every: Duration,
+    /// Every committed store write, whoever made it.
+    changes: broadcast::Receiver<StoreChange>,
+    store_open: bool,
 }
 
 /// The event kind of a wantlist entry.
@@ -84,6 +88,7 @@ impl NodeTask {
         events: EventSink,
         listeners: HashMap<libp2p::core::transport::ListenerId, bool>,
     ) -> Self {
+        let changes = store.subscribe();
         Self {
             swarm,
             store,
@@ -100,6 +105,8 @@ impl NodeTask {
             inbound: InboundCounts::default(),
             ready_sent: false,
             snapshot_every: Duration::from_secs(2),
+            changes,
+            store_open: true,
         }
     }
 
@@ -116,6 +123,7 @@ impl NodeTask {
                     Some(cmd) => self.on_command(cmd),
                 },
                 Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
+                change = self.changes.recv(), if self.store_open => self.on_store(change),
                 _ = snapshots.tick() => self.snapshot(),
                 _ = tick.tick() => {
                     let sends = self.client.tick(Instant::now());
@@ -123,6 +131,22 @@ impl NodeTask {
                     self.events.report_drops();
                 }
             }
+        }
+    }
+
+    /// A committed store write: one `stored` event, and the Bitswap side learns which peers' wants it answers
+    /// (serving them is issue 11's). Missed changes mean a view built from `stored` events must resync.
+    fn on_store(&mut self, change: Result<StoreChange, RecvError>) {
+        match change {
+            Ok(change) => {
+                let wants = self.peers.iter().map(|(p, s)| (p, &s.their_wants));
+                let late = super::bitswap::late::waiting(wants, &change.added);
+                for event in super::stored::events(&change, late.len()) {
+                    self.events.emit(event);
+                }
+            }
+            Err(RecvError::Lagged(missed)) => self.events.emit(NodeEvent::StoreResync { missed }),
+            Err(RecvError::Closed) => self.store_open = false,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod codec;
 pub mod inbound;
+pub mod late;
 pub mod ledger;
 pub mod message;
 pub mod protocol;
