@@ -11,14 +11,13 @@ pub mod events;
 pub mod fetch;
 pub mod handle;
 pub mod identity;
+mod listen;
 pub mod op;
 pub mod relay;
 mod sink;
 mod stored;
 pub mod swarm;
 mod task;
-
-use std::collections::HashMap;
 
 use tokio::sync::mpsc;
 
@@ -46,13 +45,7 @@ pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc:
     let mut swarm = swarm::build(key, config.mdns, config.idle_timeout, config.limits)?;
     let (stream_tx, stream_rx) = mpsc::channel(256);
     let control = swarm.behaviour().stream.new_control();
-    let mut listeners = HashMap::new();
-    for addr in &config.listen {
-        let id = swarm
-            .listen_on(addr.clone())
-            .map_err(|e| StartError::Listen { addr: addr.to_string(), reason: e.to_string().replace('\n', " ") })?;
-        listeners.insert(id, false);
-    }
+    let listeners = listen::listen_all(&mut swarm, &config.listen)?;
     let (events_tx, events_rx) = mpsc::channel(config.event_capacity);
     let mut sink = sink::EventSink::new(events_tx);
     for addr in &config.connect {
