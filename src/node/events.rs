@@ -84,7 +84,8 @@ pub enum CloseCause {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProtocolErrorKind {
-    /// An oversized, truncated or undecodable frame: the stream was closed.
+    /// An oversized, truncated or undecodable frame, or one refused or reset by the node-wide inbound byte budget:
+    /// the stream was closed.
     Frame,
     /// A wantlist past the per-peer entry cap: the extra entries were refused.
     WantlistFull,
