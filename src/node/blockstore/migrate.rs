@@ -17,7 +17,7 @@ use super::{Blockstore, StoreError, fsx, segments};
 
 /// A migration step copies up to this many bytes or blocks.
 const STEP_BYTES: u64 = 64 << 20;
-const STEP_BLOCKS: usize = 4096;
+const STEP_BLOCKS: usize = if cfg!(test) { 8 } else { 4096 };
 
 /// The first segment id that holds records: set when the migration starts, kept until it ends.
 pub(super) fn floor(

@@ -349,4 +349,6 @@ mod tests;
 #[cfg(test)]
 mod tests_damage;
 #[cfg(test)]
+mod tests_migrate;
+#[cfg(test)]
 mod tests_notify;
