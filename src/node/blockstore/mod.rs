@@ -85,7 +85,7 @@ pub enum StoreError {
     #[error(
         "block {cid} is damaged in the store ({reason}); it now counts as missing: run the command again to fetch it, or add its data again (`swarmscope repo verify` checks every block)"
     )]
-    Damaged { cid: Cid, reason: String },
+    Damaged { cid: Cid, reason: Box<str> },
     #[error("repo {} has format {found}, newer than this swarmscope reads ({FORMAT}): use a newer swarmscope", path.display())]
     Format { path: PathBuf, found: u64 },
     #[error("cannot read links of {cid}: {reason}")]

@@ -213,7 +213,7 @@ fn recover(dir: &Path, db: &redb::Database, migrating: bool) -> Result<Recovered
         }
     }
     if !retired.is_empty() {
-        let txn = write_txn(&db)?;
+        let txn = write_txn(db)?;
         {
             let mut table = txn.open_table(RETIRED)?;
             for id in &retired {

@@ -96,7 +96,7 @@ impl Blockstore {
                 Err(ReadFail::Io(e)) => Err(e.into()),
                 Err(ReadFail::Damaged(reason)) => {
                     self.quarantine(cid, &loc, &reason)?;
-                    Err(StoreError::Damaged { cid: *cid, reason })
+                    Err(StoreError::Damaged { cid: *cid, reason: reason.into() })
                 }
             }
         })
