@@ -80,6 +80,16 @@ impl Blockstore {
                 PinKind::Recursive => walk_dag(self, &cid, &mut |c, _| {
                     reachable.insert(c.hash().to_bytes());
                     Ok(())
+                })
+                .map_err(|e| match e {
+                    // Collecting now would take the rest of the DAG under the missing block.
+                    StoreError::NotFound(missing) | StoreError::Damaged { cid: missing, .. } => {
+                        StoreError::GcBlocked(format!(
+                            "pinned DAG {cid} is missing block {missing} (damaged or removed): fetch it with \
+                             `swarmscope dag fetch {cid}`, or unpin it"
+                        ))
+                    }
+                    e => e,
                 })?,
             }
         }

@@ -92,6 +92,9 @@ pub enum StoreError {
     Links { cid: Cid, reason: String },
     #[error("repo is busy: {0} adds, imports or gets still running after 60 s; gc did nothing, try again")]
     Busy(usize),
+    /// gc cannot tell what a pinned DAG reaches.
+    #[error("gc did nothing: {0}")]
+    GcBlocked(String),
 }
 
 fn repo_of(index: &Path) -> &Path {

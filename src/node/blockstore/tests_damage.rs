@@ -136,10 +136,15 @@ fn a_rebuild_restores_pins_in_write_order_and_skips_damaged_records() {
     assert!(!store.has(leaves_b[0].cid()).unwrap() && !store.has(leaves_b[1].cid()).unwrap());
     assert!(store.has(small.cid()).unwrap() && store.has(leaves_b[2].cid()).unwrap());
     assert!(store.verify().unwrap().bad.is_empty());
+    // gc refuses while a pinned DAG misses blocks (it would take the rest of it), and says what to do.
+    let err = store.gc().unwrap_err().to_string();
+    assert!(err.contains("gc did nothing") && err.contains("dag fetch"), "{err}");
     // Re-adding the two lost leaves repairs the DAG.
     store.put_many(&leaves_b[..2]).unwrap();
     assert_eq!(store.stat().unwrap().bad_blocks, 0);
     store.pin_add(root_b.cid(), PinKind::Recursive).unwrap();
+    assert_eq!(store.gc().unwrap().removed_blocks, 4, "only A's DAG, unpinned before the rebuild");
+    assert!(store.has(small.cid()).unwrap() && store.has(leaves_b[0].cid()).unwrap());
 }
 
 #[test]
