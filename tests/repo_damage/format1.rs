@@ -19,6 +19,8 @@ const SEGMENT_MAX: usize = 4 << 20;
 pub struct Written {
     pub blocks: u64,
     pub bytes: u64,
+    /// Segments written (ids 1 to this).
+    pub segments: u32,
 }
 
 /// `n` raw blocks of about `size` bytes (every tenth one small enough to be inline), and a dag-pb root over the
@@ -40,6 +42,7 @@ pub fn write(dir: &Path, n: usize, size: usize) -> Written {
     std::fs::create_dir_all(dir.join("segments")).unwrap();
     let db = redb::Database::create(dir.join("index.redb")).unwrap();
     let txn = db.begin_write().unwrap();
+    let segments;
     {
         let mut table = txn.open_table(BLOCKS).unwrap();
         let mut segs = txn.open_table(SEGMENTS).unwrap();
@@ -70,11 +73,12 @@ pub fn write(dir: &Path, n: usize, size: usize) -> Written {
             table.insert(b.cid().hash().to_bytes().as_slice(), loc.as_slice()).unwrap();
         }
         flush(id, &mut body);
+        segments = id;
         txn.open_table(PINS).unwrap().insert(root.cid().to_bytes().as_slice(), 0u8).unwrap();
         let mut meta = txn.open_table(META).unwrap();
         meta.insert("blocks", blocks.len() as u64).unwrap();
         meta.insert("block_bytes", blocks.iter().map(|b| b.len() as u64).sum::<u64>()).unwrap();
     }
     txn.commit().unwrap();
-    Written { blocks: blocks.len() as u64, bytes: blocks.iter().map(|b| b.len() as u64).sum() }
+    Written { blocks: blocks.len() as u64, bytes: blocks.iter().map(|b| b.len() as u64).sum(), segments }
 }
