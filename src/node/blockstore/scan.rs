@@ -132,3 +132,61 @@ fn next_magic(w: &mut Window, mut from: u64) -> io::Result<u64> {
     }
     Ok(w.len)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::block::{Block, RAW, SHA2_256};
+    use std::io::Write;
+
+    fn block(i: u32, len: usize) -> Block {
+        let data: Vec<u8> = (0..len).map(|j| (j as u32).wrapping_mul(7).wrapping_add(i) as u8).collect();
+        Block::from_data(cid::Version::V1, RAW, SHA2_256, data).unwrap()
+    }
+
+    fn record(b: &Block) -> Vec<u8> {
+        let mut r = record::header(Kind::Block, &b.cid().to_bytes(), b.data());
+        r.extend_from_slice(b.data());
+        r
+    }
+
+    #[test]
+    fn a_scan_finds_every_sound_record_past_junk_chunk_edges_and_a_torn_tail() {
+        // 24 records of 700 KB: 16.8 MB, more than two read windows; junk across the first window's edge.
+        let blocks: Vec<Block> = (0..24).map(|i| block(i, 700_000)).collect();
+        let mut file = Vec::new();
+        let mut junk_at = 0;
+        for (i, b) in blocks.iter().enumerate() {
+            if i == 12 {
+                junk_at = file.len();
+                file.extend_from_slice(&vec![0x53; 3000]); // 'S' bytes: almost a magic, many times
+                file.extend_from_slice(b"S2");
+            }
+            file.extend_from_slice(&record(b));
+        }
+        let pins = record::encode_pinset(&[(blocks[0].cid().to_bytes(), record::PIN_RECURSIVE)]);
+        file.extend_from_slice(&record::header(Kind::PinSet, &[], &pins));
+        file.extend_from_slice(&pins);
+        let torn = record(&blocks[0]);
+        file.extend_from_slice(&torn[..torn.len() / 2]);
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&file).unwrap();
+
+        let mut found = Vec::new();
+        scan(&f, file.len() as u64, &mut |x| found.push(x)).unwrap();
+        let good: Vec<Cid> =
+            found.iter().filter_map(|x| if let Found::Block { cid, .. } = x { Some(*cid) } else { None }).collect();
+        assert_eq!(good, blocks.iter().map(|b| *b.cid()).collect::<Vec<_>>());
+        let damaged: Vec<(u64, u64)> = found
+            .iter()
+            .filter_map(|x| if let Found::Damaged { offset, len } = x { Some((*offset, *len)) } else { None })
+            .collect();
+        assert_eq!(damaged, vec![(junk_at as u64, 3002)]);
+        assert!(found.iter().any(|x| matches!(x, Found::PinSet(p) if p.len() == 1)));
+        assert!(matches!(found.last(), Some(Found::BadBlock { reason: "cut short", .. })));
+        // Offsets point at the bodies.
+        if let Some(Found::Block { offset, len, .. }) = found.first() {
+            assert_eq!(&file[*offset as usize..*offset as usize + *len as usize], &blocks[0].data()[..]);
+        }
+    }
+}
