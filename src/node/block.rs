@@ -128,6 +128,12 @@ impl Block {
         Ok(Self { cid, data })
     }
 
+    /// Wraps bytes the blockstore has just read and verified against `cid` (its reads hash every block), so that
+    /// serving them does not hash them a second time. Only the store may call it.
+    pub(in crate::node) fn verified_by_store(cid: Cid, data: Bytes) -> Self {
+        Self { cid, data }
+    }
+
     pub fn cid(&self) -> &Cid {
         &self.cid
     }
