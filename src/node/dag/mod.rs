@@ -4,6 +4,7 @@ pub mod car;
 pub mod chunker;
 pub mod exporter;
 pub mod importer;
+pub mod out_dir;
 pub mod pb;
 pub mod profile;
 pub mod store;
