@@ -2,7 +2,6 @@
 //! results come back to the reducer as `AppEvent`s.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 
@@ -11,8 +10,7 @@ use super::state::{AppEvent, AppState, Filter};
 use crate::node::blockstore::{Blockstore, PinKind};
 use crate::node::dag::{car, exporter, importer, profile::ImportOptions};
 use crate::node::handle::NodeHandle;
-
-static NEXT_OP: AtomicU64 = AtomicU64::new(1);
+use crate::node::op::OpId;
 
 /// Where commands run: on this process's own node and store, or inside the daemon that holds the repo.
 #[derive(Clone)]
@@ -56,11 +54,11 @@ impl Exec {
         }
     }
 
-    fn op<F>(&self, kind: &str, target: String, work: F)
+    /// Runs `work` as operation `id` (from the node's allocator; a fetch inside reports progress under it).
+    fn op<F>(&self, id: OpId, kind: &str, target: String, work: F)
     where
         F: std::future::Future<Output = Result<String, String>> + Send + 'static,
     {
-        let id = NEXT_OP.fetch_add(1, Ordering::Relaxed);
         let events = self.events.clone();
         let kind = kind.to_string();
         tokio::spawn(async move {
@@ -132,7 +130,7 @@ impl Exec {
         let cwd = self.cwd.clone();
         let events = self.events.clone();
         let title = format!("{kind} {target}");
-        self.op(kind, target, async move {
+        self.op(OpId::next(), kind, target, async move {
             let out = blocking(move || client.run(&args, &stdin, &cwd).map_err(|e| e.to_string())).await?;
             if out.code != 0 {
                 let err = String::from_utf8_lossy(&out.stderr).trim().trim_start_matches("error: ").to_string();
@@ -156,8 +154,9 @@ impl Exec {
     }
 
     fn spawn_local(&self, node: NodeHandle, store: Blockstore, cmd: Command) {
+        let id = OpId::next();
         match cmd {
-            Command::Put(text) => self.op("put", format!("{} bytes", text.len()), async move {
+            Command::Put(text) => self.op(id, "put", format!("{} bytes", text.len()), async move {
                 blocking(move || {
                     // Held until the root is pinned: a `repo gc` in between would take the new blocks.
                     let _hold = store.hold_gc();
@@ -177,7 +176,7 @@ impl Exec {
             }),
             Command::Add(path) => {
                 let path = self.path(path);
-                self.op("add", path.display().to_string(), async move {
+                self.op(id, "add", path.display().to_string(), async move {
                     blocking(move || {
                         let opts = ImportOptions::unixfs_v1_2025();
                         // Held until the root is pinned: a `repo gc` in between would take the new blocks.
@@ -212,10 +211,10 @@ impl Exec {
             }
             Command::Get(cid, out) => {
                 let out = out.map(|p| self.path(p));
-                self.op("get", cid.to_string(), async move {
+                self.op(id, "get", cid.to_string(), async move {
                     let _hold = hold_gc(&store).await?;
                     let stats =
-                        crate::node::fetch::fetch_dag(&node, cid, &mut |_| {}).await.map_err(|e| e.to_string())?;
+                        crate::node::fetch::fetch_dag(&node, cid, id, &mut |_| {}).await.map_err(|e| e.to_string())?;
                     if let Some(out) = out {
                         let shown = out.display().to_string();
                         blocking(move || exporter::get(&store, &cid, &out).map_err(|e| e.to_string())).await?;
@@ -226,9 +225,9 @@ impl Exec {
             }
             Command::Cat(cid) => {
                 let events = self.events.clone();
-                self.op("cat", cid.to_string(), async move {
+                self.op(id, "cat", cid.to_string(), async move {
                     let _hold = hold_gc(&store).await?;
-                    crate::node::fetch::fetch_dag(&node, cid, &mut |_| {}).await.map_err(|e| e.to_string())?;
+                    crate::node::fetch::fetch_dag(&node, cid, id, &mut |_| {}).await.map_err(|e| e.to_string())?;
                     let body = blocking(move || {
                         let mut out = LimitedWriter { buf: Vec::new(), limit: PREVIEW_BYTES };
                         match exporter::cat(&store, &cid, &mut out) {
@@ -245,8 +244,8 @@ impl Exec {
             }
             Command::Ls(cid) => {
                 let events = self.events.clone();
-                self.op("ls", cid.to_string(), async move {
-                    crate::node::fetch::fetch_dag(&node, cid, &mut |_| {}).await.map_err(|e| e.to_string())?;
+                self.op(id, "ls", cid.to_string(), async move {
+                    crate::node::fetch::fetch_dag(&node, cid, id, &mut |_| {}).await.map_err(|e| e.to_string())?;
                     let body = blocking(move || {
                         let entries = exporter::ls(&store, &cid).map_err(|e| e.to_string())?;
                         Ok(entries
@@ -279,13 +278,13 @@ impl Exec {
                     }
                 });
             }
-            Command::Pin(cid) => self.op("pin", cid.to_string(), async move {
+            Command::Pin(cid) => self.op(id, "pin", cid.to_string(), async move {
                 blocking(move || {
                     store.pin_add(&cid, PinKind::Recursive).map(|_| "pinned".into()).map_err(|e| e.to_string())
                 })
                 .await
             }),
-            Command::Unpin(cid) => self.op("unpin", cid.to_string(), async move {
+            Command::Unpin(cid) => self.op(id, "unpin", cid.to_string(), async move {
                 blocking(move || match store.pin_rm(&cid) {
                     Ok(true) => Ok("unpinned".into()),
                     Ok(false) => Err(format!("{cid} is not pinned")),
@@ -295,7 +294,7 @@ impl Exec {
             }),
             Command::Export(cid, file) => {
                 let file = self.path(file);
-                self.op("export", cid.to_string(), async move {
+                self.op(id, "export", cid.to_string(), async move {
                     blocking(move || {
                         let f = std::fs::File::create(&file).map_err(|e| format!("{}: {e}", file.display()))?;
                         let mut w = std::io::BufWriter::new(f);
@@ -308,7 +307,7 @@ impl Exec {
             }
             Command::Import(file) => {
                 let file = self.path(file);
-                self.op("import", file.display().to_string(), async move {
+                self.op(id, "import", file.display().to_string(), async move {
                     blocking(move || {
                         let f = std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
                         // Held until the root is pinned: a `repo gc` in between would take the new blocks.

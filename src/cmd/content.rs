@@ -135,7 +135,7 @@ async fn fetch_with(
         bail!("{}", dial_errors.join("; "));
     }
     let connected = Instant::now();
-    match tokio::time::timeout(timeout, fetch_dag(node, *cid, &mut |_| {})).await {
+    match tokio::time::timeout(timeout, fetch_dag(node, *cid, crate::node::op::OpId::next(), &mut |_| {})).await {
         Ok(Ok(stats)) => Ok(GetReport {
             cid: cid.to_string(),
             bytes: stats.bytes,

@@ -245,10 +245,11 @@ fn handle_client(stream: UnixStream, repo: &Path, shared: Shared) -> Result<()> 
 fn watch(mut stream: UnixStream, shared: &Shared) -> Result<()> {
     use tokio::sync::broadcast::error::RecvError;
     let mut events = shared.events.subscribe();
+    let mut relay = crate::node::relay::Relay::default();
     loop {
         let event = match events.blocking_recv() {
-            Ok(e) => e,
-            Err(RecvError::Lagged(n)) => crate::node::events::NodeEvent::Dropped { count: n },
+            Ok(e) => relay.pass(e),
+            Err(RecvError::Lagged(n)) => relay.lagged(n),
             Err(RecvError::Closed) => return Ok(()),
         };
         let mut line = serde_json::to_vec(&event)?;
@@ -305,7 +306,7 @@ impl Client {
     }
 
     /// Every node event from now on; the iterator ends when the daemon goes away.
-    pub fn watch(&self) -> Result<impl Iterator<Item = crate::node::events::NodeEvent> + use<>> {
+    pub fn watch(&self) -> Result<impl Iterator<Item = crate::node::events::Event> + use<>> {
         let stream = UnixStream::connect(&self.socket).context("the daemon is gone")?;
         let mut writer = stream.try_clone()?;
         let request = Request { argv: Vec::new(), cwd: PathBuf::new(), watch: true };

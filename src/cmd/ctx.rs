@@ -17,7 +17,7 @@ pub struct Shared {
     pub node: NodeHandle,
     pub runtime: tokio::runtime::Handle,
     /// Every node event, for control-socket clients that watch (an attached TUI).
-    pub events: tokio::sync::broadcast::Sender<crate::node::events::NodeEvent>,
+    pub events: tokio::sync::broadcast::Sender<crate::node::events::Event>,
 }
 
 pub struct Ctx<'a> {

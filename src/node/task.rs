@@ -18,36 +18,11 @@ use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::Blockstore;
-use super::events::{Direction, EntryKind, NodeEvent};
+use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
 use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
 use super::handle::{Command, PeerInfo};
+use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
-
-/// Events to consumers; never blocks.
-pub(crate) struct EventSink {
-    tx: mpsc::Sender<NodeEvent>,
-    dropped: u64,
-    reported: u64,
-}
-
-impl EventSink {
-    pub(crate) fn new(tx: mpsc::Sender<NodeEvent>) -> Self {
-        Self { tx, dropped: 0, reported: 0 }
-    }
-
-    pub(crate) fn emit(&mut self, e: NodeEvent) {
-        if self.tx.try_send(e).is_err() {
-            self.dropped += 1;
-        }
-    }
-
-    /// Tells consumers how many events they missed, once there is room.
-    fn report_drops(&mut self) {
-        if self.dropped > self.reported && self.tx.try_send(NodeEvent::Dropped { count: self.dropped }).is_ok() {
-            self.reported = self.dropped;
-        }
-    }
-}
 
 #[derive(Default)]
 struct PeerState {
@@ -86,6 +61,11 @@ fn want_kind(w: &super::bitswap::protocol::Want) -> EntryKind {
         (false, super::bitswap::message::WantType::Have) => EntryKind::WantHave,
         (false, super::bitswap::message::WantType::Block) => EntryKind::WantBlock,
     }
+}
+
+/// Wall-clock now, only to tell consumers when the node's clock started (`ready.started_unix_ms`).
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn short(e: impl std::fmt::Display) -> String {
@@ -153,7 +133,13 @@ impl NodeTask {
         self.ready_sent = true;
         let me = *self.swarm.local_peer_id();
         let listen = self.swarm.listeners().map(|a| format!("{a}/p2p/{me}")).collect();
-        self.events.emit(NodeEvent::Ready { peer_id: me.to_string(), listen });
+        let started_unix_ms = unix_ms().saturating_sub(self.events.clock().now_ms());
+        self.events.ready(NodeEvent::Ready {
+            schema: super::events::SCHEMA_VERSION,
+            peer_id: me.to_string(),
+            listen,
+            started_unix_ms,
+        });
     }
 
     fn on_command(&mut self, cmd: Command) {
@@ -225,7 +211,10 @@ impl NodeTask {
                     .entries()
                     .map(|e| TheirWantInfo {
                         cid: e.cid.to_string(),
-                        want_type: format!("{:?}", e.want_type),
+                        want_type: match e.want_type {
+                            super::bitswap::message::WantType::Have => WantKind::WantHave,
+                            super::bitswap::message::WantType::Block => WantKind::WantBlock,
+                        },
                         send_dont_have: e.send_dont_have,
                         age_ms: e.since.elapsed().as_millis() as u64,
                     })
@@ -262,14 +251,22 @@ impl NodeTask {
                 self.maybe_ready();
             }
             SwarmEvent::ListenerError { error, .. } => {
-                self.events.emit(NodeEvent::Error { message: format!("listener: {}", short(error)) })
+                self.events.emit(NodeEvent::Error { message: format!("listener: {}", short(error)) });
+                // `ready` may never come now: what was held for it goes out.
+                self.events.release();
+            }
+            SwarmEvent::ListenerClosed { reason, .. } if !self.ready_sent => {
+                let why = reason.err().map(|e| format!(": {}", short(e))).unwrap_or_default();
+                self.events.emit(NodeEvent::Error { message: format!("a listener closed before it was up{why}") });
+                self.events.release();
             }
             SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
                 let (addr, direction) = match &endpoint {
                     ConnectedPoint::Dialer { address, .. } => (address.clone(), Direction::Out),
                     ConnectedPoint::Listener { send_back_addr, .. } => (send_back_addr.clone(), Direction::In),
                 };
-                let transport = if addr.to_string().contains("/quic") { "quic" } else { "tcp" };
+                let quic = addr.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::QuicV1));
+                let transport = if quic { Transport::Quic } else { Transport::Tcp };
                 let archive = &mut self.archive;
                 let state = self
                     .peers
@@ -281,7 +278,7 @@ impl NodeTask {
                     peer: peer_id.to_string(),
                     addr: addr.to_string(),
                     direction,
-                    transport: transport.into(),
+                    transport,
                 });
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Ok(()));
@@ -301,7 +298,12 @@ impl NodeTask {
                 }
                 let sends = self.client.peer_gone(&peer_id, Instant::now());
                 self.dispatch(sends);
-                self.events.emit(NodeEvent::Disconnected { peer: peer_id.to_string(), cause: cause.map(short) });
+                let (cause, error) = match cause {
+                    None => (CloseCause::Local, None),
+                    Some(libp2p::swarm::ConnectionError::KeepAliveTimeout) => (CloseCause::Idle, None),
+                    Some(e) => (CloseCause::Error, Some(short(e))),
+                };
+                self.events.emit(NodeEvent::Disconnected { peer: peer_id.to_string(), cause, error });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
                 let protocols: Vec<String> = info.protocols.iter().map(|p| p.to_string()).collect();
@@ -326,7 +328,8 @@ impl NodeTask {
                     if let Some(s) = self.peers.get_mut(&peer) {
                         s.ledger.protocol_errors += 1;
                     }
-                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                    let kind = ProtocolErrorKind::TooManyStreams;
+                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
@@ -410,7 +413,7 @@ impl NodeTask {
                 }
                 self.bitswap_peer(peer);
                 let Some(state) = self.peers.get_mut(&peer) else { return };
-                state.ledger.touch();
+                state.ledger.touch(self.events.clock().now_ms());
                 state.ledger.protocol_errors += parsed.malformed as u64;
                 let applied = state.their_wants.apply(parsed.full, &parsed.wants);
                 state.ledger.protocol_errors += applied.refused as u64;
@@ -425,7 +428,8 @@ impl NodeTask {
                 if applied.refused > 0 {
                     let error =
                         format!("wantlist over the {MAX_ENTRIES}-entry cap: {} entries refused", applied.refused);
-                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                    let kind = ProtocolErrorKind::WantlistFull;
+                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
                 }
                 if !applied.added.is_empty() || !applied.cancelled.is_empty() {
                     let cmd = PeerCmd::Serve { added: applied.added, cancelled: applied.cancelled };
@@ -448,9 +452,10 @@ impl NodeTask {
                 }
             }
             StreamEvent::Sent { peer, out, .. } => {
+                let now_ms = self.events.clock().now_ms();
                 let Some(state) = self.peers.get_mut(&peer) else { return };
                 let l = &mut state.ledger;
-                l.touch();
+                l.touch(now_ms);
                 l.blocks_sent += out.blocks.len() as u64;
                 l.bytes_sent += out.blocks.iter().map(|b| b.len() as u64).sum::<u64>();
                 l.wants_sent += out.wants.iter().filter(|w| !w.cancel).count() as u64;
@@ -484,13 +489,15 @@ impl NodeTask {
                     s.ledger.refused_wants += 1;
                 }
                 let error = format!("wants {cid}, a block of {size} bytes, over the 2 MiB Bitswap limit: DONT_HAVE");
-                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                let kind = ProtocolErrorKind::OversizedWant;
+                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
             }
             StreamEvent::ProtocolError { peer, error } => {
                 if let Some(s) = self.peers.get_mut(&peer) {
                     s.ledger.protocol_errors += 1;
                 }
-                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                let kind = ProtocolErrorKind::Frame;
+                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
             }
         }
     }
@@ -503,7 +510,8 @@ impl NodeTask {
                     s.ledger.rejected_blocks += 1;
                 }
                 let cid = cid.map(|c| c.to_string()).unwrap_or_else(|| "?".into());
-                self.events.emit(NodeEvent::BlockRejected { peer: peer.to_string(), cid, reason });
+                let cause = RejectCause::Invalid;
+                self.events.emit(NodeEvent::BlockRejected { peer: peer.to_string(), cid, cause, reason });
                 return;
             }
         };
@@ -537,6 +545,7 @@ impl NodeTask {
                 self.events.emit(NodeEvent::BlockRejected {
                     peer: peer.to_string(),
                     cid: block.cid().to_string(),
+                    cause: RejectCause::Unsolicited,
                     reason: "unsolicited: never wanted".into(),
                 });
             }

@@ -1,5 +1,6 @@
 //! Bitswap 1.2.0 / 1.1.0 / 1.0.0: wire messages, frames, per-peer wantlists and ledgers, and the streams.
 
+pub mod budget;
 pub mod client;
 pub mod codec;
 pub mod inbound;

@@ -7,6 +7,7 @@ use std::sync::MutexGuard;
 
 use redb::ReadableTable;
 
+use super::notify::{Notifier, StoreChange};
 use super::segments::{ActiveSegment, SEGMENT_MAX};
 use super::tables::{BLOCKS, INLINE_MAX, Location, META, META_BLOCKS, META_BYTES, SEGMENTS};
 use super::{StoreError, WriteState};
@@ -24,6 +25,9 @@ pub struct BatchResult {
 
 pub struct Batch<'a> {
     state: MutexGuard<'a, WriteState>,
+    notifier: &'a Notifier,
+    /// What this batch adds and removes, announced once after its commit.
+    change: StoreChange,
     txn: Option<redb::WriteTransaction>,
     dir: std::path::PathBuf,
     /// Live-byte changes per segment, and the final lengths of segments rolled over in this batch.
@@ -37,11 +41,17 @@ pub struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
-    pub fn begin(db: &redb::Database, state: MutexGuard<'a, WriteState>) -> Result<Self, StoreError> {
+    pub fn begin(
+        db: &redb::Database,
+        notifier: &'a Notifier,
+        state: MutexGuard<'a, WriteState>,
+    ) -> Result<Self, StoreError> {
         let txn = Some(db.begin_write()?);
         let dir = state.dir.clone();
         Ok(Self {
             state,
+            notifier,
+            change: StoreChange::default(),
             txn,
             dir,
             live: HashMap::new(),
@@ -96,6 +106,7 @@ impl<'a> Batch<'a> {
         self.result.new_blocks += 1;
         self.result.new_bytes += data.len() as u64;
         self.seen.insert(key.clone());
+        self.change.added.push(cid::Cid::new_v1(codec, *block.cid().hash()));
         self.result.added.push(key);
         Ok(true)
     }
@@ -114,6 +125,9 @@ impl<'a> Batch<'a> {
         }
         self.blocks_delta -= 1;
         self.bytes_delta -= loc.len() as i64;
+        if let Ok(mh) = multihash::Multihash::<64>::from_bytes(key) {
+            self.change.removed.push(cid::Cid::new_v1(loc.codec(), mh));
+        }
         Ok(Some(loc.len()))
     }
 
@@ -162,12 +176,15 @@ impl<'a> Batch<'a> {
         self.txn.as_ref().expect("the transaction lives until commit consumes the batch")
     }
 
-    /// Syncs appended bytes, then commits the index. On failure the appended tail is cut away.
+    /// Syncs appended bytes, then commits the index and announces what changed. On failure the appended tail is
+    /// cut away and nothing is announced.
     pub fn commit(mut self) -> Result<BatchResult, StoreError> {
         match self.try_commit() {
             Ok(()) => {
                 let active = &mut self.state.active;
                 active.committed = active.len;
+                // Announced while the write lock is still held, so changes arrive in commit order.
+                self.notifier.announce(std::mem::take(&mut self.change));
                 Ok(std::mem::take(&mut self.result))
             }
             Err(e) => {

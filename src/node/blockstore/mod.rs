@@ -21,6 +21,7 @@ mod batch;
 mod gc;
 mod gc_lock;
 mod lock;
+mod notify;
 mod segments;
 mod tables;
 mod writer;
@@ -40,6 +41,8 @@ use tables::{BLOCKS, Location, META, META_BLOCKS, META_BYTES, PINS, SEGMENTS};
 pub use gc_lock::GcHold;
 use gc_lock::GcLock;
 pub use lock::RepoLock;
+use notify::Notifier;
+pub use notify::{CHANGES_CAPACITY, StoreChange};
 pub use writer::BlockWriter;
 
 /// File name of the index inside a repo.
@@ -125,6 +128,7 @@ struct Inner {
     /// Serialises every write (one redb writer at a time) and owns the segment being appended to.
     write: Mutex<WriteState>,
     gc_lock: Arc<GcLock>,
+    notifier: Notifier,
     _lock: RepoLock,
 }
 
@@ -165,6 +169,7 @@ impl Blockstore {
                 readers: SegmentReaders::new(dir),
                 write: Mutex::new(WriteState { dir: dir.to_path_buf(), active }),
                 gc_lock: Arc::default(),
+                notifier: Notifier::default(),
                 db,
                 _lock: lock,
             }),
@@ -186,7 +191,14 @@ impl Blockstore {
     }
 
     fn batch(&self) -> Result<Batch<'_>, StoreError> {
-        Batch::begin(&self.inner.db, self.write_state())
+        Batch::begin(&self.inner.db, &self.inner.notifier, self.write_state())
+    }
+
+    /// Every committed write that adds or removes blocks (put, put_many, the streaming writer, CAR import, gc,
+    /// remove, an aborted import), announced once after its commit. The channel is bounded: a receiver that lags
+    /// gets `RecvError::Lagged` and must resync from [`Blockstore::cids`].
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<StoreChange> {
+        self.inner.notifier.subscribe()
     }
 
     /// Stores one block durably in its own transaction. Returns false when it was already present.
@@ -356,3 +368,5 @@ fn recover_segments(dir: &Path, db: &redb::Database) -> Result<ActiveSegment, St
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_notify;

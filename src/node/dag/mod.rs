@@ -6,6 +6,7 @@ pub mod dir_builder;
 pub mod exporter;
 pub mod hamt_writer;
 pub mod importer;
+pub mod out_dir;
 pub mod pb;
 pub mod profile;
 pub mod rabin;
