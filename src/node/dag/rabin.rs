@@ -24,7 +24,7 @@ impl RabinParams {
     }
 }
 
-const POLYNOMIAL: u64 = 0x3DA3_358B_4DC1_73;
+const POLYNOMIAL: u64 = 0x003D_A335_8B4D_C173;
 const DEGREE: u32 = 53;
 const SHIFT: u32 = DEGREE - 8;
 const WINDOW: usize = 16;
@@ -138,10 +138,8 @@ impl<R: Read> RabinChunker<R> {
     pub fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
         let mut chunk = Vec::new();
         loop {
-            if self.at == self.input.len() {
-                if self.eof || !self.fill()? {
-                    break;
-                }
+            if self.at == self.input.len() && (self.eof || !self.fill()?) {
+                break;
             }
             let (min, max, mask, t) = (self.params.min, self.params.max, self.mask, self.tables);
             let start = self.at;
