@@ -65,7 +65,7 @@ fn hold_idle_connections(target: SocketAddr, stop: Arc<AtomicBool>, closed: Arc<
                     }
                 }
                 // Re-open at once, with a breath so that a refused connection does not spin a core.
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         });
     }

@@ -126,7 +126,10 @@ fn load_history(repo: &Path) -> Vec<String> {
 
 fn save_history(repo: &Path, history: &[String]) {
     let keep = &history[history.len().saturating_sub(HISTORY)..];
-    if let Ok(mut f) = std::fs::File::create(repo.join(HISTORY_FILE)) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(repo.join(HISTORY_FILE));
+    if let Ok(mut f) = file {
         let _ = f.write_all((keep.join("\n") + "\n").as_bytes());
     }
 }

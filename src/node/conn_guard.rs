@@ -98,6 +98,7 @@ impl NetworkBehaviour for Behaviour {
         let count = self.per_source.entry(source).or_default();
         if *count >= MAX_PENDING_PER_IP {
             let from = remote.iter().next().map(|p| p.to_string()).unwrap_or_default();
+            tracing::debug!(%from, count = *count, "incoming connection refused: too many pending handshakes");
             return Err(ConnectionDenied::new(TooManyPending { count: *count, from }));
         }
         *count += 1;

@@ -225,15 +225,16 @@ impl PeerActor {
                     let found = match e.want_type {
                         WantType::Have => match store.size(&e.cid) {
                             Ok(Some(size)) if size > MAX_SERVED_BLOCK => Found::TooLarge(size),
-                            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get(&e.cid)),
+                            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get_block(&e.cid)),
                             Ok(Some(_)) => Found::Have,
                             Ok(None) => Found::Missing,
                             Err(err) => Found::Block(Err(err)),
                         },
-                        // One store lookup per served block: the size check comes with the bytes.
-                        WantType::Block => match store.get(&e.cid) {
-                            Ok(Some(data)) if data.len() as u64 > MAX_SERVED_BLOCK => {
-                                Found::TooLarge(data.len() as u64)
+                        // One store lookup per served block: the size check comes with the bytes, which the
+                        // store has verified (hashing once, there).
+                        WantType::Block => match store.get_block(&e.cid) {
+                            Ok(Some(block)) if block.len() as u64 > MAX_SERVED_BLOCK => {
+                                Found::TooLarge(block.len() as u64)
                             }
                             found => Found::Block(found),
                         },
@@ -256,13 +257,10 @@ impl PeerActor {
                         return false;
                     }
                 }
-                Found::Block(Ok(Some(data))) => match Block::new(entry.cid, data) {
-                    Ok(block) => {
-                        bytes += block.len();
-                        out.blocks.push(block);
-                    }
-                    Err(_) => out.dont_haves.push(entry.cid), // the store would have to be corrupt
-                },
+                Found::Block(Ok(Some(block))) => {
+                    bytes += block.len();
+                    out.blocks.push(block);
+                }
                 Found::Block(Ok(None)) | Found::Missing | Found::Block(Err(_)) => {
                     if entry.send_dont_have {
                         out.dont_haves.push(entry.cid);
@@ -340,5 +338,5 @@ enum Found {
     Have,
     TooLarge(u64),
     Missing,
-    Block(Result<Option<bytes::Bytes>, crate::node::blockstore::StoreError>),
+    Block(Result<Option<Block>, crate::node::blockstore::StoreError>),
 }
