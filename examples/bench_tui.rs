@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use swarmscope::app::state::{AppEvent, AppState, Pane};
-use swarmscope::node::events::{Direction, EntryKind, NodeEvent};
+use swarmscope::node::events::{Direction, EntryKind, Event, NodeEvent};
 
 fn main() {
     let total: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
@@ -20,24 +20,28 @@ fn main() {
     ];
     let peers: Vec<String> =
         (0..20).map(|i| format!("12D3KooWPeer{i:02}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")).collect();
-    let events: Vec<NodeEvent> = (0..total)
-        .map(|i| NodeEvent::Bitswap {
-            direction: if i % 2 == 0 { Direction::In } else { Direction::Out },
-            peer: peers[i % peers.len()].clone(),
-            kind: kinds[i % kinds.len()],
-            cid: format!("bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g{:07}", i % 9_999_999),
-            size: Some(262_144),
-            latency_ms: Some(1.5),
+    // The run loop draws at most every 33 ms: feed what arrives in 33 ms at 50,000 events/s, then draw.
+    let per_frame = 50_000 * 33 / 1000;
+    let events: Vec<Event> = (0..total)
+        .map(|i| Event {
+            seq: i as u64 + 1,
+            at_ms: (i / per_frame) as u64 * 33,
+            kind: NodeEvent::Bitswap {
+                direction: if i % 2 == 0 { Direction::In } else { Direction::Out },
+                peer: peers[i % peers.len()].clone(),
+                kind: kinds[i % kinds.len()],
+                cid: format!("bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g{:07}", i % 9_999_999),
+                size: Some(262_144),
+                latency_ms: Some(1.5),
+            },
         })
         .collect();
     let mut state = AppState::new();
     state.pane = Some(Pane::Transfers);
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
-    // The run loop draws at most every 33 ms: feed what arrives in 33 ms at 50,000 events/s, then draw.
-    let per_frame = 50_000 * 33 / 1000;
     let mut frames = Vec::new();
     let start = Instant::now();
-    let mut now = 1_764_000_000_000u64;
+    let mut now = 0u64;
     for chunk in events.chunks(per_frame) {
         now += 33;
         state.apply(AppEvent::Tick { now_ms: now });

@@ -258,15 +258,19 @@ pub enum PinCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum RepoCommand {
-    /// Blocks, block bytes and bytes on disk.
+    /// Blocks, block bytes, bytes on disk, and blocks found damaged.
     Stat {
         #[arg(long)]
         json: bool,
     },
-    /// Re-hash every stored block.
+    /// Re-hash every stored block; damaged ones are dropped so that a re-add or a fetch stores them again.
     Verify {
         #[arg(long)]
         json: bool,
+        /// Rebuild the index from the segments (every record re-hashed; blocks, pins, totals), keeping the old
+        /// index as index.redb.before-rebuild. For a lost or damaged index.
+        #[arg(long)]
+        rebuild_index: bool,
     },
     /// Remove every block that no pin reaches.
     Gc {

@@ -13,6 +13,7 @@ use swarmscope::node::bitswap::message::{Message, WantType, Wantlist, WantlistEn
 use swarmscope::node::dag::importer::import_file;
 use swarmscope::node::dag::profile::ImportOptions;
 use swarmscope::node::fetch::fetch_dag;
+use swarmscope::node::op::OpId;
 
 #[test]
 fn sigkill_during_a_fetch_leaves_verified_blocks_and_the_fetch_resumes() {
@@ -121,7 +122,7 @@ async fn a_peer_that_never_reads_does_not_slow_a_good_one() {
     let good = node().await;
     good.handle.dial(server.addr.clone()).await.unwrap();
     let started = Instant::now();
-    let stats = tokio::time::timeout(Duration::from_secs(20), fetch_dag(&good.handle, root, &mut |_| {}))
+    let stats = tokio::time::timeout(Duration::from_secs(20), fetch_dag(&good.handle, root, OpId::next(), &mut |_| {}))
         .await
         .expect("the good peer's fetch completes while the other peer stalls")
         .unwrap();

@@ -68,6 +68,16 @@ fn get_fetches_a_dag_from_a_daemon_whose_events_show_the_exchange() {
     std::thread::sleep(Duration::from_millis(300));
     let lines = daemon.drain_lines();
     let events: Vec<serde_json::Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // Schema 2: each line is one flat `Event` that parses back to itself, numbered from `ready` (seq 1) on.
+    assert_eq!((daemon.first["seq"].as_u64(), daemon.first["schema"].as_u64()), (Some(1), Some(2)), "{}", daemon.first);
+    let mut last_seq = 1;
+    for (line, value) in lines.iter().zip(&events) {
+        let event: swarmscope::node::events::Event =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(&serde_json::to_value(&event).unwrap(), value, "{line}");
+        assert!(event.seq > last_seq, "seq goes up: {line}");
+        last_seq = event.seq;
+    }
     let sent_blocks =
         events.iter().filter(|e| e["type"] == "bitswap" && e["kind"] == "BLOCK" && e["direction"] == "out");
     assert!(sent_blocks.count() >= 12, "{lines:?}");

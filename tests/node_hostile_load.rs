@@ -14,6 +14,7 @@ use swarmscope::node::dag::importer::import_file;
 use swarmscope::node::dag::profile::ImportOptions;
 use swarmscope::node::events::NodeEvent;
 use swarmscope::node::fetch::fetch_dag;
+use swarmscope::node::op::OpId;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -32,7 +33,7 @@ async fn timed_fetch(server: &TestNode, root: cid::Cid) -> Duration {
     let good = node().await;
     good.handle.dial(server.addr.clone()).await.unwrap();
     let started = Instant::now();
-    let stats = tokio::time::timeout(WAIT, fetch_dag(&good.handle, root, &mut |_| {}))
+    let stats = tokio::time::timeout(WAIT, fetch_dag(&good.handle, root, OpId::next(), &mut |_| {}))
         .await
         .expect("the good fetch completes in time")
         .unwrap();

@@ -11,6 +11,7 @@ use swarmscope::node::dag::importer::import_file;
 use swarmscope::node::dag::profile::ImportOptions;
 use swarmscope::node::events::{Direction, EntryKind, NodeEvent};
 use swarmscope::node::fetch::fetch_dag;
+use swarmscope::node::op::OpId;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -69,7 +70,8 @@ async fn a_dag_comes_from_three_providers_and_every_block_is_stored() {
         client.handle.dial(p.addr.clone()).await.unwrap();
     }
     tokio::time::sleep(Duration::from_millis(500)).await; // identify
-    let stats = tokio::time::timeout(WAIT, fetch_dag(&client.handle, root, &mut |_| {})).await.unwrap().unwrap();
+    let stats =
+        tokio::time::timeout(WAIT, fetch_dag(&client.handle, root, OpId::next(), &mut |_| {})).await.unwrap().unwrap();
     assert_eq!(stats.fetched_blocks, stats.blocks);
     assert_eq!(stats.blocks, 46 + 1, "{stats:?}"); // 46 leaves of 64 KiB and the root
     let ledgers = client.handle.ledgers().await.unwrap();
@@ -151,10 +153,11 @@ async fn snapshots_and_progress_are_published() {
     writer.finish().unwrap();
     client.handle.dial(provider.addr.clone()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    fetch_dag(&client.handle, root, &mut |_| {}).await.unwrap();
+    let op = OpId::next();
+    fetch_dag(&client.handle, root, op, &mut |_| {}).await.unwrap();
     match client.expect(WAIT, |e| matches!(e, NodeEvent::Progress { total_bytes: Some(_), .. })).await {
-        NodeEvent::Progress { blocks, bytes, cid, .. } => {
-            assert_eq!((blocks, cid), (31, root.to_string()));
+        NodeEvent::Progress { blocks, bytes, cid, op: reported, .. } => {
+            assert_eq!((blocks, cid, reported), (31, root.to_string(), op));
             assert!(bytes > 300_000);
         }
         _ => unreachable!(),
@@ -206,7 +209,7 @@ async fn a_slow_consumer_loses_events_but_is_told_how_many() {
     writer.finish().unwrap();
     client.handle.dial(provider.addr.clone()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    fetch_dag(&client.handle, root, &mut |_| {}).await.expect("the node never waits for its consumer");
+    fetch_dag(&client.handle, root, OpId::next(), &mut |_| {}).await.expect("the node never waits for its consumer");
     match client.expect(WAIT, |e| matches!(e, NodeEvent::Dropped { .. })).await {
         NodeEvent::Dropped { count } => assert!(count > 40, "{count}"),
         _ => unreachable!(),
@@ -218,4 +221,35 @@ async fn a_slow_consumer_loses_events_but_is_told_how_many() {
         }
         _ => unreachable!(),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_numbered_and_timed_by_the_node_reports_included() {
+    let mut n = node().await;
+    assert_eq!(n.ready.seq, 1, "ready is the first event");
+    let started = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Reported from outside the node task: stamped when the node takes them, in the order they arrive.
+    let report = |i: u64| NodeEvent::Progress { op: OpId(i), cid: "x".into(), blocks: i, bytes: i, total_bytes: None };
+    n.handle.report(report(1)).await;
+    n.handle.report(report(2)).await;
+    let mut seen = vec![n.ready.clone()];
+    loop {
+        let e = tokio::time::timeout(WAIT, n.events.recv()).await.unwrap().unwrap();
+        let last = matches!(e.kind, NodeEvent::Progress { op: OpId(2), .. });
+        seen.push(e);
+        if last {
+            break;
+        }
+    }
+    let seqs: Vec<u64> = seen.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=seen.len() as u64).collect::<Vec<_>>(), "contiguous: nothing was dropped");
+    assert!(seen.windows(2).all(|w| w[0].at_ms <= w[1].at_ms), "at_ms never goes back along seq");
+    let reports: Vec<&swarmscope::node::events::Event> =
+        seen.iter().filter(|e| matches!(e.kind, NodeEvent::Progress { .. })).collect();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0].kind, report(1));
+    let since_ready = reports[0].at_ms - n.ready.at_ms;
+    let elapsed = started.elapsed().as_millis() as u64;
+    assert!(since_ready >= 300 && since_ready <= elapsed + 5, "stamped on arrival: {since_ready} ms after ready");
 }

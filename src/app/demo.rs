@@ -12,7 +12,7 @@ use crate::node::blockstore::Blockstore;
 use crate::node::config::NodeConfig;
 use crate::node::dag::importer::import_file;
 use crate::node::dag::profile::ImportOptions;
-use crate::node::events::NodeEvent;
+use crate::node::events::{Event, NodeEvent};
 use crate::node::handle::NodeHandle;
 use crate::ops::import::{Pin, import_into};
 
@@ -45,7 +45,7 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
     let (peer, mut events) = crate::node::start(config, store.clone())?;
     let addr = loop {
         match events.recv().await {
-            Some(NodeEvent::Ready { listen, .. }) => break listen[0].clone(),
+            Some(Event { kind: NodeEvent::Ready { listen, .. }, .. }) => break listen[0].clone(),
             Some(_) => continue,
             None => anyhow::bail!("the demo peer stopped"),
         }
@@ -92,7 +92,7 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
             let _ = app
                 .send(AppEvent::Status { text: format!("demo: the second node fetches {cid} from us"), error: false })
                 .await;
-            let fetched = crate::node::fetch::fetch_dag(&peer, cid, &mut |_| {}).await;
+            let fetched = crate::node::fetch::fetch_dag(&peer, cid, crate::node::op::OpId::next(), &mut |_| {}).await;
             if let Err(e) = fetched {
                 let _ = app.send(AppEvent::Status { text: format!("demo: {e}"), error: true }).await;
             }

@@ -40,7 +40,12 @@ impl<'a> MakeWriter<'a> for PaneWriter {
 /// Installs file logging in `dir/swarmscope.log` (level from `RUST_LOG`, default info) and returns the guard
 /// and the receiver of lines for the log pane.
 pub fn init(dir: &Path) -> anyhow::Result<(tracing_appender::non_blocking::WorkerGuard, mpsc::Receiver<String>)> {
-    std::fs::create_dir_all(dir)?;
+    // Private like the rest of the repo (0700/0600), whatever the umask: created before the appender opens it.
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(dir.join("swarmscope.log"))?;
+    }
     let file = tracing_appender::rolling::never(dir, "swarmscope.log");
     let (writer, guard) = tracing_appender::non_blocking(file);
     let (tx, rx) = mpsc::channel(1024);

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind};
@@ -20,6 +20,7 @@ use crate::cli::NodeArgs;
 use crate::control::client::Client;
 use crate::node::blockstore::Blockstore;
 use crate::node::config::NodeConfig;
+use crate::node::events::{Event as NodeEventAt, NodeEvent};
 use crate::ops::{Call, Observer, OpEvent, OpId, Outcome, Request, Shared};
 
 /// Frames are at least this far apart.
@@ -82,16 +83,25 @@ fn ask(client: &Client, request: Request) -> Result<Outcome> {
 async fn attach(repo: &Path, client: Client, log_lines: mpsc::Receiver<String>) -> Result<()> {
     let client = std::sync::Arc::new(client);
     let (tx, events) = mpsc::channel(4096);
-    // Who the daemon is, as the first event (the attached TUI missed the daemon's `ready`).
+    // Who the daemon is (the attached TUI missed the daemon's `ready`): from `id`, and when its clock started from
+    // the first event watched (snapshots come every 2 s). Made here, not by the node: `seq` 0.
     let asker = client.clone();
-    if let Ok(Outcome::Id(id)) = tokio::task::spawn_blocking(move || ask(&asker, Request::Id)).await? {
-        let peer_id = id.peer_id.to_string();
-        let listen = id.addresses.iter().map(|a| a.to_string()).collect();
-        let _ = tx.send(crate::node::events::NodeEvent::Ready { peer_id, listen }).await;
-    }
-    let watch = client.watch()?;
+    let Outcome::Id(id) = tokio::task::spawn_blocking(move || ask(&asker, Request::Id)).await?? else {
+        anyhow::bail!("the daemon answered `id` with something else");
+    };
+    let peer_id = id.peer_id.to_string();
+    let listen: Vec<String> = id.addresses.iter().map(|a| a.to_string()).collect();
+    let mut watch = client.watch()?;
     std::thread::spawn(move || {
-        for event in watch {
+        let first = watch.next();
+        if let Some(first) = &first {
+            let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let started_unix_ms = (wall.as_millis() as u64).saturating_sub(first.at_ms);
+            let schema = crate::node::events::SCHEMA_VERSION;
+            let kind = NodeEvent::Ready { schema, peer_id, listen, started_unix_ms };
+            let _ = tx.blocking_send(NodeEventAt { seq: 0, at_ms: first.at_ms, kind });
+        }
+        for event in first.into_iter().chain(watch) {
             if tx.blocking_send(event).is_err() {
                 return;
             }
@@ -104,8 +114,30 @@ async fn attach(repo: &Path, client: Client, log_lines: mpsc::Receiver<String>) 
     result
 }
 
-fn now_ms() -> u64 {
-    crate::node::bitswap::ledger::now_ms()
+/// The node's clock as seen from the UI: every node event says what time it is there (`at_ms`); between events,
+/// ticks advance from the newest reading with this process's monotonic clock. (A replay drives ticks from the
+/// recorded `at_ms` instead.) The node may live in another process (an attached daemon), so this is an estimate
+/// that only ever moves forward.
+struct NodeClock {
+    base: Instant,
+    /// Node time minus local time, as the freshest event showed it (events arrive after they are stamped, so the
+    /// largest seen is the closest).
+    offset_ms: Option<i64>,
+}
+
+impl NodeClock {
+    fn new() -> Self {
+        Self { base: Instant::now(), offset_ms: None }
+    }
+
+    fn saw(&mut self, at_ms: u64) {
+        let offset = at_ms as i64 - self.base.elapsed().as_millis() as i64;
+        self.offset_ms = Some(self.offset_ms.map_or(offset, |o| o.max(offset)));
+    }
+
+    fn now_ms(&self) -> u64 {
+        (self.base.elapsed().as_millis() as i64 + self.offset_ms.unwrap_or(0)).max(0) as u64
+    }
 }
 
 fn load_history(repo: &Path) -> Vec<String> {
@@ -116,7 +148,10 @@ fn load_history(repo: &Path) -> Vec<String> {
 
 fn save_history(repo: &Path, history: &[String]) {
     let keep = &history[history.len().saturating_sub(HISTORY)..];
-    if let Ok(mut f) = std::fs::File::create(repo.join(HISTORY_FILE)) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(repo.join(HISTORY_FILE));
+    if let Ok(mut f) = file {
         let _ = f.write_all((keep.join("\n") + "\n").as_bytes());
     }
 }
@@ -127,7 +162,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     repo: &Path,
     backend: Backend,
-    mut node_events: mpsc::Receiver<crate::node::events::NodeEvent>,
+    mut node_events: mpsc::Receiver<NodeEventAt>,
     mut log_lines: mpsc::Receiver<String>,
     demo: Option<Demo>,
 ) -> Result<()> {
@@ -147,11 +182,11 @@ async fn event_loop(
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let exec = |state: &mut AppState, cmd: Command| dispatch(state, &backend, &app_tx, &cwd, cmd);
     let mut state = AppState::new();
-    state.apply(AppEvent::Tick { now_ms: now_ms() });
+    let mut clock = NodeClock::new();
     let mut history = load_history(repo);
     let mut history_at: Option<usize> = None;
     let mut keys = EventStream::new();
-    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
     let mut last_frame = tokio::time::Instant::now() - FRAME;
     loop {
         let frame_due = async {
@@ -164,16 +199,17 @@ async fn event_loop(
         tokio::select! {
             Some(Ok(ev)) = keys.next() => on_terminal(&mut state, &exec, ev, &mut history, &mut history_at, repo),
             Some(ev) = node_events.recv() => {
-                // Stamp what arrives with the time it arrived (the reducer itself reads no clock).
-                state.apply(AppEvent::Tick { now_ms: now_ms() });
+                // Node events carry their own time (`at_ms`); the reducer reads no clock.
+                clock.saw(ev.at_ms);
                 state.apply(AppEvent::Node(ev));
                 // Drain what is queued before the next frame: one render for many events.
                 while let Ok(ev) = node_events.try_recv() {
+                    clock.saw(ev.at_ms);
                     state.apply(AppEvent::Node(ev));
                 }
             }
             Some(ev) = app_rx.recv() => {
-                state.apply(AppEvent::Tick { now_ms: now_ms() });
+                state.apply(AppEvent::Tick { now_ms: clock.now_ms() });
                 state.apply(ev);
             }
             Some(step) = async { match demo_steps.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
@@ -183,8 +219,8 @@ async fn event_loop(
                 }
             }
             Some(line) = log_lines.recv() => state.apply(AppEvent::Log(line)),
-            _ = clock.tick() => {
-                state.apply(AppEvent::Tick { now_ms: now_ms() });
+            _ = ticks.tick() => {
+                state.apply(AppEvent::Tick { now_ms: clock.now_ms() });
                 let (backend, tx) = (backend.clone(), app_tx.clone());
                 tokio::spawn(async move {
                     let stat = tokio::task::spawn_blocking(move || stored(&backend)).await;

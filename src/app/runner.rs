@@ -26,8 +26,15 @@ pub fn spawn(backend: &Backend, job: Job, events: mpsc::Sender<AppEvent>) {
     tokio::task::spawn_blocking(move || {
         let Job { kind, target, shown, call, stdin } = job;
         let cap = call.output_cap.unwrap_or(u64::MAX);
-        let mut observer =
-            Reporter { events: events.clone(), op: 0, kind, target: target.clone(), shown, output: Vec::new(), cap };
+        let mut observer = Reporter {
+            events: events.clone(),
+            op: OpId::default(),
+            kind,
+            target: target.clone(),
+            shown,
+            output: Vec::new(),
+            cap,
+        };
         let cancel = CancellationToken::new();
         let result = match backend {
             Backend::Local { repo, shared } => {

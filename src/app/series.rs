@@ -8,16 +8,19 @@ pub const SECONDS: usize = 60;
 #[derive(Clone, Debug, Default)]
 pub struct Series {
     buckets: VecDeque<u64>,
-    /// The second (since the Unix epoch) of the newest bucket.
+    /// The second (of the node's clock) of the newest bucket.
     newest: u64,
 }
 
 impl Series {
-    /// Counts `bytes` at `now_ms`.
-    pub fn add(&mut self, now_ms: u64, bytes: u64) {
-        self.advance(now_ms);
-        if let Some(last) = self.buckets.back_mut() {
-            *last += bytes;
+    /// Counts `bytes` in the bucket of `at_ms` (the window moves there if it is newer; older times still in the
+    /// window count in their own second, older ones are gone).
+    pub fn add(&mut self, at_ms: u64, bytes: u64) {
+        self.advance(at_ms);
+        let back = (self.newest - at_ms / 1000) as usize;
+        let n = self.buckets.len();
+        if back < n {
+            self.buckets[n - 1 - back] += bytes;
         }
     }
 

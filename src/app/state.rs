@@ -3,14 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use crate::node::events::{Direction, EntryKind, NodeEvent, PeerSnapshot, Wantlists};
-
 use cid::Cid;
 
 use super::job::{Shown, Target};
 use super::series::Series;
+use crate::node::events::{Direction, EntryKind, Event, NodeEvent, OpId, PeerSnapshot, Wantlists};
 use crate::ops::explore::Explored;
-use crate::ops::{OpEvent, OpId, Outcome};
+use crate::ops::{OpEvent, Outcome};
 
 /// Rows kept in the transfer log.
 pub const MAX_TRANSFERS: usize = 10_000;
@@ -51,8 +50,9 @@ impl Pane {
 /// What the app learns besides node events.
 #[derive(Clone, Debug)]
 pub enum AppEvent {
-    Node(NodeEvent),
-    /// Time passes (ages, rates).
+    /// A node event; its `at_ms` is the time of everything it changes, and moves "now" forward.
+    Node(Event),
+    /// Time passes (ages, rates), on the node's clock (ms since it started); never moves "now" back.
     Tick {
         now_ms: u64,
     },
@@ -194,7 +194,10 @@ pub fn kind_name(kind: EntryKind) -> &'static str {
 
 #[derive(Clone, Debug, Default)]
 pub struct AppState {
+    /// The node's clock (ms since it started): the newest event's `at_ms`, or later when ticks moved it.
     pub now_ms: u64,
+    /// Wall-clock time of the node's start (`ready`), to show node times as times of day.
+    pub started_unix_ms: u64,
     pub peer_id: String,
     pub listen: Vec<String>,
     pub peers: BTreeMap<String, PeerRow>,
@@ -245,12 +248,11 @@ impl AppState {
     pub fn apply(&mut self, event: AppEvent) {
         self.dirty = true;
         match event {
-            AppEvent::Node(e) => self.apply_node(e),
-            AppEvent::Tick { now_ms } => {
-                self.now_ms = now_ms;
-                self.bytes_in.advance(now_ms);
-                self.bytes_out.advance(now_ms);
+            AppEvent::Node(e) => {
+                self.advance(e.at_ms);
+                self.apply_node(e.at_ms, e.kind);
             }
+            AppEvent::Tick { now_ms } => self.advance(now_ms),
             AppEvent::Log(line) => self.push_log(line),
             AppEvent::OpStarted { id, kind, target } => self.ops.push(Operation {
                 id,
@@ -281,6 +283,13 @@ impl AppState {
         }
     }
 
+    /// Moves "now" to `now_ms` if that is later: node events and ticks may interleave out of step.
+    fn advance(&mut self, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+        self.bytes_in.advance(self.now_ms);
+        self.bytes_out.advance(self.now_ms);
+    }
+
     fn op_progress(&mut self, id: OpId, event: OpEvent) {
         let Some(op) = self.ops.iter_mut().find(|o| o.id == id) else { return };
         match event {
@@ -303,21 +312,19 @@ impl AppState {
         result: Result<Outcome, String>,
         output: Vec<u8>,
     ) {
-        let line = match &result {
-            Ok(outcome) => Ok(super::job::summary(outcome)),
-            Err(e) => Err(e.clone()),
-        };
+        let title = format!("{kind} {target}");
         match &result {
             Ok(Outcome::Explored(explored)) => {
                 self.explorer = Some(explored.clone());
                 self.pane = Some(Pane::Explorer);
                 self.selected.insert(Pane::Explorer, 0);
+                return;
             }
             Ok(Outcome::Streamed { .. }) => {
-                self.preview = Some((format!("{kind} {target}"), String::from_utf8_lossy(&output).into_owned()))
+                self.preview = Some((title.clone(), String::from_utf8_lossy(&output).into_owned()))
             }
             Ok(o @ Outcome::Listed { .. }) => {
-                self.preview = Some((format!("{kind} {target}"), super::job::ls_lines(o).unwrap_or_default()))
+                self.preview = Some((title.clone(), super::job::ls_lines(o).unwrap_or_default()))
             }
             _ => {}
         }
@@ -325,30 +332,24 @@ impl AppState {
             Ok(Outcome::Added { roots } | Outcome::Imported { roots }) => roots.last().copied(),
             _ => None,
         };
+        let line = result.map(|o| super::job::summary(&o));
+        let (text, error) = match &line {
+            Ok(text) => (text.clone(), false),
+            Err(e) => (e.clone(), true),
+        };
         if shown == Shown::Quiet {
-            let (text, error) = match line {
-                Ok(text) => (text, false),
-                Err(e) => (e, true),
-            };
-            if matches!(result, Ok(Outcome::Explored(_))) {
-                return;
-            }
             if error {
                 self.push_log(format!("error: {text}"));
             }
             self.status = Some((text, error));
             return;
         }
-        let (text, error) = match &line {
-            Ok(s) => (s.clone(), false),
-            Err(e) => (e.clone(), true),
-        };
         if let Some(op) = self.ops.iter_mut().find(|o| o.id == id) {
             op.finished_ms = Some(self.now_ms);
             op.result = Some(line);
             op.root = root;
         }
-        self.status = Some((format!("{kind} {target}: {text}"), error));
+        self.status = Some((format!("{title}: {text}"), error));
         self.retain_ops();
     }
 
@@ -374,22 +375,24 @@ impl AppState {
         }
     }
 
-    fn apply_node(&mut self, e: NodeEvent) {
+    /// A node event that happened at `at` (node clock): every time it records is `at`, never a clock read here.
+    fn apply_node(&mut self, at: u64, e: NodeEvent) {
         match e {
-            NodeEvent::Ready { peer_id, listen } => {
+            NodeEvent::Ready { peer_id, listen, started_unix_ms, .. } => {
                 self.peer_id = peer_id;
                 self.listen = listen;
+                self.started_unix_ms = started_unix_ms;
             }
             NodeEvent::ListenAddr { .. } => {}
             NodeEvent::Connected { peer, addr, direction, transport } => {
                 let row = self.peers.entry(peer.clone()).or_default();
                 if row.peer.is_empty() {
-                    row.connected_at_ms = self.now_ms;
+                    row.connected_at_ms = at;
                 }
                 row.peer = peer;
                 row.addr = addr;
-                row.direction = format!("{direction:?}").to_lowercase();
-                row.transport = transport;
+                row.direction = direction.to_string();
+                row.transport = transport.to_string();
             }
             NodeEvent::Disconnected { peer, .. } => {
                 self.peers.remove(&peer);
@@ -411,8 +414,8 @@ impl AppState {
             }
             NodeEvent::Bitswap { direction, peer, kind, cid, size, latency_ms } => {
                 match (direction, kind) {
-                    (Direction::In, EntryKind::Block) => self.bytes_in.add(self.now_ms, size.unwrap_or(0)),
-                    (Direction::Out, EntryKind::Block) => self.bytes_out.add(self.now_ms, size.unwrap_or(0)),
+                    (Direction::In, EntryKind::Block) => self.bytes_in.add(at, size.unwrap_or(0)),
+                    (Direction::Out, EntryKind::Block) => self.bytes_out.add(at, size.unwrap_or(0)),
                     (Direction::In, EntryKind::Have) => self.answers.entry(cid.clone()).or_default().haves += 1,
                     (Direction::In, EntryKind::DontHave) => {
                         self.answers.entry(cid.clone()).or_default().dont_haves += 1
@@ -422,15 +425,7 @@ impl AppState {
                     }
                     _ => {}
                 }
-                self.transfers.push_back(TransferRow {
-                    at_ms: self.now_ms,
-                    direction,
-                    peer,
-                    kind,
-                    cid,
-                    size,
-                    latency_ms,
-                });
+                self.transfers.push_back(TransferRow { at_ms: at, direction, peer, kind, cid, size, latency_ms });
                 while self.transfers.len() > MAX_TRANSFERS {
                     self.transfers.pop_front();
                     if let Some(p) = self.paused_at.as_mut() {
@@ -438,26 +433,28 @@ impl AppState {
                     }
                 }
             }
-            NodeEvent::BlockRejected { peer, cid, reason } => {
+            NodeEvent::BlockRejected { peer, cid, reason, .. } => {
                 self.push_log(format!("rejected block {cid} from {peer}: {reason}"));
             }
-            NodeEvent::ProtocolError { peer, error } => self.push_log(format!("protocol error from {peer}: {error}")),
-            NodeEvent::Progress { op: _, cid, blocks, bytes, total_bytes } => {
+            NodeEvent::ProtocolError { peer, error, .. } => {
+                self.push_log(format!("protocol error from {peer}: {error}"))
+            }
+            NodeEvent::Progress { op, blocks, bytes, total_bytes, .. } => {
                 // The last progress can arrive after the operation's result (they travel on different channels).
-                let target = cid.parse().ok().map(Target::Cid);
-                if let Some(op) =
-                    self.ops.iter_mut().rev().find(|o| Some(&o.target) == target.as_ref() && o.bytes <= bytes)
-                {
+                if let Some(op) = self.ops.iter_mut().find(|o| o.id == op && o.bytes <= bytes) {
                     op.blocks = blocks;
                     op.bytes = bytes;
                     op.total = total_bytes.or(op.total);
                 }
             }
+            // The store's totals are polled; views that follow the store come later.
+            NodeEvent::Stored { .. } | NodeEvent::StoreResync { .. } => {}
             NodeEvent::Error { message } => {
                 self.push_log(format!("error: {message}"));
                 self.status = Some((message, true));
             }
-            NodeEvent::Dropped { count } => self.dropped = count,
+            // Cumulative from the node (and from a relay, which adds what it missed).
+            NodeEvent::Dropped { count } => self.dropped = self.dropped.max(count),
             NodeEvent::Snapshot { peers, wantlists, dropped_events } => {
                 self.dropped = self.dropped.max(dropped_events);
                 for p in &peers {

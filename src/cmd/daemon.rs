@@ -37,7 +37,7 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
             }
             if args.json {
                 // The ready line comes first, whatever happened while the listeners came up.
-                if !ready && !matches!(event, NodeEvent::Ready { .. }) {
+                if !ready && !matches!(event.kind, NodeEvent::Ready { .. }) {
                     early.push(event);
                     continue;
                 }
@@ -50,7 +50,7 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
                 }
                 stdout.flush()?;
             } else {
-                print_human(&mut stdout, &event)?;
+                print_human(&mut stdout, &event.kind)?;
             }
         }
         node.shutdown().await;
@@ -61,7 +61,7 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
 
 fn print_human(out: &mut impl Write, event: &NodeEvent) -> Result<()> {
     match event {
-        NodeEvent::Ready { peer_id, listen } => {
+        NodeEvent::Ready { peer_id, listen, .. } => {
             writeln!(out, "peer id: {peer_id}")?;
             for a in listen {
                 writeln!(out, "listening on {a}")?;
@@ -70,8 +70,10 @@ fn print_human(out: &mut impl Write, event: &NodeEvent) -> Result<()> {
         NodeEvent::Connected { peer, addr, direction, .. } => writeln!(out, "connected {peer} {addr} ({direction:?})")?,
         NodeEvent::Disconnected { peer, .. } => writeln!(out, "disconnected {peer}")?,
         NodeEvent::Error { message } => writeln!(out, "error: {message}")?,
-        NodeEvent::ProtocolError { peer, error } => writeln!(out, "protocol error from {peer}: {error}")?,
-        NodeEvent::BlockRejected { peer, cid, reason } => writeln!(out, "rejected block {cid} from {peer}: {reason}")?,
+        NodeEvent::ProtocolError { peer, error, .. } => writeln!(out, "protocol error from {peer}: {error}")?,
+        NodeEvent::BlockRejected { peer, cid, reason, .. } => {
+            writeln!(out, "rejected block {cid} from {peer}: {reason}")?
+        }
         _ => {}
     }
     out.flush()?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::view::View;
 use crate::node::bitswap::ledger::Ledger;
 use crate::ops::Outcome;
-use crate::ops::outcome::{BitswapStat, IdInfo, PinType, RepoStat};
+use crate::ops::outcome::{BitswapStat, IdInfo, PinType, RebuildReport, RepoStat};
 
 fn line(out: &mut dyn Write, value: &impl Serialize) -> Result<()> {
     writeln!(out, "{}", serde_json::to_string(value)?)?;
@@ -87,13 +87,28 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
             if view.json {
                 line(out, &report)?;
             } else {
+                warn(&report.problems);
                 for bad in &report.bad {
                     writeln!(out, "bad block {bad}")?;
                 }
                 writeln!(out, "verified {} blocks ({} bytes)", report.checked, report.bytes)?;
             }
             if !report.bad.is_empty() {
-                bail!("{} block(s) failed verification", report.bad.len());
+                bail!(
+                    "{} block(s) failed verification; they now count as missing: add their data again or fetch them",
+                    report.bad.len()
+                );
+            }
+            if !report.problems.is_empty() {
+                bail!("the repo has {} problem(s), listed above", report.problems.len());
+            }
+        }
+        Outcome::Rebuilt { report, problems } => {
+            if view.json {
+                line(out, &report)?;
+            } else {
+                rebuilt(&report, out)?;
+                warn(&problems);
             }
         }
         Outcome::Collected(stats) => {
@@ -160,20 +175,58 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
 fn repo_stat(view: &View, s: &RepoStat, out: &mut dyn Write) -> Result<()> {
     if view.json {
         #[derive(Serialize)]
-        struct Json {
+        struct Json<'a> {
             repo: String,
             blocks: u64,
             block_bytes: u64,
             disk_bytes: u64,
+            bad_blocks: u64,
+            problems: &'a [String],
         }
-        let (blocks, block_bytes, disk_bytes) = (s.blocks, s.block_bytes, s.disk_bytes);
-        return line(out, &Json { repo: s.repo.display().to_string(), blocks, block_bytes, disk_bytes });
+        let (blocks, block_bytes, disk_bytes, bad_blocks) = (s.blocks, s.block_bytes, s.disk_bytes, s.bad_blocks);
+        let repo = s.repo.display().to_string();
+        return line(out, &Json { repo, blocks, block_bytes, disk_bytes, bad_blocks, problems: &s.problems });
     }
+    warn(&s.problems);
     writeln!(out, "Repo:        {}", s.repo.display())?;
     writeln!(out, "Blocks:      {}", s.blocks)?;
     writeln!(out, "Block bytes: {}", s.block_bytes)?;
     let ratio = if s.block_bytes > 0 { s.disk_bytes as f64 / s.block_bytes as f64 } else { 0.0 };
     writeln!(out, "Disk bytes:  {} ({ratio:.3}x block bytes)", s.disk_bytes)?;
+    writeln!(out, "Bad blocks:  {}", s.bad_blocks)?;
+    Ok(())
+}
+
+/// What opening the repo found wrong, on stderr.
+fn warn(problems: &[String]) {
+    for p in problems {
+        eprintln!("warning: {p}");
+    }
+}
+
+fn rebuilt(r: &RebuildReport, out: &mut dyn Write) -> Result<()> {
+    for line in &r.damaged_blocks {
+        writeln!(out, "damaged block skipped: {line}")?;
+    }
+    for line in &r.damaged_ranges {
+        writeln!(out, "unreadable bytes skipped: {line}")?;
+    }
+    for line in &r.set_aside {
+        writeln!(out, "no readable record, set aside as {line}")?;
+    }
+    if let Some(old) = &r.old_index {
+        writeln!(out, "the old index is kept as {old}")?;
+    }
+    writeln!(
+        out,
+        "rebuilt the index from {} segments: {} blocks ({} bytes), {} pins; {} duplicate copies, {} damaged blocks skipped",
+        r.segments,
+        r.blocks,
+        r.block_bytes,
+        r.pins,
+        r.duplicates,
+        r.damaged_blocks.len()
+    )?;
     Ok(())
 }
 

@@ -60,7 +60,7 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
         },
         Command::Repo(r) => match r {
             RepoCommand::Stat { json: j } => (Request::RepoStat, json(j)),
-            RepoCommand::Verify { json: j } => (Request::RepoVerify, json(j)),
+            RepoCommand::Verify { json: j, rebuild_index } => (Request::RepoVerify { rebuild_index }, json(j)),
             RepoCommand::Gc { json: j } => (Request::RepoGc, json(j)),
         },
         Command::Cid(CidCommand::Inspect { cid: c, json: j }) => (Request::CidInspect { cid: cid(&c)? }, json(j)),

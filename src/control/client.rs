@@ -10,7 +10,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use tokio_util::sync::CancellationToken;
 
 use super::protocol::{ClientMsg, DATA_CHUNK, Frame, ServerMsg, VERSION, read_frame, write_data, write_msg};
-use crate::node::events::NodeEvent;
+use crate::node::events::Event;
 use crate::ops::{Call, Cancelled, Observer, Outcome};
 
 /// The daemon of one repo.
@@ -81,7 +81,7 @@ impl Client {
     }
 
     /// Every node event from now on; the iterator ends when the daemon goes away.
-    pub fn watch(&self) -> Result<impl Iterator<Item = NodeEvent> + use<>> {
+    pub fn watch(&self) -> Result<impl Iterator<Item = Event> + use<>> {
         let stream = self.open()?;
         let mut w = &stream;
         write_msg(&mut w, &ClientMsg::Watch { version: VERSION })?;

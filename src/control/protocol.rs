@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::node::events::NodeEvent;
+use crate::node::events::Event;
 use crate::ops::{Call, OpEvent, OpId, Outcome};
 
 /// Protocol version: a daemon refuses a client that speaks another one.
@@ -60,7 +60,7 @@ pub enum ServerMsg {
     },
     /// A node event, for a watching client. `dropped` events count what this client missed, cumulatively.
     Node {
-        event: NodeEvent,
+        event: Event,
     },
     /// The connection is refused (another user, another protocol version); one line saying why.
     Refused {

@@ -12,7 +12,8 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::protocol::{ClientMsg, DATA_CHUNK, Failure, Frame, ServerMsg, VERSION, read_frame, write_data, write_msg};
-use crate::node::events::NodeEvent;
+use crate::node::events::{Event, NodeEvent};
+use crate::node::relay::Relay;
 use crate::ops::{Call, Cancelled, Observer, OpEvent, OpId, Shared, one_line, run_local};
 
 /// What the daemon lends to its clients.
@@ -21,7 +22,7 @@ pub struct Daemon {
     pub repo: PathBuf,
     pub shared: Shared,
     /// Every node event, for clients that watch (an attached TUI).
-    pub events: broadcast::Sender<NodeEvent>,
+    pub events: broadcast::Sender<Event>,
 }
 
 /// Listens on the repo's control socket and serves each client on its own thread.
@@ -47,7 +48,8 @@ fn refuse(mut stream: &UnixStream, reason: String) -> Result<()> {
 
 fn client(stream: UnixStream, daemon: &Daemon) -> Result<()> {
     if let Err(reason) = super::socket::check_peer(&stream) {
-        daemon.shared.node.report(NodeEvent::Error { message: format!("control socket: {reason}") });
+        let logged = daemon.shared.node.report(NodeEvent::Error { message: format!("control socket: {reason}") });
+        daemon.shared.runtime.block_on(logged);
         return refuse(&stream, reason);
     }
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -86,7 +88,7 @@ fn run(stream: UnixStream, mut reader: BufReader<UnixStream>, call: Call, stdin:
         drop(rx);
         Box::new(std::io::empty())
     };
-    let mut observer = Frames { stream: stream.try_clone()?, op: 0, buf: Vec::new() };
+    let mut observer = Frames { stream: stream.try_clone()?, op: OpId::default(), buf: Vec::new() };
     let result = run_local(call, daemon.repo.clone(), Some(daemon.shared.clone()), &mut input, cancel, &mut observer);
     let result = result.map_err(|e| Failure { message: one_line(&e), cancelled: e.is::<Cancelled>() });
     let mut s = &stream;
@@ -199,18 +201,11 @@ impl Observer for Frames {
 fn watch(mut stream: UnixStream, daemon: &Daemon) -> Result<()> {
     use tokio::sync::broadcast::error::RecvError;
     let mut events = daemon.events.subscribe();
-    let (mut node_dropped, mut lagged) = (0u64, 0u64);
+    let mut relay = Relay::default();
     loop {
         let event = match events.blocking_recv() {
-            Ok(NodeEvent::Dropped { count }) => {
-                node_dropped = count;
-                NodeEvent::Dropped { count: node_dropped + lagged }
-            }
-            Ok(e) => e,
-            Err(RecvError::Lagged(n)) => {
-                lagged += n;
-                NodeEvent::Dropped { count: node_dropped + lagged }
-            }
+            Ok(e) => relay.pass(e),
+            Err(RecvError::Lagged(n)) => relay.lagged(n),
             Err(RecvError::Closed) => return Ok(()),
         };
         write_msg(&mut stream, &ServerMsg::Node { event })?;

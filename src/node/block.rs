@@ -21,6 +21,12 @@ pub const IDENTITY: u64 = 0x00;
 pub const SHA2_256: u64 = 0x12;
 /// Multihash code of BLAKE3 (32-byte default output).
 pub const BLAKE3: u64 = 0x1e;
+/// Multihash code of SHA2-512 (`ipfs add --hash sha2-512`).
+pub const SHA2_512: u64 = 0x13;
+/// Multihash code of SHA3-256.
+pub const SHA3_256: u64 = 0x16;
+/// Multihash code of BLAKE2b with a 256-bit output (a parameter of BLAKE2b, not a truncation).
+pub const BLAKE2B_256: u64 = 0xb220;
 
 /// Identity CIDs longer than this are refused: they are meant for tiny inline data, and a hostile one
 /// could otherwise smuggle a large block in a CID.
@@ -29,7 +35,7 @@ pub const MAX_IDENTITY_LEN: usize = 128;
 /// Why a block was refused.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum BlockError {
-    #[error("unsupported multihash 0x{0:x} (supported: sha2-256, blake3, identity)")]
+    #[error("unsupported multihash 0x{0:x} (supported: sha2-256, sha2-512, sha3-256, blake2b-256, blake3, identity)")]
     UnsupportedHash(u64),
     #[error("hash mismatch: the data does not hash to {0}")]
     Mismatch(Cid),
@@ -43,8 +49,9 @@ pub fn hash_name(code: u64) -> &'static str {
         SHA2_256 => "sha2-256",
         BLAKE3 => "blake3",
         IDENTITY => "identity",
-        0x13 => "sha2-512",
-        0x16 => "sha3-256",
+        SHA2_512 => "sha2-512",
+        SHA3_256 => "sha3-256",
+        BLAKE2B_256 => "blake2b-256",
         0x1b => "keccak-256",
         _ => "unknown",
     }
@@ -69,6 +76,9 @@ pub fn hash(code: u64, data: &[u8]) -> Result<Multihash<64>, BlockError> {
     let wrap = |digest: &[u8]| Multihash::wrap(code, digest).expect("digest fits 64 bytes");
     match code {
         SHA2_256 => Ok(wrap(&sha2::Sha256::digest(data))),
+        SHA2_512 => Ok(wrap(&sha2::Sha512::digest(data))),
+        SHA3_256 => Ok(wrap(&sha3::Sha3_256::digest(data))),
+        BLAKE2B_256 => Ok(wrap(&blake2::Blake2b::<blake2::digest::consts::U32>::digest(data))),
         BLAKE3 => Ok(wrap(blake3::hash(data).as_bytes())),
         IDENTITY if data.len() > MAX_IDENTITY_LEN => Err(BlockError::IdentityTooLong(data.len())),
         IDENTITY => Ok(wrap(data)),
@@ -128,6 +138,12 @@ impl Block {
         Ok(Self { cid, data })
     }
 
+    /// Wraps bytes the blockstore has just read and verified against `cid` (its reads hash every block), so that
+    /// serving them does not hash them a second time. Only the store may call it.
+    pub(in crate::node) fn verified_by_store(cid: Cid, data: Bytes) -> Self {
+        Self { cid, data }
+    }
+
     pub fn cid(&self) -> &Cid {
         &self.cid
     }
@@ -170,8 +186,27 @@ mod tests {
     fn mismatch_and_unsupported_are_refused() {
         let b = Block::from_data(cid::Version::V1, RAW, SHA2_256, &b"abc"[..]).unwrap();
         assert_eq!(Block::new(*b.cid(), &b"abd"[..]), Err(BlockError::Mismatch(*b.cid())));
-        let sha512 = Cid::new_v1(RAW, Multihash::wrap(0x13, &[0u8; 64]).unwrap());
-        assert_eq!(Block::new(sha512, &b"x"[..]), Err(BlockError::UnsupportedHash(0x13)));
+        let keccak = Cid::new_v1(RAW, Multihash::wrap(0x1b, &[0u8; 32]).unwrap());
+        assert_eq!(Block::new(keccak, &b"x"[..]), Err(BlockError::UnsupportedHash(0x1b)));
+    }
+
+    /// Published digests of "abc" (FIPS 180-2, FIPS 202, RFC 7693, the BLAKE3 reference vectors' "abc").
+    #[test]
+    fn file_hashes_match_published_vectors() {
+        let hex = |code| {
+            let mh = hash(code, b"abc").unwrap();
+            mh.digest().iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        assert_eq!(hex(SHA2_256), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert!(hex(SHA2_512).starts_with("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"));
+        assert_eq!(hex(SHA3_256), "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
+        assert_eq!(hex(BLAKE2B_256), "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+        assert_eq!(hex(BLAKE3), "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85");
+        for code in [SHA2_512, SHA3_256, BLAKE2B_256] {
+            let b = Block::from_data(cid::Version::V0, DAG_PB, code, &b"abc"[..]).unwrap();
+            assert_eq!(b.cid().version(), cid::Version::V1, "CIDv0 is sha2-256 only");
+            assert!(Block::new(*b.cid(), &b"abc"[..]).is_ok());
+        }
     }
 
     #[test]

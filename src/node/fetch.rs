@@ -13,10 +13,10 @@ use super::blockstore::StoreError;
 use super::dag::pb;
 use super::events::NodeEvent;
 use super::handle::{NodeError, NodeHandle};
+use super::op::OpId;
 
 /// Progress events are published at most this often per fetch.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-static NEXT_OP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Blocks wanted at once. With 1 MiB blocks this keeps up to 64 MiB in flight: enough to fill a fast link.
 pub const WINDOW: usize = 64;
@@ -44,10 +44,12 @@ pub enum FetchError {
 }
 
 /// Fetches every block under `root` that is not stored yet, storing each one. `progress(stats)` is called after
-/// each block. Blocks already stored stay stored if the fetch fails or is cancelled: a retry resumes.
+/// each block, and `progress` events name `op` (allocated by whoever runs the operation: [`OpId::next`]). Blocks
+/// already stored stay stored if the fetch fails or is cancelled: a retry resumes.
 pub async fn fetch_dag(
     node: &NodeHandle,
     root: Cid,
+    op: OpId,
     progress: &mut (dyn FnMut(&FetchStats) + Send),
 ) -> Result<FetchStats, FetchError> {
     let store = node.store().clone();
@@ -65,7 +67,6 @@ pub async fn fetch_dag(
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     let mut queue: VecDeque<Cid> = VecDeque::from([root]);
     let mut inflight = FuturesUnordered::new();
-    let op = NEXT_OP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut last_report = Instant::now();
     seen.insert(root.hash().to_bytes());
     let result: Result<(), FetchError> = async {
@@ -116,7 +117,8 @@ pub async fn fetch_dag(
                     blocks: stats.blocks,
                     bytes: stats.bytes,
                     total_bytes: None,
-                });
+                })
+                .await;
             }
         }
     }
@@ -131,6 +133,7 @@ pub async fn fetch_dag(
         blocks: stats.blocks,
         bytes: stats.bytes,
         total_bytes: Some(stats.bytes),
-    });
+    })
+    .await;
     Ok(stats)
 }

@@ -107,9 +107,11 @@ impl NodeHandle {
         self.ask(|reply| Command::Wantlists { reply }).await
     }
 
-    /// Publishes an event through the node's event stream; never waits (dropped when the node is busy).
-    pub fn report(&self, event: NodeEvent) {
-        let _ = self.commands.try_send(Command::Emit(event));
+    /// Publishes an event through the node's event stream, stamped (`seq`, `at_ms`) when the node receives it, in
+    /// arrival order. Waits for room in the command queue, like every call, so nothing is lost on the way; past
+    /// the node, a slow consumer loses events as usual (counted).
+    pub async fn report(&self, event: NodeEvent) {
+        let _ = self.commands.send(Command::Emit(event)).await;
     }
 
     pub async fn shutdown(&self) {

@@ -5,21 +5,25 @@ pub mod bitswap;
 pub mod block;
 pub mod blockstore;
 pub mod config;
+pub mod conn_guard;
 pub mod dag;
 pub mod events;
 pub mod fetch;
 pub mod handle;
 pub mod identity;
+mod listen;
+pub mod op;
+pub mod relay;
+mod sink;
+mod stored;
 pub mod swarm;
 mod task;
-
-use std::collections::HashMap;
 
 use tokio::sync::mpsc;
 
 use blockstore::Blockstore;
 use config::NodeConfig;
-use events::NodeEvent;
+use events::{Event, NodeEvent};
 use handle::NodeHandle;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,22 +37,17 @@ pub enum StartError {
 }
 
 /// Starts a node on `store` (whose repo also holds the identity). Must run inside a tokio runtime.
-/// Returns the handle and the event stream; the node runs until `shutdown` or until every handle is dropped.
-pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc::Receiver<NodeEvent>), StartError> {
+/// Returns the handle and the event stream (numbered and timed by the node; `ready` first); the node runs until
+/// `shutdown` or until every handle is dropped.
+pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc::Receiver<Event>), StartError> {
     let key = identity::load_or_create(&config.repo)?;
     let peer_id = key.public().to_peer_id();
     let mut swarm = swarm::build(key, config.mdns, config.idle_timeout, config.limits)?;
     let (stream_tx, stream_rx) = mpsc::channel(256);
     let control = swarm.behaviour().stream.new_control();
-    let mut listeners = HashMap::new();
-    for addr in &config.listen {
-        let id = swarm
-            .listen_on(addr.clone())
-            .map_err(|e| StartError::Listen { addr: addr.to_string(), reason: e.to_string().replace('\n', " ") })?;
-        listeners.insert(id, false);
-    }
+    let listeners = listen::listen_all(&mut swarm, &config.listen)?;
     let (events_tx, events_rx) = mpsc::channel(config.event_capacity);
-    let mut sink = task::EventSink::new(events_tx);
+    let mut sink = sink::EventSink::new(events_tx);
     for addr in &config.connect {
         if let Err(e) = swarm.dial(addr.clone()) {
             sink.emit(NodeEvent::Error { message: format!("cannot dial {addr}: {e}") });

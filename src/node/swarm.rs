@@ -2,10 +2,16 @@
 
 use std::time::Duration;
 
+use libp2p::core::upgrade::Version;
 use libp2p::identity::Keypair;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::{Swarm, connection_limits, identify, mdns, noise, ping, tcp, yamux};
+use libp2p::{Swarm, Transport, connection_limits, identify, mdns, noise, ping, tcp, yamux};
+
+/// How long an incoming connection may take from its first byte to a finished handshake (multistream-select,
+/// noise, yamux; QUIC's handshake likewise). A few round trips take milliseconds; a connection that says nothing
+/// holds a pending slot, so it is cut off after this (libp2p's TCP builder sets no limit, QUIC's is 5 s).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// The agent string peers see in identify.
 pub fn agent_version() -> String {
@@ -15,6 +21,8 @@ pub fn agent_version() -> String {
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
     pub limits: connection_limits::Behaviour,
+    /// Pending handshakes per remote address.
+    pub guard: crate::node::conn_guard::Behaviour,
     pub identify: identify::Behaviour,
     pub ping: ping::Behaviour,
     pub mdns: Toggle<mdns::tokio::Behaviour>,
@@ -48,12 +56,14 @@ pub enum SwarmError {
 pub struct Limits {
     pub max_established: u32,
     pub max_per_peer: u32,
+    /// Handshakes in progress in total. One address may hold only `conn_guard::MAX_PENDING_PER_IP` of them, so
+    /// this is what it takes many addresses to fill.
     pub max_pending_incoming: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_established: 512, max_per_peer: 4, max_pending_incoming: 64 }
+        Self { max_established: 512, max_per_peer: 4, max_pending_incoming: 256 }
     }
 }
 
@@ -61,9 +71,19 @@ pub fn build(key: Keypair, mdns_on: bool, idle: Duration, limits: Limits) -> Res
     let peer_id = key.public().to_peer_id();
     let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux_config)
+        .with_quic_config(|mut c| {
+            c.handshake_timeout = HANDSHAKE_TIMEOUT;
+            c
+        })
+        // TCP as the builder's `with_tcp` makes it, plus a timeout on incoming handshakes.
+        .with_other_transport(|key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                .upgrade(Version::V1Lazy)
+                .authenticate(noise::Config::new(key)?)
+                .multiplex(yamux_config())
+                .inbound_timeout(HANDSHAKE_TIMEOUT))
+        })
         .map_err(|e| SwarmError::Transport(e.to_string()))?
-        .with_quic()
         .with_behaviour(|key| {
             let identify = identify::Behaviour::new(
                 identify::Config::new("ipfs/0.1.0".into(), key.public()).with_agent_version(agent_version()),
@@ -76,6 +96,7 @@ pub fn build(key: Keypair, mdns_on: bool, idle: Duration, limits: Limits) -> Res
                 .with_max_pending_incoming(Some(limits.max_pending_incoming));
             Ok(Behaviour {
                 limits: connection_limits::Behaviour::new(limits),
+                guard: Default::default(),
                 identify,
                 ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(15))),
                 mdns: Toggle::from(mdns),

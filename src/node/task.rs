@@ -10,44 +10,20 @@ use libp2p::core::ConnectedPoint;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm, identify, mdns, ping};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::bitswap::client::{Client, Received};
 use super::bitswap::ledger::{Ledger, LedgerArchive};
 use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
-use super::blockstore::Blockstore;
-use super::events::{Direction, EntryKind, NodeEvent};
+use super::blockstore::{Blockstore, StoreChange};
+use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
 use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
 use super::handle::{Command, PeerInfo};
+use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
-
-/// Events to consumers; never blocks.
-pub(crate) struct EventSink {
-    tx: mpsc::Sender<NodeEvent>,
-    dropped: u64,
-    reported: u64,
-}
-
-impl EventSink {
-    pub(crate) fn new(tx: mpsc::Sender<NodeEvent>) -> Self {
-        Self { tx, dropped: 0, reported: 0 }
-    }
-
-    pub(crate) fn emit(&mut self, e: NodeEvent) {
-        if self.tx.try_send(e).is_err() {
-            self.dropped += 1;
-        }
-    }
-
-    /// Tells consumers how many events they missed, once there is room.
-    fn report_drops(&mut self) {
-        if self.dropped > self.reported && self.tx.try_send(NodeEvent::Dropped { count: self.dropped }).is_ok() {
-            self.reported = self.dropped;
-        }
-    }
-}
 
 #[derive(Default)]
 struct PeerState {
@@ -77,6 +53,9 @@ pub(crate) struct NodeTask {
     inbound: InboundCounts,
     ready_sent: bool,
     pub(crate) snapshot_every: Duration,
+    /// Every committed store write, whoever made it.
+    changes: broadcast::Receiver<StoreChange>,
+    store_open: bool,
 }
 
 /// The event kind of a wantlist entry.
@@ -86,6 +65,11 @@ fn want_kind(w: &super::bitswap::protocol::Want) -> EntryKind {
         (false, super::bitswap::message::WantType::Have) => EntryKind::WantHave,
         (false, super::bitswap::message::WantType::Block) => EntryKind::WantBlock,
     }
+}
+
+/// Wall-clock now, only to tell consumers when the node's clock started (`ready.started_unix_ms`).
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn short(e: impl std::fmt::Display) -> String {
@@ -104,6 +88,7 @@ impl NodeTask {
         events: EventSink,
         listeners: HashMap<libp2p::core::transport::ListenerId, bool>,
     ) -> Self {
+        let changes = store.subscribe();
         Self {
             swarm,
             store,
@@ -120,6 +105,8 @@ impl NodeTask {
             inbound: InboundCounts::default(),
             ready_sent: false,
             snapshot_every: Duration::from_secs(2),
+            changes,
+            store_open: true,
         }
     }
 
@@ -136,6 +123,7 @@ impl NodeTask {
                     Some(cmd) => self.on_command(cmd),
                 },
                 Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
+                change = self.changes.recv(), if self.store_open => self.on_store(change),
                 _ = snapshots.tick() => self.snapshot(),
                 _ = tick.tick() => {
                     let sends = self.client.tick(Instant::now());
@@ -146,6 +134,22 @@ impl NodeTask {
         }
     }
 
+    /// A committed store write: one `stored` event, and the Bitswap side learns which peers' wants it answers
+    /// (serving them is issue 11's). Missed changes mean a view built from `stored` events must resync.
+    fn on_store(&mut self, change: Result<StoreChange, RecvError>) {
+        match change {
+            Ok(change) => {
+                let wants = self.peers.iter().map(|(p, s)| (p, &s.their_wants));
+                let late = super::bitswap::late::waiting(wants, &change.added);
+                for event in super::stored::events(&change, late.len()) {
+                    self.events.emit(event);
+                }
+            }
+            Err(RecvError::Lagged(missed)) => self.events.emit(NodeEvent::StoreResync { missed }),
+            Err(RecvError::Closed) => self.store_open = false,
+        }
+    }
+
     fn maybe_ready(&mut self) {
         if self.ready_sent || self.listeners.values().any(|up| !up) {
             return;
@@ -153,7 +157,13 @@ impl NodeTask {
         self.ready_sent = true;
         let me = *self.swarm.local_peer_id();
         let listen = self.swarm.listeners().map(|a| format!("{a}/p2p/{me}")).collect();
-        self.events.emit(NodeEvent::Ready { peer_id: me.to_string(), listen });
+        let started_unix_ms = unix_ms().saturating_sub(self.events.clock().now_ms());
+        self.events.ready(NodeEvent::Ready {
+            schema: super::events::SCHEMA_VERSION,
+            peer_id: me.to_string(),
+            listen,
+            started_unix_ms,
+        });
     }
 
     fn on_command(&mut self, cmd: Command) {
@@ -225,7 +235,10 @@ impl NodeTask {
                     .entries()
                     .map(|e| TheirWantInfo {
                         cid: e.cid.to_string(),
-                        want_type: format!("{:?}", e.want_type),
+                        want_type: match e.want_type {
+                            super::bitswap::message::WantType::Have => WantKind::WantHave,
+                            super::bitswap::message::WantType::Block => WantKind::WantBlock,
+                        },
                         send_dont_have: e.send_dont_have,
                         age_ms: e.since.elapsed().as_millis() as u64,
                     })
@@ -262,14 +275,22 @@ impl NodeTask {
                 self.maybe_ready();
             }
             SwarmEvent::ListenerError { error, .. } => {
-                self.events.emit(NodeEvent::Error { message: format!("listener: {}", short(error)) })
+                self.events.emit(NodeEvent::Error { message: format!("listener: {}", short(error)) });
+                // `ready` may never come now: what was held for it goes out.
+                self.events.release();
+            }
+            SwarmEvent::ListenerClosed { reason, .. } if !self.ready_sent => {
+                let why = reason.err().map(|e| format!(": {}", short(e))).unwrap_or_default();
+                self.events.emit(NodeEvent::Error { message: format!("a listener closed before it was up{why}") });
+                self.events.release();
             }
             SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
                 let (addr, direction) = match &endpoint {
                     ConnectedPoint::Dialer { address, .. } => (address.clone(), Direction::Out),
                     ConnectedPoint::Listener { send_back_addr, .. } => (send_back_addr.clone(), Direction::In),
                 };
-                let transport = if addr.to_string().contains("/quic") { "quic" } else { "tcp" };
+                let quic = addr.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::QuicV1));
+                let transport = if quic { Transport::Quic } else { Transport::Tcp };
                 let archive = &mut self.archive;
                 let state = self
                     .peers
@@ -281,7 +302,7 @@ impl NodeTask {
                     peer: peer_id.to_string(),
                     addr: addr.to_string(),
                     direction,
-                    transport: transport.into(),
+                    transport,
                 });
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Ok(()));
@@ -301,7 +322,12 @@ impl NodeTask {
                 }
                 let sends = self.client.peer_gone(&peer_id, Instant::now());
                 self.dispatch(sends);
-                self.events.emit(NodeEvent::Disconnected { peer: peer_id.to_string(), cause: cause.map(short) });
+                let (cause, error) = match cause {
+                    None => (CloseCause::Local, None),
+                    Some(libp2p::swarm::ConnectionError::KeepAliveTimeout) => (CloseCause::Idle, None),
+                    Some(e) => (CloseCause::Error, Some(short(e))),
+                };
+                self.events.emit(NodeEvent::Disconnected { peer: peer_id.to_string(), cause, error });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
                 let protocols: Vec<String> = info.protocols.iter().map(|p| p.to_string()).collect();
@@ -326,7 +352,8 @@ impl NodeTask {
                     if let Some(s) = self.peers.get_mut(&peer) {
                         s.ledger.protocol_errors += 1;
                     }
-                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                    let kind = ProtocolErrorKind::TooManyStreams;
+                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
@@ -410,7 +437,7 @@ impl NodeTask {
                 }
                 self.bitswap_peer(peer);
                 let Some(state) = self.peers.get_mut(&peer) else { return };
-                state.ledger.touch();
+                state.ledger.touch(self.events.clock().now_ms());
                 state.ledger.protocol_errors += parsed.malformed as u64;
                 let applied = state.their_wants.apply(parsed.full, &parsed.wants);
                 state.ledger.protocol_errors += applied.refused as u64;
@@ -425,7 +452,8 @@ impl NodeTask {
                 if applied.refused > 0 {
                     let error =
                         format!("wantlist over the {MAX_ENTRIES}-entry cap: {} entries refused", applied.refused);
-                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                    let kind = ProtocolErrorKind::WantlistFull;
+                    self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
                 }
                 if !applied.added.is_empty() || !applied.cancelled.is_empty() {
                     let cmd = PeerCmd::Serve { added: applied.added, cancelled: applied.cancelled };
@@ -448,9 +476,10 @@ impl NodeTask {
                 }
             }
             StreamEvent::Sent { peer, out, .. } => {
+                let now_ms = self.events.clock().now_ms();
                 let Some(state) = self.peers.get_mut(&peer) else { return };
                 let l = &mut state.ledger;
-                l.touch();
+                l.touch(now_ms);
                 l.blocks_sent += out.blocks.len() as u64;
                 l.bytes_sent += out.blocks.iter().map(|b| b.len() as u64).sum::<u64>();
                 l.wants_sent += out.wants.iter().filter(|w| !w.cancel).count() as u64;
@@ -484,13 +513,15 @@ impl NodeTask {
                     s.ledger.refused_wants += 1;
                 }
                 let error = format!("wants {cid}, a block of {size} bytes, over the 2 MiB Bitswap limit: DONT_HAVE");
-                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                let kind = ProtocolErrorKind::OversizedWant;
+                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
             }
             StreamEvent::ProtocolError { peer, error } => {
                 if let Some(s) = self.peers.get_mut(&peer) {
                     s.ledger.protocol_errors += 1;
                 }
-                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), error });
+                let kind = ProtocolErrorKind::Frame;
+                self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
             }
         }
     }
@@ -503,7 +534,8 @@ impl NodeTask {
                     s.ledger.rejected_blocks += 1;
                 }
                 let cid = cid.map(|c| c.to_string()).unwrap_or_else(|| "?".into());
-                self.events.emit(NodeEvent::BlockRejected { peer: peer.to_string(), cid, reason });
+                let cause = RejectCause::Invalid;
+                self.events.emit(NodeEvent::BlockRejected { peer: peer.to_string(), cid, cause, reason });
                 return;
             }
         };
@@ -537,6 +569,7 @@ impl NodeTask {
                 self.events.emit(NodeEvent::BlockRejected {
                     peer: peer.to_string(),
                     cid: block.cid().to_string(),
+                    cause: RejectCause::Unsolicited,
                     reason: "unsolicited: never wanted".into(),
                 });
             }

@@ -11,15 +11,9 @@ use super::OpEvent;
 use crate::node::blockstore::Blockstore;
 use crate::node::handle::NodeHandle;
 
-/// Identifies one running command in progress reports.
-pub type OpId = u64;
-
-static NEXT_OP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-/// A fresh op id.
-pub fn next_op_id() -> OpId {
-    NEXT_OP.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
+/// Identifies one running command in progress reports: the node's one allocator (a daemon allocates for the
+/// commands it runs; a fetch inside reports its progress under the same id).
+pub use crate::node::op::OpId;
 
 /// A running node's store, node and runtime, lent to the commands it runs (a daemon's, or the TUI's own).
 #[derive(Clone)]

@@ -13,7 +13,7 @@ use super::{Cancelled, Ctx, OpEvent};
 use crate::node::blockstore::{Blockstore, StoreError};
 use crate::node::config::NodeConfig;
 use crate::node::dag::walk::walk_dag;
-use crate::node::events::NodeEvent;
+use crate::node::events::Event;
 use crate::node::fetch::{FetchStats, fetch_dag};
 use crate::node::handle::NodeHandle;
 
@@ -56,7 +56,7 @@ async fn fetch_with(
     cid: &Cid,
     fetch: &FetchOptions,
     timeout: Duration,
-    mut node_events: Option<tokio::sync::mpsc::Receiver<NodeEvent>>,
+    mut node_events: Option<tokio::sync::mpsc::Receiver<Event>>,
 ) -> Result<GetStats> {
     let start = Instant::now();
     let mut dial_errors = Vec::new();
@@ -73,7 +73,7 @@ async fn fetch_with(
     let latest = Arc::new(Mutex::new(FetchStats::default()));
     let seen = latest.clone();
     let mut progress = move |s: &FetchStats| *seen.lock().expect("fetch stats") = *s;
-    let fetching = tokio::time::timeout(timeout, fetch_dag(node, *cid, &mut progress));
+    let fetching = tokio::time::timeout(timeout, fetch_dag(node, *cid, ctx.op, &mut progress));
     tokio::pin!(fetching);
     let mut tick = tokio::time::interval(REPORT_EVERY);
     let cancel = ctx.cancel.clone();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::explore::Explored;
 use super::text;
 use crate::node::bitswap::ledger::Ledger;
-use crate::node::events::{NodeEvent, OurWantInfo, PeerInfo, TheirWantInfo};
+use crate::node::events::{Event, OurWantInfo, PeerInfo, TheirWantInfo};
 
 /// Progress of a running command. The CLI draws bars and prints `added …` lines from these; the TUI fills its
 /// operations pane.
@@ -38,7 +38,7 @@ pub enum OpEvent {
     /// Something failed on the side while the command goes on (or fails for another reason).
     Warning { message: String },
     /// An event of a node started for this command (`--events`).
-    Node { event: Box<NodeEvent> },
+    Node { event: Box<Event> },
 }
 
 /// (No `PartialEq`: node types inside do not compare.)
@@ -113,6 +113,11 @@ pub enum Outcome {
     },
     RepoStat(RepoStat),
     Verified(VerifyReport),
+    /// The index was rebuilt; `problems` are what the rebuilt repo still reports.
+    Rebuilt {
+        report: RebuildReport,
+        problems: Vec<String>,
+    },
     Collected(GcReport),
     CidInfo(super::cid::CidInfo),
     Id(IdInfo),
@@ -213,13 +218,17 @@ pub enum PinType {
     Direct,
 }
 
-/// `repo stat` (`--json` prints this object).
+/// `repo stat` (`--json` prints this object, the repo as text).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoStat {
     pub repo: PathBuf,
     pub blocks: u64,
     pub block_bytes: u64,
     pub disk_bytes: u64,
+    /// Blocks found damaged and not stored again since (they read as missing).
+    pub bad_blocks: u64,
+    /// What opening the repo found wrong (missing or short segments…), one line each.
+    pub problems: Vec<String>,
 }
 
 /// `repo verify` (`--json` prints this object).
@@ -227,8 +236,24 @@ pub struct RepoStat {
 pub struct VerifyReport {
     pub checked: u64,
     pub bytes: u64,
-    /// Blocks that failed to verify or could not be read (as the store names them).
+    /// CIDv1 strings of blocks that failed to verify or could not be read (they now read as missing).
     pub bad: Vec<String>,
+    /// Problems found when the repo was opened.
+    pub problems: Vec<String>,
+}
+
+/// `repo verify --rebuild-index` (`--json` prints this object): what the store's rebuild kept and skipped.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RebuildReport {
+    pub segments: u64,
+    pub blocks: u64,
+    pub block_bytes: u64,
+    pub pins: u64,
+    pub duplicates: u64,
+    pub damaged_blocks: Vec<String>,
+    pub damaged_ranges: Vec<String>,
+    pub set_aside: Vec<String>,
+    pub old_index: Option<String>,
 }
 
 /// `repo gc` (`--json` prints this object).

@@ -100,7 +100,10 @@ pub enum Request {
         cid: Option<Cid>,
     },
     RepoStat,
-    RepoVerify,
+    RepoVerify {
+        /// Rebuild the index from the segments instead (only without a running daemon).
+        rebuild_index: bool,
+    },
     RepoGc,
     CidInspect {
         #[serde(with = "text")]

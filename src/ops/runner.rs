@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use tokio_util::sync::CancellationToken;
 
-use super::ctx::next_op_id;
 use super::{Call, Ctx, OpEvent, OpId, Outcome, Shared};
 
 /// Byte counters (`Read`, `Fetch`) are passed on at most this often; the latest one is never lost.
@@ -40,7 +39,7 @@ pub fn run_local(
     cancel: CancellationToken,
     observer: &mut dyn Observer,
 ) -> Result<Outcome> {
-    let op = next_op_id();
+    let op = OpId::next();
     observer.started(op)?;
     let observer = RefCell::new(observer);
     let failed: RefCell<Option<std::io::Error>> = RefCell::new(None);

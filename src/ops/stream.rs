@@ -92,7 +92,7 @@ mod tests {
         Ctx {
             repo: "/nonexistent".into(),
             cwd: "/".into(),
-            op: 1,
+            op: crate::node::op::OpId(1),
             shared: None,
             cancel: CancellationToken::new(),
             input,

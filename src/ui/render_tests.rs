@@ -10,33 +10,52 @@ use crate::app::job::{Shown, Target};
 use crate::app::keymap::{Action, apply};
 use crate::app::state::{AppEvent, AppState, Pane};
 use crate::node::bitswap::ledger::Ledger;
-use crate::node::events::{Direction, EntryKind, NodeEvent, OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
+use crate::node::events::{Direction, EntryKind, Event, NodeEvent, OpId, OurWantInfo, PeerSnapshot, Transport};
+use crate::node::events::{TheirWantInfo, WantKind, Wantlists};
 use crate::ops::Outcome;
 use crate::ops::explore::{DagRow, Explored};
 
-const NOW: u64 = 1_764_000_000_000;
+/// The node started 65 s before the screen is drawn, at this wall-clock time.
+const STARTED: u64 = 1_764_000_000_000 - 65_000;
+/// The node's clock when the screen is drawn.
+const NOW: u64 = 65_000;
 const PEER: &str = "12D3KooWQdyXe6437mcrku6raQEkxMYok54tJYVamkq8kLQTMzLf";
 const CID: &str = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq";
 
+/// A node event at `at_ms` on the node's clock.
+fn at(at_ms: u64, kind: NodeEvent) -> AppEvent {
+    AppEvent::Node(Event { seq: 0, at_ms, kind })
+}
+
 fn state() -> AppState {
     let mut s = AppState::new();
-    s.apply(AppEvent::Tick { now_ms: NOW - 65_000 });
-    s.apply(AppEvent::Node(NodeEvent::Ready {
-        peer_id: "12D3KooWSBNSdC4QG5v6A6oHQYtM7QgiGtGrZJeLsBkjUwppNeSt".into(),
-        listen: vec!["/ip4/127.0.0.1/tcp/4021/p2p/12D3KooWSBNSdC4QG5v6A6oHQYtM7QgiGtGrZJeLsBkjUwppNeSt".into()],
-    }));
-    s.apply(AppEvent::Node(NodeEvent::Connected {
-        peer: PEER.into(),
-        addr: "/ip4/127.0.0.1/tcp/40111".into(),
-        direction: Direction::Out,
-        transport: "tcp".into(),
-    }));
-    s.apply(AppEvent::Node(NodeEvent::Identified {
-        peer: PEER.into(),
-        agent: "helia/7.1.15".into(),
-        protocols: vec!["/ipfs/bitswap/1.2.0".into()],
-    }));
-    s.apply(AppEvent::Node(NodeEvent::Ping { peer: PEER.into(), rtt_ms: 0.42 }));
+    s.apply(at(
+        0,
+        NodeEvent::Ready {
+            schema: crate::node::events::SCHEMA_VERSION,
+            peer_id: "12D3KooWSBNSdC4QG5v6A6oHQYtM7QgiGtGrZJeLsBkjUwppNeSt".into(),
+            listen: vec!["/ip4/127.0.0.1/tcp/4021/p2p/12D3KooWSBNSdC4QG5v6A6oHQYtM7QgiGtGrZJeLsBkjUwppNeSt".into()],
+            started_unix_ms: STARTED,
+        },
+    ));
+    s.apply(at(
+        0,
+        NodeEvent::Connected {
+            peer: PEER.into(),
+            addr: "/ip4/127.0.0.1/tcp/40111".into(),
+            direction: Direction::Out,
+            transport: Transport::Tcp,
+        },
+    ));
+    s.apply(at(
+        0,
+        NodeEvent::Identified {
+            peer: PEER.into(),
+            agent: "helia/7.1.15".into(),
+            protocols: vec!["/ipfs/bitswap/1.2.0".into()],
+        },
+    ));
+    s.apply(at(0, NodeEvent::Ping { peer: PEER.into(), rtt_ms: 0.42 }));
     s.apply(AppEvent::Tick { now_ms: NOW });
     let entries = [
         (Direction::Out, EntryKind::WantHave, None, None),
@@ -47,14 +66,7 @@ fn state() -> AppState {
         (Direction::Out, EntryKind::Cancel, None, None),
     ];
     for (direction, kind, size, latency_ms) in entries {
-        s.apply(AppEvent::Node(NodeEvent::Bitswap {
-            direction,
-            peer: PEER.into(),
-            kind,
-            cid: CID.into(),
-            size,
-            latency_ms,
-        }));
+        s.apply(at(NOW, NodeEvent::Bitswap { direction, peer: PEER.into(), kind, cid: CID.into(), size, latency_ms }));
     }
     let ledger = Ledger {
         bytes_received: 1_048_576,
@@ -68,24 +80,27 @@ fn state() -> AppState {
     let mut theirs = std::collections::HashMap::new();
     theirs.insert(
         PEER.to_string(),
-        vec![TheirWantInfo { cid: CID.into(), want_type: "Block".into(), send_dont_have: true, age_ms: 1_200 }],
+        vec![TheirWantInfo { cid: CID.into(), want_type: WantKind::WantBlock, send_dont_have: true, age_ms: 1_200 }],
     );
-    s.apply(AppEvent::Node(NodeEvent::Snapshot {
-        peers: vec![PeerSnapshot {
-            peer: PEER.into(),
-            addr: Some("/ip4/127.0.0.1/tcp/40111".into()),
-            agent: Some("helia/7.1.15".into()),
-            bitswap: true,
-            debt_ratio: 0.0,
-            ledger,
-        }],
-        wantlists: Wantlists { ours: vec![OurWantInfo { cid: CID.into(), age_ms: 4_000, peers_asked: 1 }], theirs },
-        dropped_events: 0,
-    }));
+    s.apply(at(
+        NOW,
+        NodeEvent::Snapshot {
+            peers: vec![PeerSnapshot {
+                peer: PEER.into(),
+                addr: Some("/ip4/127.0.0.1/tcp/40111".into()),
+                agent: Some("helia/7.1.15".into()),
+                bitswap: true,
+                debt_ratio: 0.0,
+                ledger,
+            }],
+            wantlists: Wantlists { ours: vec![OurWantInfo { cid: CID.into(), age_ms: 4_000, peers_asked: 1 }], theirs },
+            dropped_events: 0,
+        },
+    ));
     s.apply(AppEvent::Stored { blocks: 42, bytes: 44_040_192 });
-    s.apply(AppEvent::OpStarted { id: 1, kind: "put".into(), target: Target::Text(29) });
+    s.apply(AppEvent::OpStarted { id: OpId(1), kind: "put".into(), target: Target::Text(29) });
     s.apply(AppEvent::JobDone {
-        id: 1,
+        id: OpId(1),
         kind: "put",
         target: Target::Text(29),
         shown: Shown::Operation,
@@ -93,17 +108,20 @@ fn state() -> AppState {
         output: Vec::new(),
     });
     s.apply(AppEvent::OpStarted {
-        id: 2,
+        id: OpId(2),
         kind: "get".into(),
         target: Target::Cid("bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e".parse().unwrap()),
     });
-    s.apply(AppEvent::Node(NodeEvent::Progress {
-        op: 1,
-        cid: "bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e".into(),
-        blocks: 1,
-        bytes: 1_048_576,
-        total_bytes: None,
-    }));
+    s.apply(at(
+        NOW,
+        NodeEvent::Progress {
+            op: OpId(2),
+            cid: "bafybeif3vmztgjykilecdgs5pq5plw2hskptwfmgq2xjml2dtc4nqtdi5e".into(),
+            blocks: 1,
+            bytes: 1_048_576,
+            total_bytes: None,
+        },
+    ));
     s.apply(AppEvent::Log("INFO node started".into()));
     s.apply(AppEvent::Log("error: dial failed: connection refused".into()));
     s
@@ -153,7 +171,7 @@ fn explored() -> AppState {
         truncated: false,
     };
     s.apply(AppEvent::JobDone {
-        id: 3,
+        id: OpId(3),
         kind: "explore",
         target: Target::Cid(root),
         shown: Shown::Quiet,

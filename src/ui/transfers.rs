@@ -20,7 +20,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .map(|r| {
             let style = theme::kind(r.kind);
             Row::new(vec![
-                Cell::from(format::clock(r.at_ms)),
+                Cell::from(format::clock(state.started_unix_ms + r.at_ms)),
                 Cell::from(if r.direction == Direction::In { "<-" } else { "->" }),
                 Cell::from(format::short(&r.peer, 10)),
                 Cell::from(kind_name(r.kind)).style(style),

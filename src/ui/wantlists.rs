@@ -66,7 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             theirs.push(Row::new(vec![
                 Cell::from(format::short(peer, 12)),
                 Cell::from(w.cid.clone()),
-                Cell::from(w.want_type.clone()),
+                Cell::from(w.want_type.to_string()),
                 Cell::from(if w.send_dont_have { "yes" } else { "no" }),
                 Cell::from(format::age(w.age_ms)),
                 Cell::from(served.0).style(served.1),

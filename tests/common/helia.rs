@@ -39,9 +39,23 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
-/// The CID Helia's importer gives a file or a directory tree under `profile` ("default" or "kubo").
+/// The CID Helia's importer gives a file or a directory tree under `profile` ("default", "helia" or "kubo").
 pub fn helia_add(path: &Path, profile: &str) -> String {
     node("add.mjs", &["--profile", profile, s(path)])["cid"].as_str().expect("cid").to_string()
+}
+
+/// The CIDs Helia's importer gives each of `paths` under `profile`, with more of `add.mjs`'s flags (`--chunker`,
+/// `--layout`, `--max-links`, `--wrap`): one Node.js process for them all.
+pub fn helia_add_all(paths: &[&Path], profile: &str, flags: &[&str]) -> Vec<String> {
+    let mut args = vec!["--profile", profile];
+    args.extend_from_slice(flags);
+    args.extend(paths.iter().map(|p| s(p)));
+    node("add.mjs", &args)["cids"]
+        .as_array()
+        .expect("cids")
+        .iter()
+        .map(|c| c.as_str().expect("cid").to_string())
+        .collect()
 }
 
 /// Imports `path` with Helia and writes its DAG as a CAR with @helia/car; returns the root.

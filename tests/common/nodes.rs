@@ -7,14 +7,15 @@ use futures::{AsyncWriteExt, StreamExt};
 use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm};
 use swarmscope::node::blockstore::Blockstore;
 use swarmscope::node::config::NodeConfig;
-use swarmscope::node::events::NodeEvent;
+use swarmscope::node::events::{Event, NodeEvent};
 use swarmscope::node::handle::NodeHandle;
 use tokio::sync::mpsc;
 
-/// A node with its repo, its event stream and its first listen address.
+/// A node with its repo, its event stream (after `ready`, which is kept) and its first listen address.
 pub struct TestNode {
     pub handle: NodeHandle,
-    pub events: mpsc::Receiver<NodeEvent>,
+    pub events: mpsc::Receiver<Event>,
+    pub ready: Event,
     pub addr: Multiaddr,
     pub _dir: tempfile::TempDir,
 }
@@ -32,23 +33,31 @@ pub async fn node_with(tune: impl FnOnce(&mut NodeConfig)) -> TestNode {
     config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
     tune(&mut config);
     let (handle, mut events) = swarmscope::node::start(config, store).unwrap();
-    let addr = loop {
+    let (addr, ready) = loop {
         match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
-            Ok(Some(NodeEvent::Ready { listen, .. })) => break listen[0].parse().unwrap(),
+            Ok(Some(e @ Event { kind: NodeEvent::Ready { .. }, .. })) => {
+                let NodeEvent::Ready { listen, .. } = &e.kind else { unreachable!() };
+                break (listen[0].parse().unwrap(), e);
+            }
             Ok(Some(_)) => continue,
             _ => panic!("node never became ready"),
         }
     };
-    TestNode { handle, events, addr, _dir: dir }
+    TestNode { handle, events, ready, addr, _dir: dir }
 }
 
 impl TestNode {
     /// Waits for an event matching `pred`, up to `timeout`.
     pub async fn expect(&mut self, timeout: Duration, pred: impl Fn(&NodeEvent) -> bool) -> NodeEvent {
+        self.expect_event(timeout, pred).await.kind
+    }
+
+    /// Like `expect`, with the event's envelope (`seq`, `at_ms`).
+    pub async fn expect_event(&mut self, timeout: Duration, pred: impl Fn(&NodeEvent) -> bool) -> Event {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(e)) if pred(&e) => return e,
+                Ok(Some(e)) if pred(&e.kind) => return e,
                 Ok(Some(_)) => continue,
                 _ => panic!("no matching event within {timeout:?}"),
             }

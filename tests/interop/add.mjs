@@ -1,12 +1,15 @@
-// node add.mjs --profile default|kubo PATH  ->  {"cid": "...", "blocks": N}
-// Imports a file or a directory tree (hidden names skipped, as swarmscope and Kubo do) with Helia's importer.
-import { offlineHelia, importPath, parseArgs, run } from './lib.mjs'
+// node add.mjs --profile default|helia|kubo [--chunker C] [--layout trickle] [--max-links N] [--wrap true] PATH…
+//   ->  {"cid": "<first root>", "cids": ["<root of each PATH>", …], "blocks": N}
+// Imports files or directory trees (hidden names skipped, as swarmscope and Kubo do) with @helia/unixfs, each into
+// the same in-memory blockstore; `blocks` counts the blocks of them all.
+import { importerNode, importPath, parseArgs, run } from './lib.mjs'
 
 run(async () => {
   const { flags, rest } = parseArgs(process.argv.slice(2))
-  const helia = offlineHelia()
-  const cid = await importPath(helia, rest[0], flags.profile ?? 'default')
+  const helia = importerNode()
+  const cids = []
+  for (const target of rest) cids.push((await importPath(helia, target, flags.profile ?? 'default', flags)).toString())
   let blocks = 0
   for await (const _ of helia.blockstore.getAll()) blocks++
-  return { cid: cid.toString(), blocks }
+  return { cid: cids[0], cids, blocks }
 })

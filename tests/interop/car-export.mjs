@@ -6,7 +6,7 @@ import { offlineHelia, importPath, parseArgs, run } from './lib.mjs'
 
 run(async () => {
   const { flags, rest } = parseArgs(process.argv.slice(2))
-  const helia = offlineHelia()
+  const helia = await offlineHelia()
   const root = await importPath(helia, rest[0], flags.profile ?? 'default')
   const out = fs.createWriteStream(rest[1])
   let bytes = 0

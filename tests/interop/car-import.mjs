@@ -9,7 +9,7 @@ import { offlineHelia, run } from './lib.mjs'
 
 run(async () => {
   const [input, output] = process.argv.slice(2)
-  const helia = offlineHelia()
+  const helia = await offlineHelia()
   const reader = await CarReader.fromIterable(fs.createReadStream(input))
   await car(helia).import(reader)
   // @ipld/car may bring its own copy of multiformats: re-parse so the exporter recognises the CIDs.

@@ -2,29 +2,73 @@
 import './polyfill.mjs'
 import fs from 'node:fs'
 import path from 'node:path'
-import { createHeliaLight } from 'helia'
 import { unixfs } from '@helia/unixfs'
-import { fixedSize } from 'ipfs-unixfs-importer/chunker'
-import { balanced } from 'ipfs-unixfs-importer/layout'
+import { MemoryBlockstore } from 'blockstore-core/memory'
+import { fixedSize, rabin } from 'ipfs-unixfs-importer/chunker'
+import { balanced, trickle } from 'ipfs-unixfs-importer/layout'
 
 /** A Helia node with an in-memory blockstore and no networking at all (no libp2p, no routers). */
-export function offlineHelia () {
+export async function offlineHelia () {
+  const { createHeliaLight } = await import('helia')
   return createHeliaLight()
 }
 
-/** Import options: `default` is @helia/unixfs's own defaults; `kubo` is Kubo's `ipfs add` defaults. */
-export function profileOptions (profile) {
-  if (profile === 'default') return {}
-  if (profile === 'kubo') {
-    return {
+/**
+ * All that @helia/unixfs's importer uses of a Helia node: its blockstore (in memory). Imports through it are
+ * Helia's, byte for byte, without loading Helia itself (seconds of CPU per process on these machines).
+ */
+export function importerNode () {
+  return { blockstore: new MemoryBlockstore() }
+}
+
+/**
+ * Import options of a profile, as swarmscope names them:
+ * - `default`: the importer's `unixfs-v1-2025` profile (swarmscope's default; HAMT size estimated in block bytes);
+ * - `helia`: @helia/unixfs's own defaults (the same files, HAMT size estimated in link bytes);
+ * - `kubo`: Kubo's `ipfs add` defaults, the importer's `unixfs-v0-2015` profile.
+ * `flags` may add `chunker` (size-N, rabin-AVG, rabin-MIN-AVG-MAX), `layout` (balanced or trickle), `max-links`
+ * and `wrap` (true: wrap in a directory, as `ipfs add -w`).
+ */
+export function profileOptions (profile, flags = {}) {
+  let options
+  let maxLinks = 1024
+  if (profile === 'default') {
+    options = { profile: 'unixfs-v1-2025' }
+  } else if (profile === 'helia') {
+    options = {}
+  } else if (profile === 'kubo') {
+    maxLinks = 174
+    options = {
+      profile: 'unixfs-v0-2015',
       cidVersion: 0,
       rawLeaves: false,
       leafType: 'file',
       chunker: fixedSize({ chunkSize: 262144 }),
-      layout: balanced({ maxChildrenPerNode: 174 })
+      layout: balanced({ maxChildrenPerNode: maxLinks })
     }
+  } else {
+    throw new Error(`unknown profile ${profile} (default, helia or kubo)`)
   }
-  throw new Error(`unknown profile ${profile} (default or kubo)`)
+  if (flags['max-links'] != null) {
+    maxLinks = Number(flags['max-links'])
+    options.layout = balanced({ maxChildrenPerNode: maxLinks })
+  }
+  if (flags.layout === 'trickle') options.layout = trickle({ maxChildrenPerNode: maxLinks, layerRepeat: 4 })
+  if (flags.chunker != null) options.chunker = parseChunker(flags.chunker)
+  if (flags.wrap === 'true') options.wrapWithDirectory = true
+  return options
+}
+
+/** Kubo's chunker syntax mapped onto Helia's chunkers. */
+function parseChunker (spec) {
+  const parts = spec.split('-')
+  if (parts[0] === 'size' && parts.length === 2) return fixedSize({ chunkSize: Number(parts[1]) })
+  if (parts[0] === 'rabin' && parts.length === 2) return rabin({ avgChunkSize: Number(parts[1]) })
+  if (parts[0] === 'rabin' && parts.length === 4) {
+    const [minChunkSize, avgChunkSize, maxChunkSize] = parts.slice(1).map(Number)
+    return rabin({ minChunkSize, avgChunkSize, maxChunkSize })
+  }
+  throw new Error(`unsupported chunker ${spec}`)
 }
 
 /** Entries of a directory tree for addAll, as `globSource` gives them: paths under the directory's own name. */
@@ -41,6 +85,8 @@ export function * treeEntries (dir) {
         yield * walk(childAbs, childRel)
       } else if (st.isFile()) {
         yield { path: childRel, content: fs.createReadStream(childAbs) }
+      } else if (st.isSymbolicLink()) {
+        yield { path: childRel, link: fs.readlinkSync(childAbs) }
       }
     }
   }
@@ -48,13 +94,15 @@ export function * treeEntries (dir) {
   yield * walk(dir, base)
 }
 
-/** Imports a file or a directory tree; returns the root CID. */
-export async function importPath (helia, target, profile) {
+/** Imports a file or a directory tree; returns the root CID. `flags` as in `profileOptions`. */
+export async function importPath (helia, target, profile, flags = {}) {
   const fsys = unixfs(helia)
-  const options = profileOptions(profile)
-  if (fs.statSync(target).isDirectory()) {
+  const options = profileOptions(profile, flags)
+  const isDir = fs.statSync(target).isDirectory()
+  if (isDir || options.wrapWithDirectory) {
+    const entries = isDir ? treeEntries(target) : [{ path: path.basename(target), content: fs.createReadStream(target) }]
     let root
-    for await (const entry of fsys.addAll(treeEntries(target), options)) root = entry
+    for await (const entry of fsys.addAll(entries, options)) root = entry
     return root.cid
   }
   return fsys.addByteStream(fs.createReadStream(target), options)

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use libp2p::PeerId;
 use serde::{Deserialize, Serialize};
 
-/// Counters for one peer. Times are milliseconds since the Unix epoch.
+/// Counters for one peer. Times are on the node's clock: milliseconds since the node started, like events' `at_ms`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
     pub bytes_sent: u64,
@@ -39,13 +39,10 @@ impl Ledger {
         self.bytes_sent as f64 / (self.bytes_received as f64 + 1.0)
     }
 
-    pub fn touch(&mut self) {
-        self.last_exchange_ms = Some(now_ms());
+    /// Something was exchanged at `now_ms` (node clock).
+    pub fn touch(&mut self, now_ms: u64) {
+        self.last_exchange_ms = Some(now_ms);
     }
-}
-
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Ledgers of disconnected peers, the most recent `ARCHIVED` of them: a peer that reconnects picks its history up

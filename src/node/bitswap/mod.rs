@@ -1,8 +1,10 @@
 //! Bitswap 1.2.0 / 1.1.0 / 1.0.0: wire messages, frames, per-peer wantlists and ledgers, and the streams.
 
+pub mod budget;
 pub mod client;
 pub mod codec;
 pub mod inbound;
+pub mod late;
 pub mod ledger;
 pub mod message;
 pub mod protocol;

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use libp2p::{PeerId, Stream};
 use tokio::sync::mpsc;
 
-use super::codec::{MAX_MESSAGE, read_message, write_message};
+use super::budget::{Budget, Charge};
+use super::codec::{MAX_MESSAGE, read_message_with, write_message};
 use super::inbound::Inbound;
 use super::message::WantType;
 use super::protocol::{Outgoing, PROTOCOLS, Parsed, Version, parse};
@@ -57,12 +58,13 @@ pub enum StreamEvent {
 }
 
 /// Inbound Bitswap streams one peer may have open at once. Each can hold a frame of up to 4 MiB while it arrives,
-/// so this bounds what one peer makes the node buffer (128 MiB); boxo keeps one stream per peer and Helia a few.
+/// so this bounds what one peer makes the node buffer (128 MiB; all peers together are bounded by
+/// `budget::INBOUND_BUDGET`); boxo keeps one stream per peer and Helia a few.
 pub const MAX_INBOUND_PER_PEER: usize = 32;
 
-/// Open inbound streams per peer.
+/// Open inbound streams per peer, and the node-wide budget their unfinished frames draw on.
 #[derive(Clone, Default)]
-pub struct InboundCounts(Arc<Mutex<HashMap<PeerId, usize>>>);
+pub struct InboundCounts(Arc<Mutex<HashMap<PeerId, usize>>>, Budget);
 
 /// One open inbound stream, counted until dropped.
 struct InboundSlot {
@@ -92,7 +94,8 @@ impl InboundCounts {
         let Some(slot) = self.try_open(peer) else {
             return Err(format!("more than {MAX_INBOUND_PER_PEER} Bitswap streams open at once: refused"));
         };
-        tokio::spawn(read_stream(peer, Version::of(&protocol), stream, events.clone(), slot));
+        let charge = self.1.account(peer);
+        tokio::spawn(read_stream(peer, Version::of(&protocol), stream, events.clone(), slot, charge));
         Ok(())
     }
 }
@@ -115,20 +118,35 @@ async fn read_stream(
     mut stream: Stream,
     events: mpsc::Sender<StreamEvent>,
     _slot: InboundSlot,
+    mut charge: Charge,
 ) {
+    let (evicted, evicted_message) = (charge.evicted(), charge.evicted_message());
     loop {
-        match read_message(&mut stream, MAX_MESSAGE).await {
+        // A frame's bytes stay charged until the node task has its message; the budget may reset the stream
+        // (dropping it) to make room for a peer holding less.
+        let read = {
+            let mut grow = |n| charge.grow(n);
+            tokio::select! {
+                biased;
+                _ = evicted.notified() => Err(evicted_message.clone()),
+                read = read_message_with(&mut stream, MAX_MESSAGE, &mut grow) => read.map_err(|e| e.to_string()),
+            }
+        };
+        let sent = match read {
             Ok(Some(msg)) => {
+                charge.complete();
                 let parsed = parse(msg);
-                if events.send(StreamEvent::Received { peer, version, parsed }).await.is_err() {
-                    return;
-                }
+                events.send(StreamEvent::Received { peer, version, parsed }).await.is_ok()
             }
-            Ok(None) => return,
-            Err(e) => {
-                let _ = events.send(StreamEvent::ProtocolError { peer, error: e.to_string() }).await;
-                return;
+            Ok(None) => false,
+            Err(error) => {
+                let _ = events.send(StreamEvent::ProtocolError { peer, error }).await;
+                false
             }
+        };
+        charge.release();
+        if !sent {
+            return;
         }
     }
 }
@@ -207,15 +225,16 @@ impl PeerActor {
                     let found = match e.want_type {
                         WantType::Have => match store.size(&e.cid) {
                             Ok(Some(size)) if size > MAX_SERVED_BLOCK => Found::TooLarge(size),
-                            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get(&e.cid)),
+                            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get_block(&e.cid)),
                             Ok(Some(_)) => Found::Have,
                             Ok(None) => Found::Missing,
                             Err(err) => Found::Block(Err(err)),
                         },
-                        // One store lookup per served block: the size check comes with the bytes.
-                        WantType::Block => match store.get(&e.cid) {
-                            Ok(Some(data)) if data.len() as u64 > MAX_SERVED_BLOCK => {
-                                Found::TooLarge(data.len() as u64)
+                        // One store lookup per served block: the size check comes with the bytes, which the
+                        // store has verified (hashing once, there).
+                        WantType::Block => match store.get_block(&e.cid) {
+                            Ok(Some(block)) if block.len() as u64 > MAX_SERVED_BLOCK => {
+                                Found::TooLarge(block.len() as u64)
                             }
                             found => Found::Block(found),
                         },
@@ -238,13 +257,10 @@ impl PeerActor {
                         return false;
                     }
                 }
-                Found::Block(Ok(Some(data))) => match Block::new(entry.cid, data) {
-                    Ok(block) => {
-                        bytes += block.len();
-                        out.blocks.push(block);
-                    }
-                    Err(_) => out.dont_haves.push(entry.cid), // the store would have to be corrupt
-                },
+                Found::Block(Ok(Some(block))) => {
+                    bytes += block.len();
+                    out.blocks.push(block);
+                }
                 Found::Block(Ok(None)) | Found::Missing | Found::Block(Err(_)) => {
                     if entry.send_dont_have {
                         out.dont_haves.push(entry.cid);
@@ -322,5 +338,5 @@ enum Found {
     Have,
     TooLarge(u64),
     Missing,
-    Block(Result<Option<bytes::Bytes>, crate::node::blockstore::StoreError>),
+    Block(Result<Option<Block>, crate::node::blockstore::StoreError>),
 }

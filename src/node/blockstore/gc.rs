@@ -1,17 +1,17 @@
-//! Pins, garbage collection with segment compaction, and verification.
+//! Pins, garbage collection with segment compaction.
 
 use std::collections::{HashMap, HashSet};
 
 use cid::Cid;
 use redb::{ReadableDatabase, ReadableTable};
 
-use super::tables::{Location, PINS, SEGMENTS};
-use super::{Blockstore, GcStats, PinKind, StoreError, VerifyReport};
-use crate::node::block;
+use super::read::ReadFail;
+use super::tables::{Location, PINS, RETIRED, SEGMENTS};
+use super::{Blockstore, GcStats, PinKind, StoreError};
 use crate::node::dag::walk::walk_dag;
 
-/// A live block to move out of a segment: multihash key, codec, offset, length.
-type Move = (Vec<u8>, u64, u64, u32);
+/// A live block to move out of a segment: its CID and where it is.
+type Move = (Cid, Location);
 
 /// A segment is compacted when less than this share of it is still live.
 const COMPACT_BELOW: f64 = 0.75;
@@ -30,48 +30,42 @@ impl Blockstore {
                 }
             }
         }
-        let batch = self.batch()?;
-        {
-            let mut pins = batch.txn().open_table(PINS)?;
-            let key = cid.to_bytes();
-            // A recursive pin is never downgraded by a direct one.
-            let current = pins.get(key.as_slice())?.map(|v| v.value());
-            if !(current == Some(0) && kind == PinKind::Direct) {
-                pins.insert(key.as_slice(), if kind == PinKind::Recursive { 0 } else { 1 })?;
-            }
-        }
-        batch.commit()?;
-        Ok(())
+        self.call(|| {
+            let mut batch = self.batch()?;
+            batch.set_pin(cid, Some(kind))?;
+            batch.commit().map(|_| ())
+        })
     }
 
     /// Removes the pins of `cid` (under any CID version with the same multihash). Returns false when none.
     pub fn pin_rm(&self, cid: &Cid) -> Result<bool, StoreError> {
-        let matching: Vec<Vec<u8>> =
-            self.pins()?.into_iter().filter(|(p, _)| p.hash() == cid.hash()).map(|(p, _)| p.to_bytes()).collect();
+        let matching: Vec<Cid> =
+            self.pins()?.into_iter().filter(|(p, _)| p.hash() == cid.hash()).map(|(p, _)| p).collect();
         if matching.is_empty() {
             return Ok(false);
         }
-        let batch = self.batch()?;
-        {
-            let mut pins = batch.txn().open_table(PINS)?;
-            for key in &matching {
-                pins.remove(key.as_slice())?;
+        self.call(|| {
+            let mut batch = self.batch()?;
+            for pin in &matching {
+                batch.set_pin(pin, None)?;
             }
-        }
-        batch.commit()?;
-        Ok(true)
+            batch.commit().map(|_| true)
+        })
     }
 
     pub fn pins(&self) -> Result<Vec<(Cid, PinKind)>, StoreError> {
-        let txn = self.inner.db.begin_read()?;
-        let table = txn.open_table(PINS)?;
-        let mut out = Vec::new();
-        for row in table.iter()? {
-            let (k, v) = row?;
-            let cid = Cid::try_from(k.value()).map_err(|e| StoreError::Corrupt(format!("pin is not a CID: {e}")))?;
-            out.push((cid, if v.value() == 0 { PinKind::Recursive } else { PinKind::Direct }));
-        }
-        Ok(out)
+        self.call(|| {
+            let txn = self.inner.db.begin_read()?;
+            let table = txn.open_table(PINS)?;
+            let mut out = Vec::new();
+            for row in table.iter()? {
+                let (k, v) = row?;
+                let cid =
+                    Cid::try_from(k.value()).map_err(|e| StoreError::Corrupt(format!("pin is not a CID: {e}")))?;
+                out.push((cid, if v.value() == 0 { PinKind::Recursive } else { PinKind::Direct }));
+            }
+            Ok(out)
+        })
     }
 
     /// Removes every block no pin reaches, then compacts segments whose live share dropped.
@@ -86,6 +80,16 @@ impl Blockstore {
                 PinKind::Recursive => walk_dag(self, &cid, &mut |c, _| {
                     reachable.insert(c.hash().to_bytes());
                     Ok(())
+                })
+                .map_err(|e| match e {
+                    // Collecting now would take the rest of the DAG under the missing block.
+                    StoreError::NotFound(missing) | StoreError::Damaged { cid: missing, .. } => {
+                        StoreError::GcBlocked(format!(
+                            "pinned DAG {cid} is missing block {missing} (damaged or removed): fetch it with \
+                             `swarmscope dag fetch {cid}`, or unpin it"
+                        ))
+                    }
+                    e => e,
                 })?,
             }
         }
@@ -102,22 +106,26 @@ impl Blockstore {
         Ok(stats)
     }
 
-    /// Copies the live blocks of mostly-dead segments into the active one and deletes those segments.
+    /// Copies the live blocks of mostly-dead segments into the active one, records the pins anew (the dropped
+    /// segments may hold pin records) and deletes those segments. Damaged segments are left alone until nothing
+    /// in them is live; damaged blocks met on the way are dropped as reads drop them.
     fn compact(&self) -> Result<(), StoreError> {
-        let segments: Vec<(u32, u64, u64)> = {
+        let segments: Vec<(u32, u64, u64)> = self.call(|| {
             let txn = self.inner.db.begin_read()?;
-            let table = txn.open_table(SEGMENTS)?;
             let mut v = Vec::new();
-            for row in table.iter()? {
+            for row in txn.open_table(SEGMENTS)?.iter()? {
                 let (id, value) = row?;
                 let (committed, live) = value.value();
                 v.push((id.value(), committed, live));
             }
-            v
-        };
+            Ok(v)
+        })?;
         let victims: HashSet<u32> = segments
             .iter()
-            .filter(|(_, committed, live)| *committed > 0 && (*live as f64) < *committed as f64 * COMPACT_BELOW)
+            .filter(|(id, committed, live)| {
+                let mostly_dead = *committed > 0 && (*live as f64) < *committed as f64 * COMPACT_BELOW;
+                mostly_dead && (*live == 0 || !self.inner.damaged.contains_key(id))
+            })
             .map(|(id, ..)| *id)
             .collect();
         if victims.is_empty() {
@@ -125,26 +133,37 @@ impl Blockstore {
         }
         let mut moving: HashMap<u32, Vec<Move>> = HashMap::new();
         self.for_each_location(&mut |cid, loc| {
-            if let Location::Segment { codec, segment, offset, len } = loc
+            if let Some(segment) = loc.segment()
                 && victims.contains(&segment)
             {
-                moving.entry(segment).or_default().push((cid.hash().to_bytes(), codec, offset, len));
+                moving.entry(segment).or_default().push((cid, loc));
             }
             Ok(())
         })?;
-        let mut batch = self.batch()?;
-        if victims.contains(&batch.active_id()) {
-            batch.roll_over()?;
-        }
-        for id in &victims {
-            for (key, codec, offset, len) in moving.remove(id).unwrap_or_default() {
-                let data = self.inner.readers.read(*id, offset, len)?;
-                batch.relocate(&key, codec, &data, *id)?;
+        self.call(|| {
+            let mut batch = self.batch()?;
+            if victims.contains(&batch.active_id()) {
+                batch.roll_over()?;
             }
-            batch.drop_segment(*id)?;
-        }
-        batch.commit()?;
-        for id in victims {
+            for id in &victims {
+                for (cid, loc) in moving.remove(id).unwrap_or_default() {
+                    let key = cid.hash().to_bytes();
+                    match self.read_verified(&cid, &loc) {
+                        Ok(data) => batch.relocate(&key, &loc, &data)?,
+                        Err(ReadFail::Damaged(reason)) => {
+                            tracing::error!(%cid, "damaged block dropped during gc: {reason}");
+                            batch.quarantine(&key, &loc)?;
+                        }
+                        Err(ReadFail::Io(e)) => return Err(e.into()),
+                    }
+                }
+                batch.drop_segment(*id)?;
+            }
+            batch.write_pinset()?;
+            batch.commit().map(|_| ())
+        })?;
+        let victims: Vec<u32> = victims.into_iter().collect();
+        for &id in &victims {
             self.inner.readers.forget(id);
             let path = super::segments::segment_path(&self.inner.dir, id);
             match std::fs::remove_file(&path) {
@@ -153,28 +172,20 @@ impl Blockstore {
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(())
+        self.clear_retired(&victims)
     }
 
-    /// Re-reads and re-hashes every stored block.
-    pub fn verify(&self) -> Result<VerifyReport, StoreError> {
-        let mut report = VerifyReport::default();
-        let mut locations = Vec::new();
-        self.for_each_location(&mut |cid, loc| {
-            locations.push((cid, loc));
-            Ok(())
-        })?;
-        for (cid, loc) in locations {
-            report.checked += 1;
-            report.bytes += loc.len();
-            let ok = match self.read_location(&loc) {
-                Ok(data) => block::verify(&cid, &data).is_ok(),
-                Err(_) => false,
-            };
-            if !ok {
-                report.bad.push(cid.to_string());
+    /// Forgets dropped segments whose files are gone (else the next open deletes them).
+    pub(super) fn clear_retired(&self, ids: &[u32]) -> Result<(), StoreError> {
+        self.call(|| {
+            let txn = super::open::write_txn(&self.inner.db)?;
+            {
+                let mut table = txn.open_table(RETIRED)?;
+                for id in ids {
+                    table.remove(*id)?;
+                }
             }
-        }
-        Ok(report)
+            Ok(txn.commit()?)
+        })
     }
 }

@@ -2,7 +2,7 @@
 //! can say who holds the repo instead of failing obscurely. The kernel drops the lock when the holder dies, so a
 //! SIGKILLed process never leaves a stale lock behind.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -19,9 +19,9 @@ pub struct RepoLock {
 impl RepoLock {
     /// Takes the lock or says who holds it: "repo DIR is in use by pid 1234: swarmscope add big.bin".
     pub fn acquire(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)?;
+        super::fsx::create_private_dir(dir)?;
         let path = dir.join(LOCK_FILE);
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path)?;
+        let mut file = super::fsx::open_private(&path)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -43,12 +43,24 @@ impl RepoLock {
             })
             .collect::<Vec<_>>()
             .join(" ");
+        // The line shows a command line: for the owner only (a lock file of an older repo may be 0644).
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if file.metadata()?.permissions().mode() & 0o077 != 0 {
+                file.set_permissions(std::fs::Permissions::from_mode(super::fsx::FILE_MODE))?;
+            }
+        }
         // One write of the whole line: a reader sees either the old holder's line, nothing, or this one.
         let line = format!("pid {}: {cmd}\n", std::process::id());
         file.seek(SeekFrom::Start(0))?;
         file.write_all(line.as_bytes())?;
         file.set_len(line.len() as u64)?;
         Ok(Self { _file: file })
+    }
+
+    /// A second handle on the same lock (the lock lasts while either lives).
+    pub fn try_clone(&self) -> Result<Self, StoreError> {
+        Ok(Self { _file: self._file.try_clone()? })
     }
 }
 

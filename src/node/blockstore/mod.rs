@@ -1,45 +1,62 @@
-//! The on-disk blockstore: redb as the index, large block bodies in append-only segment files.
+//! The on-disk blockstore: append-only segment files of self-describing records, and redb as their index.
 //!
 //! Why not one redb value per block: redb 4 allocates values in power-of-two slots, so a 256 KiB block lands in
-//! a 512 KiB slot (2× disk, half the write speed; ARCHITECTURE.md). Layout of a repo directory:
+//! a 512 KiB slot (2× disk, half the write speed; ARCHITECTURE.md). Layout of a repo directory (0700, files
+//! 0600):
 //!
 //! ```text
+//! repo.json            format version and repo id, written when the repo is created (marker.rs)
 //! repo.lock            exclusive flock + "pid cmdline" of the holder (lock.rs)
-//! index.redb           blocks: multihash -> location (inline bytes for small blocks, or segment/offset/len),
-//!                      pins, segment table (committed length, live bytes)
-//! segments/000001.seg  block bodies, appended; a body is referenced only after the segment is fsynced and the
-//!                      redb transaction that points at it has committed, so a crash leaves at worst an
-//!                      unreferenced tail, truncated away on the next open.
+//! index.redb           blocks: multihash -> segment/offset/len; pins; segment table (committed length, live
+//!                      bytes); totals; blocks found bad (tables.rs). A cache of the segments: it can be rebuilt.
+//! segments/000001.seg  records (record.rs): blocks framed with their CID, pin changes. A record is referenced
+//!                      only after the segment is fsynced and the index transaction that points at it has
+//!                      committed, so a crash leaves at worst an unreferenced tail, cut on the next open.
 //! ```
 //!
 //! Keys are multihashes (as Kubo keys its blockstore): the same bytes under CIDv0 and CIDv1 are stored once.
-//! Every put takes a [`Block`], which can only exist verified. Identity CIDs are answered from the CID itself and
-//! never stored. Reads use redb read transactions (MVCC) and positional reads of segment files, so they never wait
-//! for the writer.
+//! Every put takes a [`Block`], which can only exist verified, and every read is verified again (hashing once,
+//! here: the Bitswap server does not hash what it serves). Identity CIDs are answered from the CID itself and
+//! never stored. Reads use redb read transactions (MVCC) and positional reads of segment files, so they never
+//! wait for the writer. README.md ("The store's promises") says what survives what.
 
 mod batch;
+mod fsx;
 mod gc;
 mod gc_lock;
+mod guard;
 mod lock;
+mod marker;
+mod migrate;
+mod notify;
+mod open;
+mod read;
+mod rebuild;
+mod record;
+mod scan;
 mod segments;
 mod tables;
 mod writer;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use bytes::Bytes;
 use cid::Cid;
-use redb::{ReadableDatabase, ReadableTable};
 
-use crate::node::block::{self, Block, BlockError};
+use crate::node::block::{Block, BlockError};
 use batch::Batch;
-use segments::{ActiveSegment, SEGMENTS_DIR, SegmentReaders};
-use tables::{BLOCKS, Location, META, META_BLOCKS, META_BYTES, PINS, SEGMENTS};
+use segments::{ActiveSegment, SegmentReaders};
+use tables::Location;
 
 pub use gc_lock::GcHold;
 use gc_lock::GcLock;
 pub use lock::RepoLock;
+pub use marker::FORMAT;
+use notify::Notifier;
+pub use notify::{CHANGES_CAPACITY, StoreChange};
+pub use rebuild::RebuildReport;
 pub use writer::BlockWriter;
 
 /// File name of the index inside a repo.
@@ -61,11 +78,68 @@ pub enum StoreError {
     Db(String),
     #[error("repo is corrupt: {0}")]
     Corrupt(String),
+    /// The index is missing, empty, unreadable or not this repo's. Nothing was deleted.
+    #[error("repo index {} {detail}; nothing was deleted: run `swarmscope --repo {} repo verify --rebuild-index` to rebuild it from the segments", file.display(), repo_of(file).display())]
+    IndexDamaged { file: PathBuf, detail: String },
+    /// A block's bytes do not hash to its CID, or its segment is missing or short. It now reads as missing.
+    #[error(
+        "block {cid} is damaged in the store ({reason}); it now counts as missing: run the command again to fetch it, or add its data again (`swarmscope repo verify` checks every block)"
+    )]
+    Damaged { cid: Cid, reason: Box<str> },
+    #[error("repo {} has format {found}, newer than this swarmscope reads ({FORMAT}): use a newer swarmscope", path.display())]
+    Format { path: PathBuf, found: u64 },
     #[error("cannot read links of {cid}: {reason}")]
     Links { cid: Cid, reason: String },
     #[error("repo is busy: {0} adds, imports or gets still running after 60 s; gc did nothing, try again")]
     Busy(usize),
+    /// gc cannot tell what a pinned DAG reaches.
+    #[error("gc did nothing: {0}")]
+    GcBlocked(String),
 }
+
+fn repo_of(index: &Path) -> &Path {
+    index.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+impl StoreError {
+    /// Index errors raised without knowing the repo name its file relative; this makes the path whole.
+    fn in_dir(self, dir: &Path) -> Self {
+        match self {
+            StoreError::IndexDamaged { file, detail } if file.is_relative() => {
+                StoreError::IndexDamaged { file: dir.join(file), detail }
+            }
+            other => other,
+        }
+    }
+}
+
+/// redb's errors: damage ("corrupted", a table of the wrong type) says the index is damaged and what to run;
+/// the rest (I/O, a full disk) stays what it is.
+fn from_redb(e: redb::Error) -> StoreError {
+    match e {
+        redb::Error::Io(io) => StoreError::Io(io),
+        e @ (redb::Error::Corrupted(_)
+        | redb::Error::TableTypeMismatch { .. }
+        | redb::Error::TableIsMultimap(_)
+        | redb::Error::TableIsNotMultimap(_)
+        | redb::Error::TypeDefinitionChanged { .. }
+        | redb::Error::UpgradeRequired(_)) => {
+            StoreError::IndexDamaged { file: PathBuf::from(INDEX_FILE), detail: format!("is damaged: {e}") }
+        }
+        e => StoreError::Db(e.to_string()),
+    }
+}
+
+macro_rules! db_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                from_redb(e.into())
+            }
+        }
+    )*};
+}
+db_errors!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 /// What `repo stat` reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -76,6 +150,8 @@ pub struct StoreStat {
     pub block_bytes: u64,
     /// Bytes allocated on disk by the whole repo directory (st_blocks × 512).
     pub disk_bytes: u64,
+    /// Blocks found damaged (bad bytes, unreadable segment) and not stored again since: they read as missing.
+    pub bad_blocks: u64,
 }
 
 /// Whether a pin covers the DAG under its root or the root block only.
@@ -98,8 +174,11 @@ pub struct GcStats {
 pub struct VerifyReport {
     pub checked: u64,
     pub bytes: u64,
-    /// Multihashes (as CIDv1 raw strings) of blocks that failed to verify or could not be read.
+    /// CIDv1 strings of blocks that failed to verify or could not be read. Damaged ones are dropped: they now read
+    /// as missing, so a re-add or a fetch stores them again.
     pub bad: Vec<String>,
+    /// Problems found when the repo was opened (missing or short segments, files the index does not know).
+    pub problems: Vec<String>,
 }
 
 /// Counts from one [`BlockWriter`].
@@ -112,6 +191,17 @@ pub struct WriterStats {
     pub existing_blocks: u64,
 }
 
+/// A segment found missing or shorter than the index says when the repo was opened.
+#[derive(Clone, Copy, Debug)]
+struct SegmentDamage {
+    /// Bytes that can still be read (0 when the file is missing).
+    readable: u64,
+    missing: bool,
+    /// Blocks (and their bytes) the index places past `readable`.
+    blocks: u64,
+    bytes: u64,
+}
+
 /// A handle to an open repo's blockstore. Cheap to clone; all clones share one lock and one index.
 #[derive(Clone)]
 pub struct Blockstore {
@@ -120,59 +210,61 @@ pub struct Blockstore {
 
 struct Inner {
     dir: PathBuf,
+    index: PathBuf,
     db: redb::Database,
     readers: SegmentReaders,
     /// Serialises every write (one redb writer at a time) and owns the segment being appended to.
     write: Mutex<WriteState>,
     gc_lock: Arc<GcLock>,
+    notifier: Notifier,
+    damaged: HashMap<u32, SegmentDamage>,
+    problems: Vec<String>,
+    /// Set once redb panicked: its state is unknown, so every later call says the index is damaged.
+    broken: AtomicBool,
     _lock: RepoLock,
 }
 
 struct WriteState {
-    dir: PathBuf,
     active: ActiveSegment,
 }
 
-macro_rules! db_errors {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(e: $t) -> Self {
-                StoreError::Db(e.to_string())
-            }
+impl Inner {
+    fn write_state(&self) -> MutexGuard<'_, WriteState> {
+        // A panic while writing leaves nothing half-committed (redb aborts the transaction): keep going.
+        self.write.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a block's bytes are inside what its segment still holds.
+    fn readable(&self, loc: &Location, mh: &multihash::Multihash<64>) -> bool {
+        match loc.span(mh) {
+            Some((segment, _, end)) => self.damaged.get(&segment).is_none_or(|d| end <= d.readable),
+            None => true,
         }
-    )*};
+    }
 }
-db_errors!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 impl Blockstore {
-    /// Opens (creating if needed) the repo at `dir`, taking its exclusive lock and recovering from a crash
-    /// (segment tails not referenced by the index are truncated, segments never committed are removed).
+    /// Opens (creating if needed) the repo at `dir`, taking its exclusive lock, recovering from a crash (a tail
+    /// written after the last commit is cut) and migrating a format-1 repo. A missing, empty or damaged index
+    /// is an error that says to run `repo verify --rebuild-index`; missing or short segments are not (the repo
+    /// opens, [`Blockstore::problems`] names them, and their blocks read as damaged).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let lock = RepoLock::acquire(dir)?;
-        let db = redb::Database::create(dir.join(INDEX_FILE))?;
-        {
-            let txn = db.begin_write()?;
-            txn.open_table(BLOCKS)?;
-            txn.open_table(SEGMENTS)?;
-            txn.open_table(PINS)?;
-            txn.open_table(META)?;
-            txn.commit()?;
-        }
-        let active = recover_segments(dir, &db)?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                dir: dir.to_path_buf(),
-                readers: SegmentReaders::new(dir),
-                write: Mutex::new(WriteState { dir: dir.to_path_buf(), active }),
-                gc_lock: Arc::default(),
-                db,
-                _lock: lock,
-            }),
-        })
+        open::open(dir)
+    }
+
+    /// Rebuilds the index of the repo at `dir` from its segments (every record re-hashed), keeping the old index
+    /// beside it, then opens the repo. Works whatever state the old index is in.
+    pub fn rebuild_index(dir: &Path) -> Result<(Self, RebuildReport), StoreError> {
+        rebuild::rebuild(dir)
     }
 
     pub fn dir(&self) -> &Path {
         &self.inner.dir
+    }
+
+    /// Problems found when the repo was opened, one line each (empty when all is well).
+    pub fn problems(&self) -> &[String] {
+        &self.inner.problems
     }
 
     /// Holds `gc` off while alive: take it before writing a DAG and keep it until the DAG is pinned.
@@ -180,13 +272,35 @@ impl Blockstore {
         self.inner.gc_lock.hold()
     }
 
-    fn write_state(&self) -> MutexGuard<'_, WriteState> {
-        // A panic while writing leaves nothing half-committed (redb aborts the transaction): keep going.
-        self.inner.write.lock().unwrap_or_else(|e| e.into_inner())
+    /// Runs a store operation: a redb panic becomes [`StoreError::IndexDamaged`], and after one every call fails
+    /// the same way (the index is in an unknown state).
+    fn call<T>(&self, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let damaged = || StoreError::IndexDamaged {
+            file: self.inner.index.clone(),
+            detail: "is damaged (a page could not be read)".into(),
+        };
+        if self.inner.broken.load(Ordering::Relaxed) {
+            return Err(damaged());
+        }
+        guard::guarded(&self.inner.index, f).map_err(|e| {
+            if matches!(e, StoreError::IndexDamaged { ref detail, .. } if detail == guard::PANICKED) {
+                self.inner.broken.store(true, Ordering::Relaxed);
+                return damaged();
+            }
+            e.in_dir(&self.inner.dir)
+        })
     }
 
+    /// A write batch. Never call while this thread already holds one (the write lock is not reentrant).
     fn batch(&self) -> Result<Batch<'_>, StoreError> {
-        Batch::begin(&self.inner.db, self.write_state())
+        Batch::begin(&self.inner)
+    }
+
+    /// Every committed write that adds or removes blocks (put, put_many, the streaming writer, CAR import, gc,
+    /// remove, an aborted import, blocks found damaged), announced once after its commit. The channel is bounded:
+    /// a receiver that lags gets `RecvError::Lagged` and must resync from [`Blockstore::cids`].
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<StoreChange> {
+        self.inner.notifier.subscribe()
     }
 
     /// Stores one block durably in its own transaction. Returns false when it was already present.
@@ -196,60 +310,19 @@ impl Blockstore {
 
     /// Stores many blocks durably in one transaction. Returns how many were new.
     pub fn put_many(&self, blocks: &[Block]) -> Result<u64, StoreError> {
-        let mut batch = self.batch()?;
-        for b in blocks {
-            batch.put(b)?;
-        }
-        Ok(batch.commit()?.new_blocks)
+        self.call(|| {
+            let mut batch = self.batch()?;
+            for b in blocks {
+                batch.put(b)?;
+            }
+            Ok(batch.commit()?.new_blocks)
+        })
     }
 
     /// A streaming writer: blocks go through a bounded channel to a dedicated thread that batches them into
     /// few transactions. Use it for imports (add, CAR import) and network fetches.
     pub fn writer(&self) -> BlockWriter {
         BlockWriter::spawn(self.clone())
-    }
-
-    fn location(&self, cid: &Cid) -> Result<Option<Location>, StoreError> {
-        let txn = self.inner.db.begin_read()?;
-        let table = txn.open_table(BLOCKS)?;
-        let key = cid.hash().to_bytes();
-        let Some(value) = table.get(key.as_slice())? else {
-            return Ok(None);
-        };
-        Location::decode(value.value())
-            .map(Some)
-            .ok_or_else(|| StoreError::Corrupt(format!("unreadable index entry for {cid}")))
-    }
-
-    fn read_location(&self, loc: &Location) -> Result<Bytes, StoreError> {
-        match loc {
-            Location::Inline { data, .. } => Ok(Bytes::copy_from_slice(data)),
-            Location::Segment { segment, offset, len, .. } => {
-                Ok(Bytes::from(self.inner.readers.read(*segment, *offset, *len)?))
-            }
-        }
-    }
-
-    pub fn get(&self, cid: &Cid) -> Result<Option<Bytes>, StoreError> {
-        if let Some(data) = crate::node::dag::store::identity_block(cid) {
-            return Ok(Some(data));
-        }
-        match self.location(cid)? {
-            None => Ok(None),
-            Some(loc) => self.read_location(&loc).map(Some),
-        }
-    }
-
-    pub fn has(&self, cid: &Cid) -> Result<bool, StoreError> {
-        Ok(cid.hash().code() == block::IDENTITY || self.location(cid)?.is_some())
-    }
-
-    /// The block's length without reading it.
-    pub fn size(&self, cid: &Cid) -> Result<Option<u64>, StoreError> {
-        if cid.hash().code() == block::IDENTITY {
-            return Ok(Some(cid.hash().digest().len() as u64));
-        }
-        Ok(self.location(cid)?.map(|l| l.len()))
     }
 
     /// Removes a block. Returns false when it was not present.
@@ -259,100 +332,26 @@ impl Blockstore {
 
     /// Removes blocks by multihash in one transaction.
     fn remove_keys(&self, keys: &[Vec<u8>]) -> Result<GcStats, StoreError> {
-        let mut batch = self.batch()?;
-        let mut stats = GcStats::default();
-        for key in keys {
-            if let Some(len) = batch.remove(key)? {
-                stats.removed_blocks += 1;
-                stats.removed_bytes += len;
+        self.call(|| {
+            let mut batch = self.batch()?;
+            let mut stats = GcStats::default();
+            for key in keys {
+                if let Some(len) = batch.remove(key)? {
+                    stats.removed_blocks += 1;
+                    stats.removed_bytes += len;
+                }
             }
-        }
-        batch.commit()?;
-        Ok(stats)
-    }
-
-    /// Every stored block as a CIDv1 with the codec it was first stored under.
-    pub fn cids(&self) -> Result<Vec<Cid>, StoreError> {
-        let mut out = Vec::new();
-        self.for_each_location(&mut |cid, _| {
-            out.push(cid);
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    fn for_each_location(&self, f: &mut dyn FnMut(Cid, Location) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        let txn = self.inner.db.begin_read()?;
-        let table = txn.open_table(BLOCKS)?;
-        for row in table.iter()? {
-            let (k, v) = row?;
-            let mh = multihash::Multihash::<64>::from_bytes(k.value())
-                .map_err(|e| StoreError::Corrupt(format!("index key is not a multihash: {e}")))?;
-            let loc =
-                Location::decode(v.value()).ok_or_else(|| StoreError::Corrupt("unreadable index entry".to_string()))?;
-            f(Cid::new_v1(loc.codec(), mh), loc)?;
-        }
-        Ok(())
-    }
-
-    pub fn stat(&self) -> Result<StoreStat, StoreError> {
-        let txn = self.inner.db.begin_read()?;
-        let meta = txn.open_table(META)?;
-        let get = |k: &str| -> Result<u64, StoreError> { Ok(meta.get(k)?.map_or(0, |v| v.value())) };
-        Ok(StoreStat {
-            blocks: get(META_BLOCKS)?,
-            block_bytes: get(META_BYTES)?,
-            disk_bytes: allocated_bytes(&self.inner.dir)?,
+            batch.commit()?;
+            Ok(stats)
         })
     }
 }
 
-/// Allocated bytes of every file under `dir` (what `du` counts).
-fn allocated_bytes(dir: &Path) -> Result<u64, StoreError> {
-    use std::os::unix::fs::MetadataExt;
-    let mut total = 0;
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let meta = entry.metadata()?;
-        total += if meta.is_dir() { allocated_bytes(&entry.path())? } else { meta.blocks() * 512 };
-    }
-    Ok(total)
-}
-
-/// Makes the segment files agree with the index after a crash; returns the segment to append to.
-fn recover_segments(dir: &Path, db: &redb::Database) -> Result<ActiveSegment, StoreError> {
-    let txn = db.begin_read()?;
-    let table = txn.open_table(SEGMENTS)?;
-    let mut known = std::collections::BTreeMap::new();
-    for row in table.iter()? {
-        let (id, value) = row?;
-        known.insert(id.value(), value.value().0);
-    }
-    std::fs::create_dir_all(dir.join(SEGMENTS_DIR))?;
-    for entry in std::fs::read_dir(dir.join(SEGMENTS_DIR))? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(id) = segments::segment_id(&name) else {
-            continue;
-        };
-        let len = entry.metadata()?.len();
-        match known.get(&id) {
-            // Created but never committed: nothing points into it.
-            None => std::fs::remove_file(entry.path())?,
-            Some(&committed) if len > committed => {
-                std::fs::OpenOptions::new().write(true).open(entry.path())?.set_len(committed)?;
-            }
-            Some(&committed) if len < committed => {
-                return Err(StoreError::Corrupt(format!(
-                    "segment {name} has {len} bytes but the index references {committed}"
-                )));
-            }
-            Some(_) => {}
-        }
-    }
-    let (id, committed) = known.iter().next_back().map_or((1, 0), |(&id, &c)| (id, c));
-    Ok(ActiveSegment::open(dir, id, committed)?)
-}
-
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_damage;
+#[cfg(test)]
+mod tests_migrate;
+#[cfg(test)]
+mod tests_notify;

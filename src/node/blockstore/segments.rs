@@ -1,8 +1,8 @@
-//! Segment files: block bodies appended one after another. A segment is only ever appended to by the writer
-//! (under the store's write lock) and read by anyone with positional reads, so readers never wait.
+//! Segment files: records (record.rs) appended one after another. A segment is only ever appended to by the
+//! writer (under the store's write lock) and read by anyone with positional reads, so readers never wait.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -32,7 +32,7 @@ impl SegmentReaders {
         Self { dir: dir.to_path_buf(), open: RwLock::new(HashMap::new()) }
     }
 
-    fn handle(&self, id: u32) -> io::Result<Arc<File>> {
+    pub fn handle(&self, id: u32) -> io::Result<Arc<File>> {
         if let Some(f) = self.open.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
             return Ok(f.clone());
         }
@@ -41,10 +41,15 @@ impl SegmentReaders {
         Ok(file)
     }
 
+    /// Reads `len` bytes at `offset`. A missing file is `NotFound`, a file too short `UnexpectedEof`.
     pub fn read(&self, id: u32, offset: u64, len: u32) -> io::Result<Vec<u8>> {
         let mut buf = vec![0u8; len as usize];
         self.handle(id)?.read_exact_at(&mut buf, offset)?;
         Ok(buf)
+    }
+
+    pub fn path(&self, id: u32) -> PathBuf {
+        segment_path(&self.dir, id)
     }
 
     /// Drops the handle of a deleted segment.
@@ -64,22 +69,32 @@ pub struct ActiveSegment {
 }
 
 impl ActiveSegment {
-    /// Opens segment `id` for appending, cutting anything past `committed` (an unreferenced tail).
+    /// Opens segment `id` for appending, cutting anything past `committed`: the caller has established that such
+    /// a tail was written after the last commit of an intact index. A file shorter than `committed` is an error
+    /// (it is never extended: that would make lost bytes read back as zeros).
     pub fn open(dir: &Path, id: u32, committed: u64) -> io::Result<Self> {
-        std::fs::create_dir_all(dir.join(SEGMENTS_DIR))?;
-        let file =
-            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(segment_path(dir, id))?;
-        if file.metadata()?.len() != committed {
+        super::fsx::create_private_dir(&dir.join(SEGMENTS_DIR))?;
+        let path = segment_path(dir, id);
+        let file = super::fsx::open_private(&path)?;
+        let len = file.metadata()?.len();
+        if len < committed {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{} has {len} bytes, the index says {committed}", path.display()),
+            ));
+        }
+        if len > committed {
             file.set_len(committed)?;
         }
         Ok(Self { id, file, len: committed, committed })
     }
 
-    /// Appends `data`; returns its offset.
-    pub fn append(&mut self, data: &[u8]) -> io::Result<u64> {
+    /// Appends a record (header then body); returns where the record starts.
+    pub fn append(&mut self, header: &[u8], body: &[u8]) -> io::Result<u64> {
         let offset = self.len;
-        self.file.write_all_at(data, offset)?;
-        self.len += data.len() as u64;
+        self.file.write_all_at(header, offset)?;
+        self.file.write_all_at(body, offset + header.len() as u64)?;
+        self.len += (header.len() + body.len()) as u64;
         Ok(offset)
     }
 

@@ -1,6 +1,8 @@
 use super::*;
+use crate::node::block;
 use crate::node::block::{DAG_PB, RAW, SHA2_256};
 use crate::node::dag::pb::{Link, Node};
+use bytes::Bytes;
 
 fn raw(data: Vec<u8>) -> Block {
     Block::from_data(cid::Version::V1, RAW, SHA2_256, data).unwrap()

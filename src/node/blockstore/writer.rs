@@ -21,20 +21,31 @@ enum Msg {
     Abort,
 }
 
+/// What the writer thread ends with: its result, and the blocks it committed (so that an abort after a failure,
+/// a full disk say, can still remove them).
+struct Outcome {
+    result: Result<WriterStats, StoreError>,
+    added: Vec<Vec<u8>>,
+}
+
 /// Batches puts on a dedicated thread. Dropping it without `finish` still commits what was sent.
 pub struct BlockWriter {
+    store: Blockstore,
     tx: Option<SyncSender<Msg>>,
-    thread: Option<JoinHandle<Result<WriterStats, StoreError>>>,
+    thread: Option<JoinHandle<Outcome>>,
+    /// What a thread that stopped on an error had committed.
+    committed_before_failure: Vec<Vec<u8>>,
 }
 
 impl BlockWriter {
     pub(super) fn spawn(store: Blockstore) -> Self {
         let (tx, rx) = sync_channel(QUEUE);
+        let thread_store = store.clone();
         let thread = std::thread::Builder::new()
             .name("blockstore-writer".into())
-            .spawn(move || run(store, rx))
+            .spawn(move || run(thread_store, rx))
             .expect("spawn the blockstore writer thread");
-        Self { tx: Some(tx), thread: Some(thread) }
+        Self { store, tx: Some(tx), thread: Some(thread), committed_before_failure: Vec::new() }
     }
 
     /// Queues a block; blocks the caller when the bounded queue is full. Fails if the writer thread failed.
@@ -53,18 +64,36 @@ impl BlockWriter {
     }
 
     /// Commits nothing more and removes every block this writer newly stored, so a failed import leaves nothing
-    /// half-written behind.
+    /// half-written behind, also when the writer itself failed (a full disk).
     pub fn abort(mut self) -> Result<(), StoreError> {
+        if self.thread.is_none() {
+            let added = std::mem::take(&mut self.committed_before_failure);
+            return self.store.remove_keys(&added).map(|_| ());
+        }
         if let Some(tx) = &self.tx {
             let _ = tx.send(Msg::Abort);
         }
-        self.join().map(|_| ())
+        match self.join() {
+            Ok(_) => Ok(()),
+            // The thread failed before it saw the abort: remove what it had committed.
+            Err(_) => {
+                let added = std::mem::take(&mut self.committed_before_failure);
+                self.store.remove_keys(&added).map(|_| ())
+            }
+        }
     }
 
     fn join(&mut self) -> Result<WriterStats, StoreError> {
         self.tx.take();
         match self.thread.take() {
-            Some(t) => t.join().unwrap_or_else(|_| Err(StoreError::Db("the blockstore writer panicked".into()))),
+            Some(t) => match t.join() {
+                Ok(Outcome { result: Ok(stats), .. }) => Ok(stats),
+                Ok(Outcome { result: Err(e), added }) => {
+                    self.committed_before_failure = added;
+                    Err(e)
+                }
+                Err(_) => Err(StoreError::Db("the blockstore writer panicked".into())),
+            },
             None => Err(StoreError::Db("the blockstore writer already stopped".into())),
         }
     }
@@ -78,37 +107,43 @@ impl Drop for BlockWriter {
     }
 }
 
-fn run(store: Blockstore, rx: Receiver<Msg>) -> Result<WriterStats, StoreError> {
+fn run(store: Blockstore, rx: Receiver<Msg>) -> Outcome {
     let mut stats = WriterStats::default();
     let mut added: Vec<Vec<u8>> = Vec::new();
+    let result = store.call(|| batches(&store, &rx, &mut stats, &mut added));
+    match result {
+        Ok(true) => Outcome { result: store.remove_keys(&added).map(|_| stats), added: Vec::new() },
+        Ok(false) => Outcome { result: Ok(stats), added },
+        Err(e) => Outcome { result: Err(e), added },
+    }
+}
+
+/// Commits batches until the sender is gone; `Ok(true)` when an abort arrived.
+fn batches(
+    store: &Blockstore,
+    rx: &Receiver<Msg>,
+    stats: &mut WriterStats,
+    added: &mut Vec<Vec<u8>>,
+) -> Result<bool, StoreError> {
     let mut first = rx.recv().ok();
     while let Some(msg) = first.take() {
         let block = match msg {
             Msg::Block(b) => b,
-            Msg::Abort => return abort(&store, &added).map(|_| stats),
+            Msg::Abort => return Ok(true),
         };
         let mut batch = store.batch()?;
         batch.put(&block)?;
         let mut count = 1;
-        let mut aborted = false;
         while batch.new_bytes() < BATCH_BYTES && count < BATCH_BLOCKS {
             match rx.recv_timeout(IDLE) {
                 Ok(Msg::Block(b)) => {
                     batch.put(&b)?;
                     count += 1;
                 }
-                Ok(Msg::Abort) => {
-                    aborted = true;
-                    break;
-                }
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => break,
+                // Dropping the batch rolls its transaction back and cuts what it appended.
+                Ok(Msg::Abort) => return Ok(true),
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => break,
             }
-        }
-        if aborted {
-            // Dropping the batch rolls its transaction back; its appended bytes are cut on the next commit or open.
-            drop(batch);
-            return abort(&store, &added).map(|_| stats);
         }
         let result = batch.commit()?;
         stats.new_blocks += result.new_blocks;
@@ -117,9 +152,5 @@ fn run(store: Blockstore, rx: Receiver<Msg>) -> Result<WriterStats, StoreError> 
         added.extend(result.added);
         first = rx.recv().ok();
     }
-    Ok(stats)
-}
-
-fn abort(store: &Blockstore, added: &[Vec<u8>]) -> Result<(), StoreError> {
-    store.remove_keys(added).map(|_| ())
+    Ok(false)
 }

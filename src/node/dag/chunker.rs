@@ -1,6 +1,35 @@
-//! Fixed-size chunking of any reader, streaming: one chunk in memory at a time.
+//! Chunking of any reader, streaming: one chunk in memory at a time. Fixed-size here; rabin in `rabin.rs`.
 
 use std::io::{self, Read};
+
+use super::profile::ImportOptions;
+use super::rabin::RabinChunker;
+
+/// A source of chunks: the importer takes either chunker through this.
+pub trait Chunks {
+    /// The next chunk, or `None` at the end. An empty input yields exactly one empty chunk.
+    fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>>;
+}
+
+impl<R: Read> Chunks for Chunker<R> {
+    fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        Chunker::next_chunk(self)
+    }
+}
+
+impl<R: Read> Chunks for RabinChunker<R> {
+    fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        RabinChunker::next_chunk(self)
+    }
+}
+
+/// The chunker `opts` ask for.
+pub fn chunker_for<'r>(reader: impl Read + 'r, opts: &ImportOptions) -> Box<dyn Chunks + 'r> {
+    match opts.rabin {
+        Some(params) => Box::new(RabinChunker::new(reader, params)),
+        None => Box::new(Chunker::new(reader, opts.chunk_size)),
+    }
+}
 
 /// Yields full chunks of `size` bytes (the last may be shorter). Short reads are filled up, so chunk boundaries
 /// depend only on the content, as Kubo's and Helia's fixed-size chunkers. An empty input yields exactly one

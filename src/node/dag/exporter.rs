@@ -1,15 +1,19 @@
 //! UnixFS export: `cat` a file, `ls` a directory (flat or HAMT-sharded) or a file's chunks, `get` a whole tree.
 //!
 //! DAGs come from anyone (a CAR file, a peer), so nothing here trusts them: depth is bounded, names are checked
-//! before they touch the filesystem, and malformed nodes are errors, never panics.
+//! (unsafe or repeated names are refused) before they touch the filesystem, `get` writes through directory
+//! descriptors without following symlinks (`out_dir`), and malformed nodes are errors, never panics.
 
+use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use cid::Cid;
 use prost::Message;
 
+use super::out_dir::OutDir;
 use super::pb::{Node, PbError};
 use super::store::BlockSource;
 use super::unixfs_pb::{Data, DataType};
@@ -35,10 +39,30 @@ pub enum ExportError {
     Codec { cid: Cid, codec: u64 },
     #[error("DAG under {0} is deeper than {MAX_DEPTH} levels")]
     TooDeep(Cid),
-    #[error("unsafe entry name {0:?} in a directory (refused)")]
-    BadName(String),
+    #[error("unsafe entry name {name:?} in directory {dir} (refused)")]
+    BadName { dir: Cid, name: String },
+    #[error("directory {dir} has more than one entry named {name:?} (refused)")]
+    DuplicateName { dir: Cid, name: String },
+    #[error("symlink {0} has an empty target or one with a NUL byte (refused)")]
+    BadSymlink(Cid),
+    /// `get` creates its output and never overwrites or merges.
+    #[error("{} already exists: get only creates new files and directories (remove it or choose another output path)", .0.display())]
+    Exists(PathBuf),
+    #[error("writing {}: {source}", path.display())]
+    Output { path: PathBuf, source: std::io::Error },
+    /// A `get` failed after creating its output; `removed` says whether what it wrote was taken back.
+    #[error("{error}; {}", aftermath(dest, removed))]
+    Aborted { error: Box<ExportError>, dest: PathBuf, removed: Result<(), String> },
+    /// Writing `cat`'s output failed.
     #[error("writing output: {0}")]
     Io(#[from] std::io::Error),
+}
+
+fn aftermath(dest: &Path, removed: &Result<(), String>) -> String {
+    match removed {
+        Ok(()) => format!("removed the partial output {}", dest.display()),
+        Err(e) => format!("partial output left at {} (removing it failed: {e})", dest.display()),
+    }
 }
 
 /// What a UnixFS node is.
@@ -190,7 +214,7 @@ fn hamt_links(
     let mut out = Vec::new();
     for link in node.links {
         if link.name.len() < 2 || !link.name.is_char_boundary(2) {
-            return Err(ExportError::BadName(link.name));
+            return Err(ExportError::BadName { dir: *root, name: link.name });
         }
         if link.name.len() == 2 {
             match load(source, &link.cid)? {
@@ -207,44 +231,102 @@ fn hamt_links(
 }
 
 /// Refuses names that could escape the output directory.
-fn check_name(name: &str) -> Result<(), ExportError> {
+fn check_name(dir: &Cid, name: &str) -> Result<(), ExportError> {
     if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
-        return Err(ExportError::BadName(name.to_string()));
+        return Err(ExportError::BadName { dir: *dir, name: name.to_string() });
     }
     Ok(())
 }
 
-/// Writes a file, a symlink or a whole directory tree at `dest`.
-pub fn get(source: &dyn BlockSource, cid: &Cid, dest: &Path) -> Result<(), ExportError> {
-    get_at(source, cid, dest, 0)
+/// A directory's entries for writing out: every name safe, and no name twice (after HAMT name decoding). Two
+/// entries of one name would make the second write into or over the first, and the first may be a symlink.
+fn entries_to_write(source: &dyn BlockSource, dir: &Cid) -> Result<Vec<Entry>, ExportError> {
+    let entries = ls(source, dir)?;
+    let mut seen = HashSet::with_capacity(entries.len());
+    for entry in &entries {
+        check_name(dir, &entry.name)?;
+        if !seen.insert(entry.name.as_str()) {
+            return Err(ExportError::DuplicateName { dir: *dir, name: entry.name.clone() });
+        }
+    }
+    Ok(entries)
 }
 
-fn get_at(source: &dyn BlockSource, cid: &Cid, dest: &Path, depth: usize) -> Result<(), ExportError> {
+/// Writes a file, a symlink or a whole directory tree at `dest`, which must not exist yet.
+///
+/// `get` only creates: it never overwrites a file or merges into an existing directory (Kubo's `ipfs get`
+/// does both; with DAGs from strangers, writing only new entries, relative to directory descriptors and without
+/// following any symlink, is what keeps the export inside `dest`, see `out_dir`). The path up to `dest`'s parent
+/// is the caller's and is resolved as given. If the export fails after `dest` was created, what was written is
+/// removed again and the error says so (or says what is left, if removing failed).
+pub fn get(source: &dyn BlockSource, cid: &Cid, dest: &Path) -> Result<(), ExportError> {
+    let output_error = |e| ExportError::Output { path: dest.to_path_buf(), source: e };
+    let Some((parent, name)) = OutDir::parent_of(dest).map_err(output_error)? else {
+        return Err(ExportError::Exists(dest.to_path_buf()));
+    };
+    let mut created = false;
+    match write_entry(source, cid, &parent, &name, 0, &mut created) {
+        Ok(()) => Ok(()),
+        Err(e) if !created => Err(e),
+        Err(e) => {
+            let removed = parent.remove(&name).map_err(|e| e.to_string());
+            Err(ExportError::Aborted { error: Box::new(e), dest: dest.to_path_buf(), removed })
+        }
+    }
+}
+
+/// Writes the node `cid` as the new entry `name` of `dir`; `created` turns true once the top entry exists.
+fn write_entry(
+    source: &dyn BlockSource,
+    cid: &Cid,
+    dir: &OutDir,
+    name: &OsStr,
+    depth: usize,
+    created: &mut bool,
+) -> Result<(), ExportError> {
     if depth > MAX_DEPTH {
         return Err(ExportError::TooDeep(*cid));
     }
+    let output_error = |e: std::io::Error| {
+        if depth == 0 && e.kind() == std::io::ErrorKind::AlreadyExists {
+            ExportError::Exists(dir.path_of(name))
+        } else {
+            ExportError::Output { path: dir.path_of(name), source: e }
+        }
+    };
     let kind = match load(source, cid)? {
         Decoded::Raw(_) => Kind::File,
         Decoded::Pb { data, .. } if kind_of(&data) == Kind::Symlink => {
-            let target = String::from_utf8_lossy(data.data.as_deref().unwrap_or_default()).into_owned();
-            std::os::unix::fs::symlink(target, dest)?;
+            let target = data.data.unwrap_or_default();
+            if target.is_empty() || target.contains(&0) {
+                return Err(ExportError::BadSymlink(*cid));
+            }
+            dir.symlink(name, &target).map_err(output_error)?;
+            *created = true;
             return Ok(());
         }
         Decoded::Pb { data, .. } => kind_of(&data),
     };
     match kind {
         Kind::Directory | Kind::HamtShard => {
-            std::fs::create_dir_all(dest)?;
-            for entry in ls(source, cid)? {
-                check_name(&entry.name)?;
-                get_at(source, &entry.cid, &dest.join(&entry.name), depth + 1)?;
+            // Checked before anything of this directory is written.
+            let entries = entries_to_write(source, cid)?;
+            let sub = dir.mkdir(name).map_err(output_error)?;
+            *created = true;
+            for entry in entries {
+                write_entry(source, &entry.cid, &sub, OsStr::new(&entry.name), depth + 1, created)?;
             }
             Ok(())
         }
         _ => {
-            let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(dest)?);
-            cat(source, cid, &mut file)?;
-            file.flush()?;
+            let file = dir.create_file(name).map_err(output_error)?;
+            *created = true;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            cat(source, cid, &mut out).map_err(|e| match e {
+                ExportError::Io(e) => output_error(e),
+                e => e,
+            })?;
+            out.flush().map_err(output_error)?;
             Ok(())
         }
     }

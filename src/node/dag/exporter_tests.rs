@@ -68,8 +68,161 @@ fn hostile_names_are_refused_by_get() {
         );
         let out = tempfile::tempdir().unwrap();
         let err = get(&store, &dir, &out.path().join("x")).unwrap_err();
-        assert!(matches!(err, ExportError::BadName(_)), "{name:?}: {err}");
+        assert!(matches!(err, ExportError::BadName { .. }), "{name:?}: {err}");
+        assert!(!out.path().join("x").exists(), "nothing is written before the names are checked");
     }
+}
+
+fn dir(store: &MemoryStore, entries: &[(&str, Cid)]) -> Cid {
+    let links = entries.iter().map(|(n, c)| Link { cid: *c, name: n.to_string(), tsize: None }).collect();
+    put_pb(store, Data { r#type: DataType::Directory as i32, ..Default::default() }, links)
+}
+
+fn symlink(store: &MemoryStore, target: &[u8]) -> Cid {
+    put_pb(store, Data { r#type: DataType::Symlink as i32, data: Some(target.to_vec()), ..Default::default() }, vec![])
+}
+
+fn shard(store: &MemoryStore, links: &[(&str, Cid)]) -> Cid {
+    let data = Data {
+        r#type: DataType::HamtShard as i32,
+        data: Some(vec![0u8; 32]),
+        hash_type: Some(0x22),
+        fanout: Some(256),
+        ..Default::default()
+    };
+    put_pb(store, data, links.iter().map(|(n, c)| Link { cid: *c, name: n.to_string(), tsize: None }).collect())
+}
+
+/// A parent directory holding a victim directory with one file, and the path `get` writes to beside it.
+struct Scene {
+    parent: tempfile::TempDir,
+}
+
+impl Scene {
+    fn new() -> Self {
+        let parent = tempfile::tempdir().unwrap();
+        std::fs::create_dir(parent.path().join("victim")).unwrap();
+        std::fs::write(parent.path().join("victim/keep.txt"), b"keep").unwrap();
+        Self { parent }
+    }
+
+    fn victim(&self) -> std::path::PathBuf {
+        self.parent.path().join("victim")
+    }
+
+    fn out(&self) -> std::path::PathBuf {
+        self.parent.path().join("out")
+    }
+
+    /// Exports `root` into `out`, which must fail and leave the parent as it was (victim untouched, no `out`).
+    fn get_fails(&self, store: &MemoryStore, root: &Cid) -> ExportError {
+        let err = get(store, root, &self.out()).unwrap_err();
+        let mut names: Vec<_> =
+            std::fs::read_dir(self.parent.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names, ["victim"], "{err}");
+        let victim: Vec<_> = std::fs::read_dir(self.victim()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(victim, ["keep.txt"], "{err}");
+        assert_eq!(std::fs::read(self.victim().join("keep.txt")).unwrap(), b"keep", "{err}");
+        assert!(!err.to_string().contains('\n'), "one line: {err}");
+        err
+    }
+}
+
+#[test]
+fn a_symlink_then_a_directory_of_the_same_name_is_refused() {
+    let store = MemoryStore::default();
+    let scene = Scene::new();
+    let pwned = file(&store, b"pwned");
+    let inner = dir(&store, &[("pwned.txt", pwned)]);
+    let link = symlink(&store, scene.victim().as_os_str().as_encoded_bytes());
+    let root = dir(&store, &[("a", link), ("a", inner)]);
+    let err = scene.get_fails(&store, &root);
+    // Refused before anything was created: nothing to take back.
+    assert!(matches!(err, ExportError::DuplicateName { .. }), "{err}");
+    let text = err.to_string();
+    assert_eq!(text, format!("directory {root} has more than one entry named \"a\" (refused)"));
+}
+
+#[test]
+fn a_symlink_then_a_file_of_the_same_name_is_refused() {
+    let store = MemoryStore::default();
+    let scene = Scene::new();
+    let link = symlink(&store, scene.victim().join("keep.txt").as_os_str().as_encoded_bytes());
+    let evil = file(&store, b"overwritten");
+    let root = dir(&store, &[("a", link), ("a", evil)]);
+    scene.get_fails(&store, &root);
+    // Duplicate plain files too, in a subdirectory.
+    let one = file(&store, b"one");
+    let sub = dir(&store, &[("f", one), ("f", evil)]);
+    let root = dir(&store, &[("ok", one), ("sub", sub)]);
+    let err = scene.get_fails(&store, &root);
+    let out = scene.out();
+    let expected = format!(
+        "directory {sub} has more than one entry named \"f\" (refused); removed the partial output {}",
+        out.display()
+    );
+    assert_eq!(err.to_string(), expected);
+}
+
+#[test]
+fn a_symlink_to_dot_dot_is_data_and_never_entered() {
+    let store = MemoryStore::default();
+    let scene = Scene::new();
+    let up = symlink(&store, b"..");
+    let pwned = file(&store, b"pwned");
+    let inner = dir(&store, &[("pwned.txt", pwned)]);
+    scene.get_fails(&store, &dir(&store, &[("a", up), ("a", inner)]));
+    // Alone, it is written as it is (a symlink's target is data), and nothing goes through it.
+    let root = dir(&store, &[("up", up)]);
+    get(&store, &root, &scene.out()).unwrap();
+    assert_eq!(std::fs::read_link(scene.out().join("up")).unwrap(), Path::new(".."));
+}
+
+#[test]
+fn a_deep_path_through_a_symlink_in_a_hamt_shard_is_refused() {
+    let store = MemoryStore::default();
+    let scene = Scene::new();
+    let link = symlink(&store, scene.victim().as_os_str().as_encoded_bytes());
+    let pwned = file(&store, b"pwned");
+    let c = dir(&store, &[("pwned.txt", pwned)]);
+    let b = dir(&store, &[("c", c)]);
+    let a = dir(&store, &[("b", b)]);
+    // "a" twice once the bucket prefixes are taken off, the second in a sub-shard.
+    let sub = shard(&store, &[("0Fa", a)]);
+    let root = shard(&store, &[("1Aa", link), ("7F", sub)]);
+    let err = scene.get_fails(&store, &root);
+    assert!(err.to_string().contains(&format!("directory {root} has more than one entry named \"a\"")), "{err}");
+}
+
+#[test]
+fn the_destination_must_not_exist() {
+    let store = MemoryStore::default();
+    let scene = Scene::new();
+    let f = file(&store, b"new");
+    let tree = dir(&store, &[("keep.txt", f)]);
+    for root in [f, tree] {
+        let err = get(&store, &root, &scene.victim()).unwrap_err();
+        assert!(matches!(err, ExportError::Exists(_)), "{err}");
+        let err = get(&store, &root, &scene.victim().join("keep.txt")).unwrap_err();
+        assert!(matches!(err, ExportError::Exists(_)), "{err}");
+        assert!(get(&store, &root, &scene.parent.path().join(".")).is_err());
+    }
+    assert_eq!(std::fs::read(scene.victim().join("keep.txt")).unwrap(), b"keep");
+    // A dangling symlink at the destination is not followed either.
+    std::os::unix::fs::symlink(scene.victim().join("new.txt"), scene.out()).unwrap();
+    assert!(matches!(get(&store, &f, &scene.out()), Err(ExportError::Exists(_))));
+    assert!(!scene.victim().join("new.txt").exists());
+}
+
+#[test]
+fn a_symlink_target_with_a_nul_byte_is_refused() {
+    let store = MemoryStore::default();
+    let scene = Scene::new();
+    let bad = symlink(&store, b"a\0b");
+    let root = dir(&store, &[("l", bad)]);
+    let err = scene.get_fails(&store, &root);
+    assert!(err.to_string().contains(&bad.to_string()), "{err}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! UnixFS import: files in the balanced layout, and directory trees, producing the same CIDs as Helia's
-//! `ipfs-unixfs-importer` (and so as Kubo with Kubo's options).
+//! UnixFS import: files in the balanced or trickle layout, and directory trees (flat or HAMT-sharded, see
+//! `dir_builder.rs`), producing the same CIDs as Helia's `ipfs-unixfs-importer` (and so as Kubo with Kubo's
+//! options).
 //!
 //! Balanced layout, as `layout/balanced.ts` does it: leaves are grouped in runs of `max_links` into parents, those
 //! parents again, level by level, until one node is left. Here each level keeps only its unfinished group, and a
@@ -13,9 +14,10 @@ use bytes::Bytes;
 use cid::Cid;
 use prost::Message;
 
-use super::chunker::Chunker;
+use super::chunker::{Chunks, chunker_for};
+use super::dir_builder::DirBuilder;
 use super::pb::{Link, Node};
-use super::profile::ImportOptions;
+use super::profile::{ImportOptions, Layout};
 use super::store::BlockSink;
 use super::unixfs_pb::{Data, DataType};
 use crate::node::block::{Block, BlockError, DAG_PB, RAW};
@@ -29,6 +31,8 @@ pub struct Imported {
     pub file_size: u64,
     /// Cumulative DAG size: this block's length plus its links' tsizes (the `Tsize` a parent link carries).
     pub tsize: u64,
+    /// A directory with at least one entry (Helia leaves those out of a parent's sharding estimate).
+    pub has_entries: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,11 +47,13 @@ pub enum ImportError {
     BadName(std::ffi::OsString),
     #[error("{0} is neither a file, a directory nor a symlink")]
     Unsupported(String),
+    #[error("two entries named {0:?} in one directory")]
+    DuplicateName(String),
 }
 
 /// A finished child awaiting its parent.
 #[derive(Clone, Copy, Debug)]
-struct Child {
+pub(super) struct Child {
     cid: Cid,
     file_size: u64,
     tsize: u64,
@@ -114,6 +120,58 @@ fn dag_pb_block(node: &Node, opts: &ImportOptions) -> Result<Block, BlockError> 
     Block::from_data(opts.cid_version, DAG_PB, opts.hash, node.encode())
 }
 
+/// The leaves of one file, made on demand from its chunks (the trickle layout needs to look one ahead).
+pub(super) struct Leaves<'r, 'p> {
+    chunks: Box<dyn Chunks + 'r>,
+    next: Option<Child>,
+    done: bool,
+    read: u64,
+    progress: &'p mut dyn FnMut(u64),
+}
+
+impl Leaves<'_, '_> {
+    /// Whether every leaf has been taken.
+    pub(super) fn is_done(&mut self, opts: &ImportOptions, sink: &mut dyn BlockSink) -> Result<bool, ImportError> {
+        if self.next.is_none() && !self.done {
+            match self.chunks.next_chunk()? {
+                Some(chunk) => {
+                    self.read += chunk.len() as u64;
+                    self.next = Some(leaf(chunk, opts, sink)?);
+                    (self.progress)(self.read);
+                }
+                None => self.done = true,
+            }
+        }
+        Ok(self.next.is_none())
+    }
+
+    pub(super) fn next(
+        &mut self,
+        opts: &ImportOptions,
+        sink: &mut dyn BlockSink,
+    ) -> Result<Option<Child>, ImportError> {
+        self.is_done(opts, sink)?;
+        Ok(self.next.take())
+    }
+
+    /// Up to `n` leaves.
+    pub(super) fn layer(
+        &mut self,
+        n: usize,
+        opts: &ImportOptions,
+        sink: &mut dyn BlockSink,
+    ) -> Result<Vec<Child>, ImportError> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            match self.next(opts, sink)? {
+                Some(leaf) => out.push(leaf),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
 fn leaf(chunk: Vec<u8>, opts: &ImportOptions, sink: &mut dyn BlockSink) -> Result<Child, ImportError> {
     let file_size = chunk.len() as u64;
     let block = if opts.raw_leaves {
@@ -133,7 +191,11 @@ fn leaf(chunk: Vec<u8>, opts: &ImportOptions, sink: &mut dyn BlockSink) -> Resul
     Ok(child)
 }
 
-fn file_parent(children: &[Child], opts: &ImportOptions, sink: &mut dyn BlockSink) -> Result<Child, ImportError> {
+pub(super) fn file_parent(
+    children: &[Child],
+    opts: &ImportOptions,
+    sink: &mut dyn BlockSink,
+) -> Result<Child, ImportError> {
     let kept: Vec<&Child> = children.iter().filter(|c| !c.empty).collect();
     let data = Data {
         r#type: DataType::File as i32,
@@ -158,17 +220,18 @@ pub fn import_file(
     sink: &mut dyn BlockSink,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Imported, ImportError> {
-    let mut chunker = Chunker::new(reader, opts.chunk_size);
-    let mut tree = Balanced::new(opts);
-    let mut read = 0u64;
-    while let Some(chunk) = chunker.next_chunk()? {
-        read += chunk.len() as u64;
-        let child = leaf(chunk, opts, sink)?;
-        tree.push(0, child, sink)?;
-        progress(read);
-    }
-    let root = tree.finish(sink)?;
-    Ok(Imported { cid: root.cid, file_size: root.file_size, tsize: root.tsize })
+    let mut leaves = Leaves { chunks: chunker_for(reader, opts), next: None, done: false, read: 0, progress };
+    let root = match opts.layout {
+        Layout::Balanced => {
+            let mut tree = Balanced::new(opts);
+            while let Some(child) = leaves.next(opts, sink)? {
+                tree.push(0, child, sink)?;
+            }
+            tree.finish(sink)?
+        }
+        Layout::Trickle => super::trickle::build(&mut leaves, opts, sink)?,
+    };
+    Ok(Imported { cid: root.cid, file_size: root.file_size, tsize: root.tsize, has_entries: false })
 }
 
 /// Options of a directory import beyond the file layout.
@@ -239,10 +302,10 @@ fn import_dir_at(
     sink: &mut dyn BlockSink,
     on_entry: &mut dyn FnMut(&str, &Imported),
 ) -> Result<Imported, ImportError> {
-    let mut links = Vec::new();
+    let mut builder = DirBuilder::new(opts);
     for entry in sorted_entries(dir, dir_opts)? {
         let path = entry.path();
-        let name = entry.file_name().to_str().expect("checked in sorted_entries").to_string();
+        let name = entry.file_name().into_string().map_err(ImportError::BadName)?;
         let child_rel = format!("{rel}/{name}");
         let kind = entry.file_type()?;
         let imported = if kind.is_dir() {
@@ -259,11 +322,25 @@ fn import_dir_at(
         } else {
             return Err(ImportError::Unsupported(path.display().to_string()));
         };
-        links.push(Link { cid: imported.cid, name, tsize: Some(imported.tsize) });
+        builder.add(name, &imported)?;
     }
-    let imported = directory_node(links, opts, sink)?;
+    let imported = builder.finish(sink)?;
     on_entry(rel, &imported);
     Ok(imported)
+}
+
+/// Wraps imported entries in one directory, as Kubo's `add -w` and Helia's `wrapWithDirectory` do: the entries
+/// keep their CIDs and the wrapper is flat or sharded by the same rule as any directory. Names must be distinct.
+pub fn wrap_in_directory(
+    entries: &[(String, Imported)],
+    opts: &ImportOptions,
+    sink: &mut dyn BlockSink,
+) -> Result<Imported, ImportError> {
+    let mut builder = DirBuilder::new(opts);
+    for (name, imported) in entries {
+        builder.add(name.clone(), imported)?;
+    }
+    builder.finish(sink)
 }
 
 /// A flat UnixFS directory node over already sorted links.
@@ -274,8 +351,9 @@ pub fn directory_node(
 ) -> Result<Imported, ImportError> {
     let data = Data { r#type: DataType::Directory as i32, ..Default::default() };
     let links_tsize: u64 = links.iter().filter_map(|l| l.tsize).sum();
+    let has_entries = !links.is_empty();
     let block = dag_pb_block(&Node { data: Some(Bytes::from(data.encode_to_vec())), links }, opts)?;
-    let imported = Imported { cid: *block.cid(), file_size: 0, tsize: block.len() as u64 + links_tsize };
+    let imported = Imported { cid: *block.cid(), file_size: 0, tsize: block.len() as u64 + links_tsize, has_entries };
     sink.put(block)?;
     Ok(imported)
 }
@@ -286,11 +364,11 @@ fn import_symlink(path: &Path, opts: &ImportOptions, sink: &mut dyn BlockSink) -
     let target = target.into_os_string().into_string().map_err(ImportError::BadName)?;
     let data = Data { r#type: DataType::Symlink as i32, data: Some(target.into_bytes()), ..Default::default() };
     let block = dag_pb_block(&Node { data: Some(Bytes::from(data.encode_to_vec())), links: vec![] }, opts)?;
-    let imported = Imported { cid: *block.cid(), file_size: 0, tsize: block.len() as u64 };
+    let imported = Imported { cid: *block.cid(), file_size: 0, tsize: block.len() as u64, has_entries: false };
     sink.put(block)?;
     Ok(imported)
 }
 
 #[cfg(test)]
 #[path = "importer_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -105,4 +105,71 @@ fn directories_sort_entries_and_skip_hidden_files() {
     assert_ne!(with_hidden.cid, imported.cid);
 }
 
+/// Kubo's own vector (coreapi's `addCidSha3`): "hello, world!" with `--hash sha3-256` and no CID version is CIDv1
+/// with a raw leaf.
+#[test]
+fn kubo_sha3_vector() {
+    let flags =
+        crate::node::dag::profile::ImportFlags { profile: Some("kubo"), hash: Some("sha3-256"), ..Default::default() };
+    let o = ImportOptions::resolve_flags(&flags).unwrap();
+    assert_eq!(cid_of(b"hello, world!", &o), "bafkrmichjflejeh6aren53o7pig7zk3m3vxqcoc2i5dv326k3x6obh7jry");
+}
+
+/// Every block of a DAG carries the chosen hash, and the DAG reads back, in both layouts and both chunkers.
+#[test]
+fn other_hashes_layouts_and_chunkers_round_trip() {
+    use crate::node::block::{BLAKE2B_256, BLAKE3, SHA2_512, SHA3_256};
+    use crate::node::dag::profile::Layout;
+    use crate::node::dag::rabin::RabinParams;
+    let data = interop_content("hashes", 50_000);
+    for (hash, layout, rabin) in [
+        (SHA2_512, Layout::Balanced, None),
+        (BLAKE2B_256, Layout::Trickle, None),
+        (BLAKE3, Layout::Trickle, Some(RabinParams { min: 64, avg: 256, max: 1024 })),
+        (SHA3_256, Layout::Balanced, Some(RabinParams { min: 64, avg: 256, max: 1024 })),
+    ] {
+        for raw_leaves in [true, false] {
+            let opts = ImportOptions {
+                hash,
+                layout,
+                rabin,
+                raw_leaves,
+                chunk_size: 300,
+                max_links: 4,
+                ..ImportOptions::unixfs_v1_2025()
+            };
+            let store = MemoryStore::default();
+            let root = import_file(&data[..], &opts, &mut &store, &mut |_| {}).unwrap();
+            assert_eq!(root.file_size, data.len() as u64);
+            let mut blocks = 0;
+            crate::node::dag::walk::walk_dag(&store, &root.cid, &mut |cid, bytes| {
+                assert_eq!(cid.hash().code(), hash);
+                crate::node::block::verify(cid, bytes).unwrap();
+                blocks += 1;
+                Ok(())
+            })
+            .unwrap();
+            assert!(blocks > 100, "{blocks}");
+            let mut out = Vec::new();
+            crate::node::dag::exporter::cat(&store, &root.cid, &mut out).unwrap();
+            assert_eq!(out, data, "{hash:x} {layout:?} {rabin:?}");
+        }
+    }
+}
+
+#[test]
+fn wrapping_keeps_names_and_refuses_duplicates() {
+    let opts = ImportOptions::legacy_cid_v0();
+    let store = MemoryStore::default();
+    let a = import_file(&b"a"[..], &opts, &mut &store, &mut |_| {}).unwrap();
+    let b = import_file(&b"b"[..], &opts, &mut &store, &mut |_| {}).unwrap();
+    let root = wrap_in_directory(&[("b".into(), b), ("a".into(), a)], &opts, &mut &store).unwrap();
+    let names: Vec<_> =
+        crate::node::dag::exporter::ls(&store, &root.cid).unwrap().into_iter().map(|e| e.name).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert!(root.has_entries);
+    let dup = wrap_in_directory(&[("a".into(), a), ("a".into(), b)], &opts, &mut &store);
+    assert!(matches!(dup, Err(ImportError::DuplicateName(n)) if n == "a"));
+}
+
 use crate::node::dag::BlockSource;
