@@ -1,5 +1,6 @@
 //! Runs the TUI's jobs off the UI loop, through the command layer: on this process's node and store, or inside
-//! the daemon that holds the repo. Progress and the result come back to the loop as messages.
+//! the daemon that holds the repo (the loop's [`super::msg::Effect::Run`]). Progress and the result come back to the
+//! loop as messages.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::job::{Job, Shown, Target};
-use super::state::AppEvent;
+use super::msg::{JobDone, Msg};
 use crate::control::client::Client;
 use crate::ops::{Observer, OpEvent, OpId, Shared, one_line, run_local};
 
@@ -21,7 +22,7 @@ pub enum Backend {
 }
 
 /// Runs `job` on the blocking pool; everything it reports goes to `events`.
-pub fn spawn(backend: &Backend, job: Job, events: mpsc::Sender<AppEvent>) {
+pub fn spawn(backend: &Backend, job: Job, events: mpsc::Sender<Msg>) {
     let backend = backend.clone();
     tokio::task::spawn_blocking(move || {
         let Job { kind, target, shown, call, stdin } = job;
@@ -50,21 +51,21 @@ pub fn spawn(backend: &Backend, job: Job, events: mpsc::Sender<AppEvent>) {
             Ok(outcome) => tracing::info!("{kind} {target}: {}", super::job::summary(outcome)),
             Err(e) => tracing::error!("{kind} {target}: {}", one_line(e)),
         }
-        let done = AppEvent::JobDone {
+        let done = JobDone {
             id: observer.op,
             kind,
             target,
             shown,
-            result: Box::new(result.map_err(|e| one_line(&e))),
+            result: result.map_err(|e| one_line(&e)),
             output: observer.output,
         };
-        let _ = events.blocking_send(done);
+        let _ = events.blocking_send(Msg::JobDone(Box::new(done)));
     });
 }
 
 /// Passes a job's progress to the loop and keeps its streamed output (up to the job's cap).
 struct Reporter {
-    events: mpsc::Sender<AppEvent>,
+    events: mpsc::Sender<Msg>,
     op: OpId,
     kind: &'static str,
     target: Target,
@@ -77,7 +78,7 @@ impl Observer for Reporter {
     fn started(&mut self, op: OpId) -> std::io::Result<()> {
         self.op = op;
         if self.shown == Shown::Operation {
-            let started = AppEvent::OpStarted { id: op, kind: self.kind.to_string(), target: self.target.clone() };
+            let started = Msg::OpStarted { id: op, kind: self.kind.to_string(), target: self.target.clone() };
             let _ = self.events.blocking_send(started);
         }
         Ok(())
@@ -86,7 +87,7 @@ impl Observer for Reporter {
     fn event(&mut self, op: OpId, event: OpEvent) -> std::io::Result<()> {
         // Progress may come from inside the command's `block_on` (where blocking is not allowed); a counter lost
         // to a full channel is made good by the next one and by the result.
-        let _ = self.events.try_send(AppEvent::OpProgress { id: op, event });
+        let _ = self.events.try_send(Msg::OpProgress { id: op, event });
         Ok(())
     }
 
