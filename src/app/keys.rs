@@ -102,7 +102,7 @@ impl AppState {
                 let body = serde_json::to_string_pretty(&info).unwrap_or_default();
                 self.preview = Some((format!("inspect {cid}"), body));
             }
-            other => return super::job::job(other, &self.cwd).map(Effect::Run).into_iter().collect(),
+            other => return super::job::job(other, &self.cwd).map(|j| Effect::Run(Box::new(j))).into_iter().collect(),
         }
         Vec::new()
     }

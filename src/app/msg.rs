@@ -54,7 +54,7 @@ pub struct JobDone {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     /// Run a job through the command layer (here or in the daemon); its progress and result come back as messages.
-    Run(Job),
+    Run(Box<Job>),
     /// Write the input history to the repo.
     SaveHistory(Vec<String>),
     /// Ask the store (or the daemon) for its totals: a [`Msg::Stored`] comes back.

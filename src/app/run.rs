@@ -229,7 +229,7 @@ async fn event_loop(
 /// Does what the reducer asked; `false` to quit.
 fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<Msg>) -> bool {
     match effect {
-        Effect::Run(job) => super::runner::spawn(backend, job, tx.clone()),
+        Effect::Run(job) => super::runner::spawn(backend, *job, tx.clone()),
         Effect::SaveHistory(lines) => save_history(repo, &lines),
         Effect::RefreshStored => {
             let (backend, tx) = (backend.clone(), tx.clone());

@@ -32,7 +32,7 @@ fn type_line(s: &mut AppState, line: &str) -> Vec<Effect> {
 }
 
 fn jobs(effects: &[Effect]) -> Vec<&Job> {
-    effects.iter().filter_map(|e| if let Effect::Run(j) = e { Some(j) } else { None }).collect()
+    effects.iter().filter_map(|e| if let Effect::Run(j) = e { Some(&**j) } else { None }).collect()
 }
 
 fn done(id: u64, kind: &'static str, target: Target, shown: Shown, result: Result<Outcome, String>) -> Msg {
