@@ -25,14 +25,18 @@ pub enum Command {
     Add(AddArgs),
     /// Stream a UnixFS file's bytes to stdout (fetching missing blocks from the network).
     Cat {
-        cid: String,
+        /// CID or IPFS path: CID, CID/a/b.txt, /ipfs/CID/a/b.txt.
+        #[arg(value_name = "PATH")]
+        path: String,
         #[command(flatten)]
         net: FetchArgs,
     },
     /// Write a file or a whole directory tree to disk (fetching missing blocks from the network).
     Get {
-        cid: String,
-        /// Output path (default: the CID, in the current directory).
+        /// CID or IPFS path: CID, CID/dir, /ipfs/CID/dir.
+        #[arg(value_name = "PATH")]
+        path: String,
+        /// Output path (default: the path's last name, or the CID, in the current directory).
         #[arg(short, long)]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -58,9 +62,14 @@ pub enum Command {
     /// Bitswap state of the running daemon: totals, wantlists, ledgers.
     #[command(subcommand)]
     Bitswap(BitswapCommand),
-    /// List a directory's entries or a file's chunk links: CID, size, name.
+    /// List a directory's entries or a file's chunk links: CID, size, name (fetching the directory's nodes,
+    /// not its entries).
     Ls {
-        cid: String,
+        /// CID or IPFS path: CID, CID/dir, /ipfs/CID/dir.
+        #[arg(value_name = "PATH")]
+        path: String,
+        #[command(flatten)]
+        net: FetchArgs,
         #[arg(long)]
         json: bool,
     },
@@ -81,7 +90,8 @@ pub enum Command {
     Cid(CidCommand),
 }
 
-/// How `get` and `cat` reach the network when blocks are missing locally.
+/// How commands that read content (`cat`, `get`, `ls`, `pin add`, `block get`, `dag export`, `dag fetch`) reach
+/// the network when blocks are missing locally: through the running daemon, else a node started for the command.
 #[derive(Debug, Args, Clone)]
 pub struct FetchArgs {
     /// Peers to dial (full multiaddrs, ending in /p2p/<peer id>).
@@ -198,8 +208,12 @@ pub enum BlockCommand {
         #[arg(long, default_value = "sha2-256", value_name = "sha2-256|blake3")]
         mhtype: String,
     },
-    /// Write a block's bytes to stdout.
-    Get { cid: String },
+    /// Write a block's bytes to stdout (fetching it when missing).
+    Get {
+        cid: String,
+        #[command(flatten)]
+        net: FetchArgs,
+    },
     /// Print a block's CID and size.
     Stat {
         cid: String,
@@ -215,12 +229,14 @@ pub enum BlockCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DagCommand {
-    /// Write every block of the DAG under CID as a CAR v1 file.
+    /// Write every block of the DAG under CID as a CAR v1 file (fetching missing blocks).
     Export {
         cid: String,
         /// Output file (default: stdout).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        net: FetchArgs,
     },
     /// Verify and store every block of CAR files, pin their roots, print them.
     Import {
@@ -229,22 +245,30 @@ pub enum DagCommand {
     },
     /// Fetch every missing block of a DAG into the store (nothing is written out); prints {"cid","blocks","bytes"}.
     Fetch {
-        cid: String,
+        #[arg(value_name = "PATH")]
+        path: String,
         #[command(flatten)]
         net: FetchArgs,
     },
-    /// The DAG under a CID as far as the store has it, one JSON object per block (present or missing).
-    Explore { cid: String },
+    /// The DAG under a CID or path as far as the store has it, one JSON object per block (present or missing).
+    Explore {
+        #[arg(value_name = "PATH")]
+        path: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
-    /// Pin a DAG recursively (every block must be present).
+    /// Pin a DAG recursively, fetching every missing block first.
     Add {
-        cid: String,
+        /// CID or IPFS path.
+        #[arg(value_name = "PATH")]
+        path: String,
         /// Pin only the root block.
         #[arg(long)]
         direct: bool,
+        #[command(flatten)]
+        net: FetchArgs,
     },
     /// Remove a pin.
     Rm { cid: String },

@@ -6,11 +6,16 @@ use anyhow::Result;
 use super::view::View;
 use crate::cli::{AddArgs, SwarmCommand};
 use crate::cli::{BitswapCommand, BlockCommand, CidCommand, Command, DagCommand, FetchArgs, PinCommand, RepoCommand};
+use crate::node::dag::resolver::IpfsPath;
 use crate::ops::parse;
 use crate::ops::request::{AddRequest, AddSource, FetchOptions, Layout, Request};
 
 fn cid(text: &str) -> Result<cid::Cid> {
     parse::cid(text).map_err(anyhow::Error::msg)
+}
+
+fn path(text: &str) -> Result<IpfsPath> {
+    parse::path(text).map_err(anyhow::Error::msg)
 }
 
 fn fetch(net: &FetchArgs) -> Result<FetchOptions> {
@@ -30,31 +35,35 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
     let json = |json: bool| View { json, ..View::default() };
     Ok(match command {
         Command::Add(args) => add(args),
-        Command::Cat { cid: c, net } => (Request::Cat { cid: cid(&c)?, fetch: fetch(&net)? }, plain),
-        Command::Get { cid: c, output, net, json: j } => {
-            (Request::Get { cid: cid(&c)?, output, fetch: fetch(&net)?, stats: j }, json(j))
+        Command::Cat { path: p, net } => (Request::Cat { path: path(&p)?, fetch: fetch(&net)? }, plain),
+        Command::Get { path: p, output, net, json: j } => {
+            (Request::Get { path: path(&p)?, output, fetch: fetch(&net)?, stats: j }, json(j))
         }
-        Command::Ls { cid: c, json: j } => (Request::Ls { cid: cid(&c)?, fetch: None }, json(j)),
+        Command::Ls { path: p, net, json: j } => (Request::Ls { path: path(&p)?, fetch: fetch(&net)? }, json(j)),
         Command::Block(b) => match b {
             BlockCommand::Put { cid_codec, mhtype } => {
                 let codec = cid_codec.parse().map_err(anyhow::Error::msg)?;
                 let hash = mhtype.parse().map_err(anyhow::Error::msg)?;
                 (Request::BlockPut { codec, hash }, plain)
             }
-            BlockCommand::Get { cid: c } => (Request::BlockGet { cid: cid(&c)? }, plain),
+            BlockCommand::Get { cid: c, net } => (Request::BlockGet { cid: cid(&c)?, fetch: fetch(&net)? }, plain),
             BlockCommand::Stat { cid: c, json: j } => (Request::BlockStat { cid: cid(&c)? }, json(j)),
             BlockCommand::Rm { cids } => {
                 (Request::BlockRm { cids: cids.iter().map(|c| cid(c)).collect::<Result<_>>()? }, plain)
             }
         },
         Command::Dag(d) => match d {
-            DagCommand::Export { cid: c, output } => (Request::DagExport { cid: cid(&c)?, output }, plain),
+            DagCommand::Export { cid: c, output, net } => {
+                (Request::DagExport { cid: cid(&c)?, output, fetch: fetch(&net)? }, plain)
+            }
             DagCommand::Import { files } => (Request::DagImport { files }, plain),
-            DagCommand::Fetch { cid: c, net } => (Request::DagFetch { cid: cid(&c)?, fetch: fetch(&net)? }, plain),
-            DagCommand::Explore { cid: c } => (Request::DagExplore { cid: cid(&c)? }, plain),
+            DagCommand::Fetch { path: p, net } => (Request::DagFetch { path: path(&p)?, fetch: fetch(&net)? }, plain),
+            DagCommand::Explore { path: p } => (Request::DagExplore { path: path(&p)? }, plain),
         },
         Command::Pin(p) => match p {
-            PinCommand::Add { cid: c, direct } => (Request::PinAdd { cid: cid(&c)?, direct }, plain),
+            PinCommand::Add { path: p, direct, net } => {
+                (Request::PinAdd { path: path(&p)?, direct, fetch: fetch(&net)? }, plain)
+            }
             PinCommand::Rm { cid: c } => (Request::PinRm { cid: cid(&c)? }, plain),
             PinCommand::Ls { cid: c, json: j } => (Request::PinLs { cid: c.as_deref().map(cid).transpose()? }, json(j)),
         },

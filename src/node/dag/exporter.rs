@@ -171,15 +171,22 @@ pub fn file_size(source: &dyn BlockSource, cid: &Cid) -> Result<u64, ExportError
 
 /// A directory's entries (a HAMT-sharded one listed flat, with real names), or a file's chunk links.
 pub fn ls(source: &dyn BlockSource, cid: &Cid) -> Result<Vec<Entry>, ExportError> {
-    let (node, data) = match load(source, cid)? {
+    ls_split(source, source, cid)
+}
+
+/// [`ls`] reading the directory's own nodes (the node, every HAMT shard node) from `nodes` and its entries (for
+/// their kind and size) from `entries`: `ls` fetches the first and only looks up the second, as Kubo's does.
+pub fn ls_split(nodes: &dyn BlockSource, entries: &dyn BlockSource, cid: &Cid) -> Result<Vec<Entry>, ExportError> {
+    let source = entries;
+    let (node, data) = match load(nodes, cid)? {
         Decoded::Raw(_) => return Ok(Vec::new()),
         Decoded::Pb { node, data } => (node, data),
     };
     let links = match kind_of(&data) {
-        Kind::HamtShard => hamt_links(source, cid, node, 0)?,
+        Kind::HamtShard => hamt_links(nodes, cid, node, 0)?,
         _ => node.links.into_iter().map(|l| (l.name, l.cid, l.tsize.unwrap_or(0))).collect(),
     };
-    let mut entries = Vec::with_capacity(links.len());
+    let mut listed = Vec::with_capacity(links.len());
     for (name, child, tsize) in links {
         let (kind, size) = match source.get(&child)? {
             None => (Kind::Missing, tsize),
@@ -195,9 +202,9 @@ pub fn ls(source: &dyn BlockSource, cid: &Cid) -> Result<Vec<Entry>, ExportError
                 }
             },
         };
-        entries.push(Entry { name, cid: child, size, kind });
+        listed.push(Entry { name, cid: child, size, kind });
     }
-    Ok(entries)
+    Ok(listed)
 }
 
 /// Walks a HAMT shard: link names are a 2-hex-digit bucket prefix, alone for a sub-shard, followed by the entry
