@@ -176,7 +176,9 @@ pub struct AddArgs {
     /// Print only the final root CID.
     #[arg(short = 'Q', long)]
     pub quieter: bool,
-    /// Import profile: unixfs-v1-2025 (default, as Helia) or legacy-cid-v0 (alias kubo, as Kubo's `ipfs add`).
+    /// Import profile: unixfs-v1-2025 (default, as Kubo's and Helia's importer), helia (@helia/unixfs's own
+    /// defaults: as unixfs-v1-2025 but the HAMT size estimated in link bytes) or legacy-cid-v0 (alias kubo, as
+    /// Kubo's `ipfs add`).
     #[arg(long, value_name = "P")]
     pub profile: Option<String>,
     /// CID version (0 or 1); 1 implies --raw-leaves unless the profile or flag says otherwise.
@@ -185,9 +187,20 @@ pub struct AddArgs {
     /// Store leaves as raw blocks instead of UnixFS File nodes (`--raw-leaves=false` turns them off, as in Kubo).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub raw_leaves: Option<bool>,
-    /// Chunker: size-N (fixed-size chunks of N bytes).
-    #[arg(long, value_name = "size-N")]
+    /// Chunker: size-N (fixed-size chunks of N bytes), rabin (average 256 KiB), rabin-AVG or rabin-MIN-AVG-MAX
+    /// (content-defined chunks, as Kubo's and Helia's rabin chunker).
+    #[arg(long, value_name = "size-N|rabin[-MIN]-AVG[-MAX]")]
     pub chunker: Option<String>,
+    /// Multihash of every block: sha2-256 (default), sha2-512, sha3-256, blake2b-256 or blake3 (implies
+    /// --cid-version 1, as in Kubo).
+    #[arg(long, value_name = "NAME")]
+    pub hash: Option<String>,
+    /// Trickle layout instead of balanced (Kubo's --trickle): suited to streaming and appending.
+    #[arg(short = 't', long)]
+    pub trickle: bool,
+    /// Wrap the added files and directories in one directory; its CID is the root printed last.
+    #[arg(short = 'w', long)]
+    pub wrap_with_directory: bool,
     /// Only compute the CIDs; store nothing.
     #[arg(short = 'n', long)]
     pub only_hash: bool,

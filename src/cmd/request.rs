@@ -117,9 +117,12 @@ fn add(args: AddArgs) -> (Request, View) {
             cid_version: args.cid_version,
             raw_leaves: args.raw_leaves,
             chunker: args.chunker,
+            hash: args.hash,
+            trickle: args.trickle,
         },
         only_hash: args.only_hash,
         pin: args.pin,
+        wrap: args.wrap_with_directory,
     };
     (Request::Add(request), View { json: args.json, quieter: args.quieter, ..View::default() })
 }

@@ -168,6 +168,9 @@ pub struct AddRequest {
     pub only_hash: bool,
     /// Pin the roots.
     pub pin: bool,
+    /// Wrap everything added in one directory (Kubo's `-w`): the wrapper is the one root.
+    #[serde(default)]
+    pub wrap: bool,
 }
 
 impl AddRequest {
@@ -180,6 +183,7 @@ impl AddRequest {
             layout: Layout::default(),
             only_hash: false,
             pin: true,
+            wrap: false,
         }
     }
 }
@@ -191,7 +195,8 @@ pub enum AddSource {
     Path(PathBuf),
 }
 
-/// How files become blocks, as the user spelled it (`--profile`, `--cid-version`, `--raw-leaves`, `--chunker`);
+/// How files become blocks, as the user spelled it (`--profile`, `--cid-version`, `--raw-leaves`, `--chunker`,
+/// `--hash`, `--trickle`);
 /// resolved into `ImportOptions` where the command runs, so that an unknown profile is one line from there.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
@@ -199,6 +204,10 @@ pub struct Layout {
     pub cid_version: Option<u8>,
     pub raw_leaves: Option<bool>,
     pub chunker: Option<String>,
+    #[serde(default)]
+    pub hash: Option<String>,
+    #[serde(default)]
+    pub trickle: bool,
 }
 
 /// How `cat`, `get` and `dag fetch` reach the network for missing blocks.
