@@ -28,6 +28,12 @@ pub enum Command {
         /// CID or IPFS path: CID, CID/a/b.txt, /ipfs/CID/a/b.txt.
         #[arg(value_name = "PATH")]
         path: String,
+        /// Skip this many bytes of the file first.
+        #[arg(short, long, default_value_t = 0, value_name = "BYTES")]
+        offset: u64,
+        /// Write at most this many bytes.
+        #[arg(short, long, value_name = "BYTES")]
+        length: Option<u64>,
         #[command(flatten)]
         net: FetchArgs,
     },
@@ -41,7 +47,8 @@ pub enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         net: FetchArgs,
-        /// Print {"cid", "bytes", "blocks", "ms", "dial_ms"} when done.
+        /// Print {"cid", "bytes" (file bytes), "dag_bytes", "blocks", "fetched_blocks", "ms", "dial_ms"} when done.
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -53,6 +60,7 @@ pub enum Command {
     Demo,
     /// This node's peer id, agent and addresses.
     Id {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -62,6 +70,9 @@ pub enum Command {
     /// Bitswap state of the running daemon: totals, wantlists, ledgers.
     #[command(subcommand)]
     Bitswap(BitswapCommand),
+    /// Statistics of the running daemon.
+    #[command(subcommand)]
+    Stats(StatsCommand),
     /// List a directory's entries or a file's chunk links: CID, size, name (fetching the directory's nodes,
     /// not its entries).
     Ls {
@@ -70,6 +81,7 @@ pub enum Command {
         path: String,
         #[command(flatten)]
         net: FetchArgs,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -230,6 +242,7 @@ pub enum BlockCommand {
     /// Print a block's CID and size.
     Stat {
         cid: String,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -288,6 +301,7 @@ pub enum PinCommand {
     /// List pins, or check one CID.
     Ls {
         cid: Option<String>,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -297,11 +311,13 @@ pub enum PinCommand {
 pub enum RepoCommand {
     /// Blocks, block bytes, bytes on disk, and blocks found damaged.
     Stat {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Re-hash every stored block; damaged ones are dropped so that a re-add or a fetch stores them again.
     Verify {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
         /// Rebuild the index from the segments (every record re-hashed; blocks, pins, totals), keeping the old
@@ -311,6 +327,7 @@ pub enum RepoCommand {
     },
     /// Remove every block that no pin reaches.
     Gc {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -323,6 +340,7 @@ pub enum SwarmCommand {
         /// Also show agent and Bitswap support.
         #[arg(short, long)]
         verbose: bool,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -336,19 +354,23 @@ pub enum SwarmCommand {
 pub enum BitswapCommand {
     /// Totals: blocks and bytes both ways, duplicates, wants, peers.
     Stat {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Our wantlist, or what a peer wants from us.
     Wantlist {
-        #[arg(long)]
+        /// What this peer (a peer id) wants from us, instead of our own wantlist.
+        #[arg(long, value_name = "PEER")]
         peer: Option<String>,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// What was exchanged with one peer.
     Ledger {
         peer: String,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -359,6 +381,18 @@ pub enum CidCommand {
     /// Version, codec, multihash, base32 v1 and v0 forms.
     Inspect {
         cid: String,
+        /// Print JSON (one object per line) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Bitswap traffic: block bytes in and out (summed over the peers' ledgers) and rates over one second, in
+    /// Kubo's fields.
+    Bw {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },

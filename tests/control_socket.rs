@@ -79,6 +79,8 @@ fn a_capped_cat_through_the_daemon_reads_16_kib_not_the_file() {
         request: Request::Cat {
             path: IpfsPath::parse(&cid).unwrap(),
             fetch: FetchOptions { offline: true, ..Default::default() },
+            offset: 0,
+            length: None,
         },
         cwd: repo.path().to_path_buf(),
         output_cap: Some(16 * 1024),

@@ -93,7 +93,9 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
         Command::Get(p, None) => {
             ("get", Target::from(&p), Shown::Operation, Request::DagFetch { path: p, fetch }, None)
         }
-        Command::Cat(p) => ("cat", Target::from(&p), Shown::Operation, Request::Cat { path: p, fetch }, None),
+        Command::Cat(p) => {
+            ("cat", Target::from(&p), Shown::Operation, Request::Cat { path: p, fetch, offset: 0, length: None }, None)
+        }
         Command::Ls(p) => ("ls", Target::from(&p), Shown::Operation, Request::Ls { path: p, fetch }, None),
         Command::Explore(p) => ("explore", Target::from(&p), Shown::Quiet, Request::DagExplore { path: p }, None),
         Command::Connect(addr) => {

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::view::View;
-use crate::cli::{AddArgs, SwarmCommand};
+use crate::cli::{AddArgs, StatsCommand, SwarmCommand};
 use crate::cli::{BitswapCommand, BlockCommand, CidCommand, Command, DagCommand, FetchArgs, PinCommand, RepoCommand};
 use crate::node::dag::resolver::IpfsPath;
 use crate::ops::parse;
@@ -35,7 +35,9 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
     let json = |json: bool| View { json, ..View::default() };
     Ok(match command {
         Command::Add(args) => add(args),
-        Command::Cat { path: p, net } => (Request::Cat { path: path(&p)?, fetch: fetch(&net)? }, plain),
+        Command::Cat { path: p, offset, length, net } => {
+            (Request::Cat { path: path(&p)?, fetch: fetch(&net)?, offset, length }, View { streams: true, ..plain })
+        }
         Command::Get { path: p, output, net, json: j } => {
             (Request::Get { path: path(&p)?, output, fetch: fetch(&net)?, stats: j }, json(j))
         }
@@ -46,7 +48,9 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
                 let hash = mhtype.parse().map_err(anyhow::Error::msg)?;
                 (Request::BlockPut { codec, hash }, plain)
             }
-            BlockCommand::Get { cid: c, net } => (Request::BlockGet { cid: cid(&c)?, fetch: fetch(&net)? }, plain),
+            BlockCommand::Get { cid: c, net } => {
+                (Request::BlockGet { cid: cid(&c)?, fetch: fetch(&net)? }, View { streams: true, ..plain })
+            }
             BlockCommand::Stat { cid: c, json: j } => (Request::BlockStat { cid: cid(&c)? }, json(j)),
             BlockCommand::Rm { cids } => {
                 (Request::BlockRm { cids: cids.iter().map(|c| cid(c)).collect::<Result<_>>()? }, plain)
@@ -54,7 +58,8 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
         },
         Command::Dag(d) => match d {
             DagCommand::Export { cid: c, output, net } => {
-                (Request::DagExport { cid: cid(&c)?, output, fetch: fetch(&net)? }, plain)
+                let streams = output.is_none();
+                (Request::DagExport { cid: cid(&c)?, output, fetch: fetch(&net)? }, View { streams, ..plain })
             }
             DagCommand::Import { files } => (Request::DagImport { files }, plain),
             DagCommand::Fetch { path: p, net } => (Request::DagFetch { path: path(&p)?, fetch: fetch(&net)? }, plain),
@@ -96,6 +101,7 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
                 (Request::BitswapLedger { peer: id }, View { arg: peer, ..json(j) })
             }
         },
+        Command::Stats(StatsCommand::Bw { json: j }) => (Request::StatsBw, json(j)),
         Command::Daemon(_) | Command::Tui(_) | Command::Demo => {
             anyhow::bail!("the daemon and the TUI are not requests")
         }

@@ -262,6 +262,7 @@ async fn fetch_with(
             Ok(GetStats {
                 cid: *cid,
                 bytes: stats.bytes,
+                dag_bytes: stats.bytes,
                 blocks: stats.blocks,
                 fetched_blocks: stats.fetched_blocks,
                 ms: connected.elapsed().as_millis() as u64,

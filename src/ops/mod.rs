@@ -36,7 +36,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
     ctx.check_cancelled()?;
     match request {
         Request::Add(add) => add::run(ctx, add),
-        Request::Cat { path, fetch } => content::cat(ctx, &path, &fetch),
+        Request::Cat { path, fetch, offset, length } => content::cat(ctx, &path, &fetch, offset, length),
         Request::Get { path, output, fetch, stats } => content::get(ctx, &path, output.as_deref(), &fetch, stats),
         Request::Ls { path, fetch } => content::ls(ctx, &path, &fetch),
         Request::BlockPut { codec, hash } => block::put(ctx, codec, hash),
@@ -60,6 +60,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::SwarmConnect { addr } => node_info::connect(ctx, addr),
         Request::SwarmDisconnect { peer } => node_info::disconnect(ctx, peer),
         Request::BitswapStat => node_info::bitswap_stat(ctx),
+        Request::StatsBw => node_info::bandwidth(ctx),
         Request::BitswapWantlist { peer } => node_info::wantlist(ctx, peer),
         Request::BitswapLedger { peer } => node_info::ledger(ctx, peer),
     }

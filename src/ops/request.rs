@@ -37,6 +37,12 @@ pub enum Request {
         #[serde(alias = "cid")]
         path: IpfsPath,
         fetch: FetchOptions,
+        /// Kubo's `--offset`: skip this many bytes (only the blocks holding the range are read and fetched).
+        #[serde(default)]
+        offset: u64,
+        /// Kubo's `--length`: at most this many bytes.
+        #[serde(default)]
+        length: Option<u64>,
     },
     Get {
         #[serde(alias = "cid")]
@@ -129,6 +135,8 @@ pub enum Request {
         peer: PeerId,
     },
     BitswapStat,
+    /// `stats bw`: traffic totals and rates over one second.
+    StatsBw,
     BitswapWantlist {
         #[serde(with = "text::opt")]
         peer: Option<PeerId>,
