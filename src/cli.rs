@@ -337,7 +337,8 @@ pub enum RepoCommand {
 pub enum SwarmCommand {
     /// Connected peers.
     Peers {
-        /// Also show agent and Bitswap support.
+        /// Also show direction, latency, agent, the negotiated Bitswap version, traffic, and (indented) the
+        /// protocols each peer advertised.
         #[arg(short, long)]
         verbose: bool,
         /// Print JSON (one object per line) instead of text.

@@ -69,6 +69,21 @@ fn peers_id_get_json_and_stats_bw_read_as_kubo() {
     assert_eq!(stats["bytes"], 300_005, "file bytes: {stats}");
     assert!(stats["dag_bytes"].as_u64().unwrap() > 300_005, "DAG bytes add the nodes: {stats}");
 
+    // -v: who dialled, the ping, the Bitswap version in use (not only advertised), traffic, the protocols.
+    let verbose = b.ok(&["swarm", "peers", "-v"]);
+    let first = verbose.lines().next().unwrap();
+    assert!(first.contains(" outbound ") && first.contains(" bitswap/1.2.0 ") && first.contains(" in:3"), "{verbose}");
+    assert!(verbose.lines().any(|l| l == "  /ipfs/bitswap/1.2.0"), "{verbose}");
+    assert!(a.ok(&["swarm", "peers", "-v"]).contains(" inbound "));
+    let peers = json(&b, &["swarm", "peers", "--json"]);
+    assert_eq!((peers["direction"].as_str(), peers["bitswap_version"].as_str()), (Some("out"), Some("1.2.0")));
+    // libp2p pings a new connection at once; allow for a slow machine.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while json(&b, &["swarm", "peers", "--json"])["latency_ms"].as_f64().is_none() {
+        assert!(std::time::Instant::now() < deadline, "no ping round trip within 10 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
     let bw = b.ok(&["stats", "bw"]);
     let lines: Vec<&str> = bw.lines().collect();
     assert_eq!(lines[0], "Bandwidth");

@@ -156,8 +156,28 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
                     line(out, &p)?;
                 } else if view.verbose {
                     let agent = p.agent.as_deref().unwrap_or("-");
-                    let bitswap = if p.bitswap { "bitswap" } else { "-" };
-                    writeln!(out, "{}/p2p/{} {agent} {bitswap}", p.addr, p.peer)?;
+                    let direction = match p.direction {
+                        Some(crate::node::events::Direction::In) => "inbound",
+                        Some(crate::node::events::Direction::Out) => "outbound",
+                        None => "-",
+                    };
+                    let latency = p.latency_ms.map_or("-".to_string(), |ms| format!("{ms:.1}ms"));
+                    let bitswap = match (&p.bitswap_version, p.bitswap) {
+                        (Some(v), _) => format!("bitswap/{v}"),
+                        (None, true) => "bitswap".to_string(),
+                        (None, false) => "-".to_string(),
+                    };
+                    writeln!(
+                        out,
+                        "{}/p2p/{} {direction} {latency} {agent} {bitswap} in:{} out:{}",
+                        p.addr,
+                        p.peer,
+                        si_bytes(p.bytes_received as f64),
+                        si_bytes(p.bytes_sent as f64)
+                    )?;
+                    for protocol in &p.protocols {
+                        writeln!(out, "  {protocol}")?;
+                    }
                 } else {
                     writeln!(out, "{}/p2p/{}", p.addr, p.peer)?;
                 }

@@ -30,6 +30,12 @@ struct PeerState {
     addr: Option<Multiaddr>,
     agent: Option<String>,
     bitswap: bool,
+    /// For `swarm peers -v`: who dialled, the last ping, what identify listed, the Bitswap versions in use.
+    direction: Option<Direction>,
+    rtt_ms: Option<f64>,
+    protocols: Vec<String>,
+    bitswap_out: Option<super::bitswap::protocol::Version>,
+    bitswap_in: Option<super::bitswap::protocol::Version>,
     actor: Option<mpsc::Sender<PeerCmd>>,
     their_wants: PeerWantlist,
     ledger: Ledger,
@@ -193,6 +199,12 @@ impl NodeTask {
                         addr: s.addr.as_ref().map(|a| a.to_string()).unwrap_or_default(),
                         agent: s.agent.clone(),
                         bitswap: s.bitswap,
+                        direction: s.direction,
+                        latency_ms: s.rtt_ms,
+                        protocols: s.protocols.clone(),
+                        bitswap_version: s.bitswap_out.or(s.bitswap_in).map(|v| v.name().to_string()),
+                        bytes_received: s.ledger.bytes_received,
+                        bytes_sent: s.ledger.bytes_sent,
                     })
                     .collect();
                 let _ = reply.send(peers);
@@ -297,6 +309,7 @@ impl NodeTask {
                     .entry(peer_id)
                     .or_insert_with(|| PeerState { ledger: archive.take(&peer_id), ..PeerState::default() });
                 state.addr = Some(addr.clone());
+                state.direction.get_or_insert(direction);
                 state.ledger.connections += 1;
                 self.events.emit(NodeEvent::Connected {
                     peer: peer_id.to_string(),
@@ -334,6 +347,7 @@ impl NodeTask {
                 let speaks = info.protocols.iter().any(|p| PROTOCOLS.iter().any(|b| b == p));
                 let Some(state) = self.peers.get_mut(&peer_id) else { return };
                 state.agent = Some(info.agent_version.clone());
+                state.protocols.clone_from(&protocols);
                 self.events.emit(NodeEvent::Identified {
                     peer: peer_id.to_string(),
                     agent: info.agent_version,
@@ -344,6 +358,9 @@ impl NodeTask {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
+                if let Some(state) = self.peers.get_mut(&peer) {
+                    state.rtt_ms = Some(rtt.as_secs_f64() * 1000.0);
+                }
                 self.events.emit(NodeEvent::Ping { peer: peer.to_string(), rtt_ms: rtt.as_secs_f64() * 1000.0 });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Inbound(inbound)) => {
@@ -427,7 +444,7 @@ impl NodeTask {
     fn on_stream(&mut self, event: StreamEvent) {
         let now = Instant::now();
         match event {
-            StreamEvent::Received { peer, parsed, .. } => {
+            StreamEvent::Received { peer, parsed, version } => {
                 if !self.peers.contains_key(&peer) {
                     // Read after the connection closed: its wants died with it, but blocks we want still count.
                     for received in parsed.blocks {
@@ -437,6 +454,7 @@ impl NodeTask {
                 }
                 self.bitswap_peer(peer);
                 let Some(state) = self.peers.get_mut(&peer) else { return };
+                state.bitswap_in = Some(version);
                 state.ledger.touch(self.events.clock().now_ms());
                 state.ledger.protocol_errors += parsed.malformed as u64;
                 let applied = state.their_wants.apply(parsed.full, &parsed.wants);
@@ -475,9 +493,10 @@ impl NodeTask {
                     self.on_block(peer, received, now);
                 }
             }
-            StreamEvent::Sent { peer, out, .. } => {
+            StreamEvent::Sent { peer, out, version } => {
                 let now_ms = self.events.clock().now_ms();
                 let Some(state) = self.peers.get_mut(&peer) else { return };
+                state.bitswap_out = Some(version);
                 let l = &mut state.ledger;
                 l.touch(now_ms);
                 l.blocks_sent += out.blocks.len() as u64;
