@@ -172,6 +172,12 @@ pub struct DaemonArgs {
     /// One JSON object per line: first {"type":"ready",…}, then every node event.
     #[arg(long)]
     pub json: bool,
+    /// Collect garbage automatically once the stored blocks pass 90 % of --storage-max (Kubo's --enable-gc).
+    #[arg(long)]
+    pub enable_gc: bool,
+    /// The storage limit for --enable-gc (Kubo's Datastore.StorageMax): block bytes, e.g. 10GB or 512MiB.
+    #[arg(long, default_value = "10GB", value_name = "SIZE")]
+    pub storage_max: String,
 }
 
 #[derive(Debug, Args)]

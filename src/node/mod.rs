@@ -15,6 +15,7 @@ mod listen;
 pub mod op;
 pub mod relay;
 mod sink;
+pub mod storage_limit;
 mod stored;
 pub mod swarm;
 mod task;
