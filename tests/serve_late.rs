@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::background::Background;
 use common::content;
+use common::helia;
 use common::nodes::{RawPeer, node};
 use common::swarmscope::Repo;
 use swarmscope::node::bitswap::message::{Message, WantType, Wantlist, WantlistEntry};
@@ -23,14 +24,19 @@ fn daemon(repo: &Repo) -> (Background, String) {
 
 /// Waits until the daemon's event stream shows it answered DONT_HAVE for `cid`.
 fn await_dont_have(d: &Background, cid: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    await_event(d, cid, &["\"DONT_HAVE\"", "\"direction\":\"out\""]);
+}
+
+/// Waits until the daemon prints an event about `cid` holding every one of `marks`.
+fn await_event(d: &Background, cid: &str, marks: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         let Ok(line) = d.lines.recv_timeout(Duration::from_millis(100)) else { continue };
-        if line.contains("\"DONT_HAVE\"") && line.contains("\"direction\":\"out\"") && line.contains(cid) {
+        if line.contains(cid) && marks.iter().all(|m| line.contains(m)) {
             return;
         }
     }
-    panic!("the daemon never answered DONT_HAVE for {cid}");
+    panic!("the daemon never printed {marks:?} for {cid}");
 }
 
 /// `cat CID` on `asker` (through its daemon), waiting on `provider`, which gets the file only once it said
@@ -78,6 +84,31 @@ fn a_block_answered_dont_have_after_a_gc_is_sent_when_stored_again() {
     let e = a.fails(&["block", "stat", &cid], None);
     assert!(e.contains("not found") || e.contains("not in"), "{e}");
     cat_completes_soon_after_the_add(&a, &da, &n2, &data);
+}
+
+#[test]
+fn a_helia_fetch_waiting_on_a_daemon_ends_when_the_block_is_added_there() {
+    let a = Repo::new();
+    let (da, addr_a) = daemon(&a);
+    // Over Helia's 1 MiB chunks: a root that arrives late, then leaves asked for as usual.
+    let data = content::bytes("late-for-helia", (1 << 20) + 300 * 1024);
+    let cid = String::from_utf8(a.run(&["add", "-Q", "-n", "-"], Some(&data)).stdout).unwrap().trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("got");
+    // Helia's fetch sends WANT_BLOCK (without sendDontHave: we answer nothing) and waits up to 120 s.
+    let fetch = {
+        let cmd = helia::helia_fetch_cmd(&cid, &addr_a, &out);
+        std::thread::spawn(move || Background::start(cmd, Duration::from_secs(60)).first.clone())
+    };
+    await_event(&da, &cid, &["\"WANT_BLOCK\"", "\"direction\":\"in\""]);
+    let added = Instant::now();
+    let out_add = a.run(&["add", "-Q", "-"], Some(&data));
+    assert!(out_add.status.success(), "add: {}", String::from_utf8_lossy(&out_add.stderr));
+    let report = fetch.join().expect("Helia's fetch ended within 60 s");
+    let took = added.elapsed();
+    assert_eq!(report["bytes"], data.len() as u64, "{report}");
+    assert!(std::fs::read(&out).unwrap() == data, "bytes Helia fetched differ");
+    assert!(took < Duration::from_secs(8), "the late block took {took:?}");
 }
 
 /// The node fell behind the store's notifications (`store_resync`): every peer's wants are checked against the
