@@ -131,7 +131,8 @@ async fn after_a_store_resync_waiting_wants_are_served() {
     let want = Message { wantlist: Some(Wantlist { entries: vec![entry], full: false }), ..Default::default() };
     peer.send(server_id, &want).await;
     let cid = block.cid().to_string();
-    let wanted = |e: &NodeEvent| matches!(e, NodeEvent::Bitswap { kind: EntryKind::WantBlock, cid: c, .. } if *c == cid);
+    let wanted =
+        |e: &NodeEvent| matches!(e, NodeEvent::Bitswap { kind: EntryKind::WantBlock, cid: c, .. } if *c == cid);
     server.expect(Duration::from_secs(15), wanted).await;
     // The wanted block first, then more commits than the notice channel holds, all before the node task runs.
     let store = server.handle.store().clone();
