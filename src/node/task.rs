@@ -10,21 +10,23 @@ use libp2p::core::ConnectedPoint;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm, identify, mdns, ping};
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::bitswap::client::{Client, Received};
-use super::bitswap::ledger::{BitswapTotals, Departed, Ledger, LedgerArchive};
+use super::bitswap::ledger::{Ledger, LedgerArchive};
 use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
 use super::bitswap::serve_queue::ServeQueue;
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
-use super::bitswap::wantlist::{Entry, MAX_ENTRIES, PeerWantlist};
+use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::{Blockstore, StoreChange};
 use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
-use super::events::{OurWantInfo, PeerSnapshot, SNAPSHOT_DEPARTED, TheirWantInfo, Wantlists};
+use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
 use super::handle::{Command, PeerInfo};
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
+
+/// The serve side: late blocks, serve queues, the ledgers of peers that left.
+mod serve;
 
 #[derive(Default)]
 struct PeerState {
@@ -147,47 +149,6 @@ impl NodeTask {
         }
     }
 
-    /// A committed store write: one `stored` event, and the blocks it added go to every peer whose wantlist holds
-    /// them (Kubo's server does the same). Missed changes mean a view built from `stored` events must resync, and
-    /// every peer's wants are checked against the store again.
-    fn on_store(&mut self, change: Result<StoreChange, RecvError>) {
-        let late = match change {
-            Ok(change) => {
-                let wants = self.peers.iter().map(|(p, s)| (p, &s.their_wants));
-                let late = super::bitswap::late::waiting(wants, &change.added);
-                let wanted_by = late.iter().map(|(_, entries)| entries.len()).sum();
-                for event in super::stored::events(&change, wanted_by) {
-                    self.events.emit(event);
-                }
-                late
-            }
-            Err(RecvError::Lagged(missed)) => {
-                self.events.emit(NodeEvent::StoreResync { missed });
-                super::bitswap::late::all(self.peers.iter().map(|(p, s)| (p, &s.their_wants)))
-            }
-            Err(RecvError::Closed) => {
-                self.store_open = false;
-                Vec::new()
-            }
-        };
-        for (peer, entries) in late {
-            self.serve(peer, entries, true, &[]);
-        }
-    }
-
-    /// Queues wants of `peer` to answer (and drops the queued answers to `cancelled`), starting its actor if needed.
-    fn serve(&mut self, peer: PeerId, wanted: Vec<Entry>, late: bool, cancelled: &[cid::Cid]) {
-        let Some(state) = self.peers.get_mut(&peer) else { return };
-        state.serve.cancel(cancelled);
-        if wanted.is_empty() {
-            return;
-        }
-        // Queued wants are wantlist entries, so the queue has room for them; one that found none (a want queued
-        // twice while its block was in flight) stays in the wantlist and is answered when the peer asks again.
-        state.serve.push(wanted, late);
-        let _ = self.actor(peer);
-    }
-
     fn maybe_ready(&mut self) {
         if self.ready_sent || self.listeners.values().any(|up| !up) {
             return;
@@ -239,15 +200,10 @@ impl NodeTask {
                 let _ = reply.send(self.peers.iter().map(|(p, s)| (*p, s.ledger.clone())).collect());
             }
             Command::Ledger { peer, reply } => {
-                let connected = self.peers.get(&peer).map(|s| s.ledger.clone());
-                let _ = reply.send(connected.or_else(|| self.archive.get(&peer).map(|d| d.ledger.clone())));
+                let _ = reply.send(self.ledger_of(&peer));
             }
             Command::Totals { reply } => {
-                let mut totals = self.archive.totals();
-                for s in self.peers.values() {
-                    totals.add(&s.ledger);
-                }
-                let _ = reply.send(BitswapTotals { peers: self.peers.len(), departed: self.archive.len(), totals });
+                let _ = reply.send(self.totals());
             }
             Command::ListenAddrs { reply } => {
                 let _ = reply.send(self.swarm.listeners().cloned().collect());
@@ -311,18 +267,7 @@ impl NodeTask {
                 ledger: s.ledger.clone(),
             })
             .collect();
-        let departed = self
-            .archive
-            .recent(SNAPSHOT_DEPARTED)
-            .map(|(p, d)| PeerSnapshot {
-                peer: p.to_string(),
-                addr: d.addr.clone(),
-                agent: d.agent.clone(),
-                bitswap: d.bitswap,
-                debt_ratio: d.ledger.debt_ratio(),
-                ledger: d.ledger.clone(),
-            })
-            .collect();
+        let departed = self.departed_snapshots();
         let wantlists = self.wantlists();
         let dropped_events = self.events.dropped;
         self.events.emit(NodeEvent::Snapshot { peers, departed, wantlists, dropped_events });
@@ -379,16 +324,7 @@ impl NodeTask {
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 if let Some(state) = self.peers.remove(&peer_id) {
-                    let left_ms = Some(self.events.clock().now_ms());
-                    self.archive.keep(
-                        peer_id,
-                        Departed {
-                            ledger: Ledger { left_ms, ..state.ledger },
-                            addr: state.addr.map(|a| a.to_string()),
-                            agent: state.agent,
-                            bitswap: state.bitswap,
-                        },
-                    );
+                    self.depart(peer_id, state);
                 }
                 let sends = self.client.peer_gone(&peer_id, Instant::now());
                 self.dispatch(sends);
