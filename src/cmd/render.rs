@@ -48,17 +48,34 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
             }
         }
         Outcome::BlocksRemoved { results } => {
-            let mut missing = 0;
+            let (mut missing, mut pinned) = (0, 0);
+            let one = results.len() == 1;
             for r in results {
-                if r.removed {
-                    writeln!(out, "removed {}", r.cid)?;
-                } else {
-                    eprintln!("error: block {} not found in the local store", r.cid);
-                    missing += 1;
+                let why = match &r.pinned {
+                    _ if r.removed => {
+                        writeln!(out, "removed {}", r.cid)?;
+                        continue;
+                    }
+                    Some(why) => {
+                        pinned += 1;
+                        format!("cannot remove {}: {why}", r.cid)
+                    }
+                    None => {
+                        missing += 1;
+                        format!("block {} not found in the local store", r.cid)
+                    }
+                };
+                // One block: its reason is the one error line.
+                if one {
+                    bail!("{why}");
                 }
+                eprintln!("error: {why}");
             }
-            if missing > 0 {
-                bail!("{missing} block(s) were not in the store");
+            match (missing, pinned) {
+                (0, 0) => {}
+                (m, 0) => bail!("{m} block(s) were not in the store"),
+                (0, p) => bail!("{p} block(s) are pinned and were kept (`pin rm` first)"),
+                (m, p) => bail!("{m} block(s) were not in the store; {p} are pinned and were kept"),
             }
         }
         Outcome::Fetched { cid, blocks, bytes } => {

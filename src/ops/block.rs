@@ -10,6 +10,7 @@ use super::request::{BlockCodec, BlockHash};
 use super::stream::{CancelRead, stream};
 use super::{Ctx, Outcome};
 use crate::node::block::{self, Block};
+use crate::node::blockstore as store;
 use crate::node::dag::pb;
 
 /// Blocks larger than this are refused by `block put`: peers refuse them too (Bitswap accepts up to 2 MiB).
@@ -51,9 +52,15 @@ pub fn stat(ctx: &mut Ctx, cid: Cid) -> Result<Outcome> {
 
 pub fn rm(ctx: &mut Ctx, cids: &[Cid]) -> Result<Outcome> {
     let store = ctx.store()?;
-    let mut results = Vec::new();
-    for cid in cids {
-        results.push(Removal { cid: *cid, removed: store.remove(cid)? });
-    }
+    let removals = store.remove_unpinned(cids)?;
+    let results = cids
+        .iter()
+        .zip(removals)
+        .map(|(cid, r)| match r {
+            store::Removal::Removed => Removal { cid: *cid, removed: true, pinned: None },
+            store::Removal::Absent => Removal { cid: *cid, removed: false, pinned: None },
+            store::Removal::Pinned(by) => Removal { cid: *cid, removed: false, pinned: Some(by.to_string()) },
+        })
+        .collect();
     Ok(Outcome::BlocksRemoved { results })
 }

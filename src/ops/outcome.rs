@@ -200,6 +200,9 @@ pub struct Removal {
     #[serde(with = "text")]
     pub cid: Cid,
     pub removed: bool,
+    /// Why a pin keeps it ("pinned: direct", "pinned via ROOT"), as Kubo refuses such a `block rm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
 }
 
 /// One pin (`pin ls --json` prints this object).

@@ -8,6 +8,9 @@ use cid::Cid;
 use super::{Blockstore, PinKind, StoreError};
 use crate::node::dag::walk::walk_dag;
 
+/// A recursive pin's root and the multihashes under it, or the first block its walk could not read.
+type PinnedDag = (Cid, Result<HashSet<Vec<u8>>, Cid>);
+
 /// What a `block rm` of one CID did.
 #[derive(Debug)]
 pub enum Removal {
@@ -58,7 +61,7 @@ impl Blockstore {
             e => e,
         })?;
         let pins = self.pins()?;
-        let mut needed: Option<Vec<(Cid, Result<HashSet<Vec<u8>>, Cid>)>> = None;
+        let mut needed: Option<Vec<PinnedDag>> = None;
         let mut out = Vec::with_capacity(cids.len());
         for cid in cids {
             let key = cid.hash().to_bytes();
@@ -85,8 +88,7 @@ impl Blockstore {
     }
 
     /// The multihashes under each recursive pin, or the first block its walk could not read.
-    #[allow(clippy::type_complexity)]
-    fn recursive_dags(&self, pins: &[(Cid, PinKind)]) -> Result<Vec<(Cid, Result<HashSet<Vec<u8>>, Cid>)>, StoreError> {
+    fn recursive_dags(&self, pins: &[(Cid, PinKind)]) -> Result<Vec<PinnedDag>, StoreError> {
         let mut out = Vec::new();
         for (root, _) in pins.iter().filter(|(_, k)| *k == PinKind::Recursive) {
             let mut set = HashSet::new();
