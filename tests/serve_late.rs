@@ -149,3 +149,68 @@ async fn after_a_store_resync_waiting_wants_are_served() {
         }
     }
 }
+
+/// Kubo's answers to a late block, over the wire: a WANT_HAVE answered DONT_HAVE gets a HAVE once the block is
+/// stored (the block itself when it is 1 KiB or less), a WANT_BLOCK gets the block; a want the peer cancelled gets
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_blocks_answer_want_have_with_have_and_want_block_with_the_block() {
+    use swarmscope::node::bitswap::message::BlockPresenceType;
+    let server = node().await;
+    let server_id = server.handle.peer_id();
+    let mut peer = RawPeer::connect(&server.addr).await;
+    let mut inbox = peer.listen("/ipfs/bitswap/1.2.0");
+    let raw = |seed: &str, len| Block::from_data(cid::Version::V1, RAW, SHA2_256, content::bytes(seed, len)).unwrap();
+    let (have, tiny, block, cancelled) = (raw("h", 4096), raw("t", 100), raw("b", 4096), raw("c", 4096));
+    let entry = |b: &Block, want_type: WantType, cancel: bool| WantlistEntry {
+        block: b.cid().to_bytes(),
+        priority: 1,
+        cancel,
+        want_type: want_type as i32,
+        send_dont_have: true,
+    };
+    let wants = [
+        entry(&have, WantType::Have, false),
+        entry(&tiny, WantType::Have, false),
+        entry(&block, WantType::Block, false),
+        entry(&cancelled, WantType::Block, false),
+    ];
+    peer.send(
+        server_id,
+        &Message { wantlist: Some(Wantlist { entries: wants.to_vec(), full: false }), ..Default::default() },
+    )
+    .await;
+    let dont_have = BlockPresenceType::DontHave as i32;
+    let mut dont_haves = 0;
+    while dont_haves < wants.len() {
+        let msg = tokio::time::timeout(Duration::from_secs(15), inbox.recv()).await.expect("DONT_HAVEs").unwrap();
+        assert!(msg.payload.is_empty());
+        dont_haves += msg.block_presences.iter().filter(|p| p.r#type == dont_have).count();
+    }
+    let cancel = entry(&cancelled, WantType::Block, true);
+    peer.send(
+        server_id,
+        &Message { wantlist: Some(Wantlist { entries: vec![cancel], full: false }), ..Default::default() },
+    )
+    .await;
+    let who = peer.peer_id.to_string();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while server.handle.wantlists().await.unwrap().theirs.get(&who).map_or(0, Vec::len) != 3 {
+        assert!(tokio::time::Instant::now() < deadline, "the cancel never arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    server.handle.store().put_many(&[have.clone(), tiny.clone(), block.clone(), cancelled.clone()]).unwrap();
+    let (mut haves, mut blocks) = (Vec::new(), Vec::new());
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(2), inbox.recv()).await {
+        haves.extend(
+            msg.block_presences.iter().filter(|p| p.r#type == BlockPresenceType::Have as i32).map(|p| p.cid.clone()),
+        );
+        blocks.extend(msg.payload.iter().map(|b| b.data.to_vec()));
+    }
+    assert_eq!(haves, vec![have.cid().to_bytes()], "a HAVE for the WANT_HAVE, and only for it");
+    blocks.sort();
+    let mut expected = vec![tiny.data().to_vec(), block.data().to_vec()];
+    expected.sort();
+    assert!(blocks == expected, "the tiny block for its WANT_HAVE and the wanted block; not the cancelled one");
+}
