@@ -396,7 +396,7 @@ pub enum CidCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum StatsCommand {
-    /// Bitswap traffic: block bytes in and out (summed over the peers' ledgers) and rates over one second, in
+    /// Bitswap traffic: block bytes in and out since the daemon started and their rates over one second, in
     /// Kubo's fields.
     Bw {
         /// Print JSON (one object per line) instead of text.

@@ -82,12 +82,13 @@ pub fn bitswap_stat(ctx: &mut Ctx) -> Result<Outcome> {
 /// How long `stats bw` measures its rates.
 const RATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Totals in and out (Bitswap block bytes, as the node's ledgers count them) and their rates over [`RATE_WINDOW`].
+/// Totals in and out (Bitswap block bytes over the node's lifetime, peers that left included) and their rates
+/// over [`RATE_WINDOW`].
 pub fn bandwidth(ctx: &mut Ctx) -> Result<Outcome> {
     let s = ctx.node()?.clone();
     let totals = |s: &super::Shared| -> Result<(u64, u64)> {
-        let ledgers = s.runtime.block_on(s.node.ledgers())?;
-        Ok(ledgers.values().fold((0, 0), |(i, o), l| (i + l.bytes_received, o + l.bytes_sent)))
+        let t = s.runtime.block_on(s.node.bitswap_totals())?;
+        Ok((t.totals.bytes_received, t.totals.bytes_sent))
     };
     let (in0, out0) = totals(&s)?;
     let start = std::time::Instant::now();
