@@ -13,6 +13,7 @@ pub mod handle;
 pub mod identity;
 mod listen;
 pub mod op;
+mod peer_details;
 pub mod relay;
 mod sink;
 pub mod storage_limit;
