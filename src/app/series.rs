@@ -42,9 +42,24 @@ impl Series {
         }
     }
 
-    /// The buckets, oldest first (for a sparkline).
+    /// The buckets, oldest first.
     pub fn values(&self) -> Vec<u64> {
         self.buckets.iter().copied().collect()
+    }
+
+    /// The last [`SECONDS`] full seconds, oldest first and the newest last (the second still being counted is
+    /// left out: it would always look like a dip). Seconds before the first sample are zeros, so the newest value
+    /// is always at the same place, the right edge of a graph, and the graph moves while nothing happens.
+    pub fn window(&self) -> Vec<u64> {
+        let full = self.buckets.len().saturating_sub(1);
+        let mut out = vec![0; SECONDS - full.min(SECONDS)];
+        out.extend(self.buckets.iter().take(full).copied());
+        out
+    }
+
+    /// The highest rate in [`Series::window`]: the graph's scale.
+    pub fn max(&self) -> u64 {
+        self.window().into_iter().max().unwrap_or(0)
     }
 
     /// Bytes per second over the last full second.
@@ -69,5 +84,23 @@ mod tests {
         s.add(500_000, 1);
         assert_eq!(s.values().len(), SECONDS);
         assert_eq!(*s.values().last().unwrap(), 1);
+    }
+
+    #[test]
+    fn the_window_ends_with_the_newest_full_second_and_moves_while_idle() {
+        let mut s = Series::default();
+        s.add(10_000, 100);
+        s.add(11_200, 7);
+        let w = s.window();
+        assert_eq!(w.len(), SECONDS);
+        // 11 s is still being counted: 10 s is the newest full second, at the right edge.
+        assert_eq!(&w[SECONDS - 1..], &[100]);
+        assert_eq!(s.max(), 100);
+        s.advance(13_000);
+        let w = s.window();
+        assert_eq!(&w[SECONDS - 3..], &[100, 7, 0], "idle seconds push the burst left");
+        s.advance(200_000);
+        assert_eq!(s.window(), vec![0; SECONDS]);
+        assert_eq!(s.max(), 0);
     }
 }

@@ -297,3 +297,33 @@ fn errors_in_the_status_line_are_red() {
     let t = draw(&s, 80, 24);
     assert_eq!(color_of(&t, "connect: invalid multiaddr"), Color::Red);
 }
+
+/// A state with a burst 3 s ago coming in and a steady stream going out.
+fn with_rates() -> AppState {
+    let mut s = state();
+    for sec in 30..65u64 {
+        s.bytes_out.add(sec * 1000, 2 << 20);
+    }
+    s.bytes_in.add(62_000, 8 << 20);
+    s.bytes_in.add(65_000, 0);
+    s.bytes_out.add(65_000, 0);
+    s
+}
+
+#[test]
+fn header_graphs_end_at_the_right_edge_with_their_scale() {
+    let s = with_rates();
+    let wide = draw(&s, 120, 40);
+    insta::assert_snapshot!("header_graphs_120x40", wide.backend());
+    let narrow = draw(&s, 80, 24);
+    insta::assert_snapshot!("header_graphs_80x24", narrow.backend());
+    for t in [&wide, &narrow] {
+        let text = format!("{}", t.backend());
+        assert!(text.contains("max 8.0") && text.contains("out 2.0"), "{text}");
+        // The newest second is drawn in the last column of the out graph (inside the border).
+        let buf = t.backend().buffer();
+        let x = buf.area.width - 2;
+        assert_ne!(buf[(x, 3)].symbol(), " ", "out graph's newest second at the right edge");
+        assert_eq!(buf[(x, 3)].fg, Color::Blue);
+    }
+}

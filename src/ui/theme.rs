@@ -40,6 +40,16 @@ pub fn ok() -> Style {
     Style::default().fg(Color::Green)
 }
 
+/// Bytes coming in (graphs and rates).
+pub fn rate_in() -> Style {
+    Style::default().fg(Color::Green)
+}
+
+/// Bytes going out.
+pub fn rate_out() -> Style {
+    Style::default().fg(Color::Blue)
+}
+
 pub fn focus_border() -> Style {
     Style::default().fg(Color::Cyan)
 }
