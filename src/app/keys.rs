@@ -1,12 +1,13 @@
 //! The reducer's part for keys: moving around the panes (the keymap's actions) and the input bar (editing, history,
 //! Tab completion, Enter runs a command).
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use tui_input::backend::crossterm::EventHandler;
 
 use super::command::{self, Command, Completion};
 use super::keymap::{self, Action};
 use super::msg::Effect;
+use super::selection::Anchor;
 use super::state::{AppState, Filter, Pane};
 
 /// History lines kept (in memory and in the repo).
@@ -107,27 +108,14 @@ impl AppState {
         Vec::new()
     }
 
-    /// Rows in the focused pane, for moving the selection.
-    fn rows(&self) -> usize {
-        match self.pane() {
-            Pane::Peers => self.peers.len(),
-            Pane::Wantlists => {
-                self.wantlists.ours.len() + self.wantlists.theirs.values().map(|v| v.len()).sum::<usize>()
-            }
-            Pane::Ledger => self.ledgers.len(),
-            Pane::Transfers => self.visible_transfers().count(),
-            Pane::Operations => self.ops.len(),
-            Pane::Explorer => self.explorer.as_ref().map_or(0, |e| e.rows.len()),
-            Pane::Log => self.log.len(),
-        }
-    }
-
     /// What a key's action does outside the input bar.
     fn action(&mut self, action: Action) -> Vec<Effect> {
         let pane = self.pane();
         let idx = Pane::ALL.iter().position(|p| *p == pane).unwrap_or(0);
-        let n = self.rows();
-        let current = self.selected.get(&pane).copied().unwrap_or(0);
+        let n = self.rows(pane);
+        let current = self.selection(pane);
+        let last = n.saturating_sub(1);
+        let (page, half) = (self.page(), self.page().div_ceil(2));
         let mut sel = current;
         let mut effects = Vec::new();
         match action {
@@ -135,10 +123,26 @@ impl AppState {
             Action::NextPane => self.pane = Some(Pane::ALL[(idx + 1) % Pane::ALL.len()]),
             Action::PrevPane => self.pane = Some(Pane::ALL[(idx + Pane::ALL.len() - 1) % Pane::ALL.len()]),
             Action::Pane(i) => self.pane = Pane::ALL.get(i).copied().or(self.pane),
-            Action::Down => sel = (sel + 1).min(n.saturating_sub(1)),
+            Action::Down => sel = (sel + 1).min(last),
             Action::Up => sel = sel.saturating_sub(1),
+            Action::PageDown => sel = (sel + page).min(last),
+            Action::PageUp => sel = sel.saturating_sub(page),
+            Action::HalfDown => sel = (sel + half).min(last),
+            Action::HalfUp => sel = sel.saturating_sub(half),
             Action::Top => sel = 0,
-            Action::Bottom => sel = n.saturating_sub(1),
+            Action::Bottom => sel = last,
+            Action::Follow => {
+                self.follow = !self.follow;
+                if self.follow {
+                    sel = 0;
+                }
+            }
+            Action::Copy => {
+                if let Some(text) = self.copyable(pane, current) {
+                    self.status = Some((format!("copied {text}"), false));
+                    effects.push(Effect::Copy(text));
+                }
+            }
             Action::Enter => match pane {
                 Pane::Peers => self.pane = Some(Pane::Ledger),
                 Pane::Operations => {
@@ -174,7 +178,61 @@ impl AppState {
                 self.input_focused = false;
             }
         }
+        if sel != current && matches!(pane, Pane::Transfers | Pane::Operations) {
+            // Moving off the newest row holds the selection where it is; going back to the top follows again.
+            self.follow = sel == 0;
+        }
         self.selected.insert(pane, sel);
         effects
+    }
+
+    /// What `y` copies from row `idx` of `pane`: the CID, peer id or log line it is about.
+    fn copyable(&self, pane: Pane, idx: usize) -> Option<String> {
+        match pane {
+            Pane::Transfers => self.visible_transfers().rev().nth(idx).map(|r| r.cid.clone()),
+            Pane::Operations => {
+                let op = self.ops.iter().rev().nth(idx)?;
+                op.cid().map(|c| c.to_string())
+            }
+            Pane::Log => self.log.get(idx).cloned(),
+            Pane::Wantlists => {
+                self.want_keys().into_iter().nth(idx).map(|k| k.rsplit(' ').next().unwrap_or_default().to_string())
+            }
+            _ => match self.anchor_at(pane, idx)? {
+                Anchor::Peer(p) => Some(p),
+                Anchor::Key(k) => Some(k),
+                _ => None,
+            },
+        }
+    }
+
+    /// The wheel moves the selection by three rows; a click selects the row under it (a click on the tabs switches).
+    pub(super) fn mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        if self.help || self.preview.is_some() || self.input_focused {
+            return Vec::new();
+        }
+        match mouse.kind {
+            MouseEventKind::ScrollDown => {
+                for _ in 0..3 {
+                    self.action(Action::Down);
+                }
+            }
+            MouseEventKind::ScrollUp => {
+                for _ in 0..3 {
+                    self.action(Action::Up);
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(row) = self.row_at(mouse.row) {
+                    let pane = self.pane();
+                    if matches!(pane, Pane::Transfers | Pane::Operations) {
+                        self.follow = row == 0;
+                    }
+                    self.selected.insert(pane, row);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
     }
 }

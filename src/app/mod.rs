@@ -13,6 +13,7 @@ mod node_events;
 mod op_results;
 pub mod run;
 pub mod runner;
+pub mod selection;
 pub mod series;
 pub mod state;
 pub mod update;

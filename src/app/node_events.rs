@@ -57,7 +57,9 @@ impl AppState {
                     }
                     _ => {}
                 }
-                self.transfers.push_back(TransferRow { at_ms: at, direction, peer, kind, cid, size, latency_ms });
+                let id = self.next_transfer;
+                self.next_transfer += 1;
+                self.transfers.push_back(TransferRow { id, at_ms: at, direction, peer, kind, cid, size, latency_ms });
                 while self.transfers.len() > MAX_TRANSFERS {
                     self.transfers.pop_front();
                     if let Some(p) = self.paused_at.as_mut() {

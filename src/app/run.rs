@@ -51,15 +51,28 @@ pub fn run(repo: &Path, args: &NodeArgs, demo: bool) -> Result<()> {
     };
     runtime.block_on(async move {
         let (node, events) = crate::node::start(config, store.clone())?;
-        let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
+        let mut terminal = open_terminal()?;
         let shared = Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
         let backend = Backend::Local { repo: repo.clone(), shared };
         let demo = demo.then(|| node.clone());
         let result = event_loop(&mut terminal, &repo, backend, events, log_lines, demo).await;
-        ratatui::restore();
+        close_terminal();
         node.shutdown().await;
         result
     })
+}
+
+/// The terminal in raw mode on the alternate screen, with the mouse reported (wheel and clicks).
+fn open_terminal() -> Result<ratatui::DefaultTerminal> {
+    let terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    Ok(terminal)
+}
+
+/// Gives the terminal back as it was.
+fn close_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
 }
 
 /// Asks the daemon something small (no progress, no output).
@@ -105,9 +118,9 @@ async fn attach(repo: &Path, client: Client, log_lines: mpsc::Receiver<String>) 
         }
     });
     tracing::info!("attached to the daemon of {}", repo.display());
-    let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
+    let mut terminal = open_terminal()?;
     let result = event_loop(&mut terminal, repo, Backend::Daemon(client), events, log_lines, None).await;
-    ratatui::restore();
+    close_terminal();
     result
 }
 
@@ -172,6 +185,8 @@ async fn event_loop(
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut state = AppState { cwd, history: load_history(repo), ..AppState::new() };
+    let size = terminal.size()?;
+    update(&mut state, Msg::Resize { width: size.width, height: size.height });
     let mut clock = NodeClock::new();
     let mut keys = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
@@ -189,7 +204,8 @@ async fn event_loop(
         tokio::select! {
             Some(Ok(ev)) = keys.next() => match ev {
                 Event::Key(key) if key.kind == KeyEventKind::Press => batch.push(Msg::Key(key)),
-                Event::Resize(..) => batch.push(Msg::Resize),
+                Event::Resize(width, height) => batch.push(Msg::Resize { width, height }),
+                Event::Mouse(mouse) => batch.push(Msg::Mouse(mouse)),
                 _ => {}
             },
             Some(ev) = node_events.recv() => {
@@ -247,9 +263,20 @@ fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<M
                 let _ = tx.blocking_send(Msg::Completed { line, completed });
             });
         }
+        Effect::Copy(text) => copy(&text),
         Effect::Quit => return false,
     }
     true
+}
+
+/// Puts `text` on the terminal's clipboard with OSC 52 (the terminal, not this process, owns the clipboard: it
+/// works over ssh; tmux passes it on with `set-clipboard on`).
+fn copy(text: &str) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
 }
 
 /// The store's totals, from the store or from the daemon.

@@ -66,6 +66,8 @@ pub struct PeerRow {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransferRow {
+    /// Counts up from 0 in arrival order: what the selection holds on to while rows arrive.
+    pub id: u64,
     pub at_ms: u64,
     pub direction: Direction,
     pub peer: String,
@@ -168,6 +170,8 @@ pub struct AppState {
     /// (peer, CID) pairs we answered DONT_HAVE: their wants we could not serve.
     pub unserved: HashSet<(String, String)>,
     pub transfers: VecDeque<TransferRow>,
+    /// The id the next transfer row gets.
+    pub next_transfer: u64,
     /// Transfer rows that arrived while paused are still kept; the view shows the log as it was.
     pub paused_at: Option<usize>,
     pub filter: Filter,
@@ -182,6 +186,10 @@ pub struct AppState {
     // View state: what is focused and selected (the UI only reads it).
     pub pane: Option<Pane>,
     pub selected: HashMap<Pane, usize>,
+    /// Transfers and Operations keep the newest row selected (`f` toggles); moving the selection stops it.
+    pub follow: bool,
+    /// The terminal's size (columns, rows) as the loop last reported it: how far a page is, where a click lands.
+    pub viewport: (u16, u16),
     pub sort_column: usize,
     pub help: bool,
     pub input_focused: bool,
@@ -198,7 +206,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new() -> Self {
-        Self { pane: Some(Pane::Peers), ..Default::default() }
+        Self { pane: Some(Pane::Peers), follow: true, ..Default::default() }
     }
 
     pub fn pane(&self) -> Pane {

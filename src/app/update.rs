@@ -7,9 +7,17 @@ use super::msg::{Effect, Msg};
 use super::state::{AppState, MAX_LOG};
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    let before = state.anchor_before(&msg);
+    let effects = apply(state, msg);
+    state.reanchor(before);
+    effects
+}
+
+fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => return state.key(key),
-        Msg::Resize => {}
+        Msg::Resize { width, height } => state.viewport = (width, height),
+        Msg::Mouse(mouse) => return state.mouse(mouse),
         Msg::Node(e) => {
             state.advance(e.at_ms);
             state.apply_node(e.at_ms, e.kind);

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::update;
 use crate::app::job::{Job, Shown, Target};
 use crate::app::msg::{Effect, JobDone, Msg};
+use crate::app::selection::Anchor;
 use crate::app::state::{AppState, Pane};
 use crate::node::events::OpId;
 use crate::ops::explore::{DagRow, Explored};
@@ -142,7 +143,8 @@ fn ticks_move_now_forward_and_the_heartbeat_asks_for_the_stores_totals() {
     assert_eq!(s.now_ms, 5_000, "never back");
     assert!(update(&mut s, Msg::Stored { blocks: 3, bytes: 300 }).is_empty());
     assert_eq!((s.stored_blocks, s.stored_bytes), (3, 300));
-    assert!(update(&mut s, Msg::Resize).is_empty());
+    assert!(update(&mut s, Msg::Resize { width: 80, height: 24 }).is_empty());
+    assert_eq!(s.page(), 11);
 }
 
 #[test]
@@ -212,4 +214,141 @@ fn job_progress_and_results_fill_rows_previews_and_the_explorer() {
     update(&mut s, done(11, "explore", Target::Cid(cid()), Shown::Quiet, Ok(Outcome::Explored(explored))));
     assert_eq!((s.pane(), s.explorer.as_ref().map(|e| e.rows.len())), (Pane::Explorer, Some(1)));
     assert_eq!(s.ops.len(), 1, "only shown jobs have rows (and only those that started)");
+}
+
+fn bitswap(at_ms: u64, cid: &str) -> Msg {
+    use crate::node::events::{Direction, EntryKind, Event, NodeEvent};
+    let kind = NodeEvent::Bitswap {
+        direction: Direction::In,
+        peer: "P".into(),
+        kind: EntryKind::Block,
+        cid: cid.into(),
+        size: Some(1),
+        latency_ms: None,
+    };
+    Msg::Node(Event { seq: 0, at_ms, kind })
+}
+
+#[test]
+fn the_selection_follows_the_item_as_rows_arrive_unless_following_newest() {
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 80, height: 24 });
+    s.pane = Some(Pane::Transfers);
+    for i in 0..5 {
+        update(&mut s, bitswap(i, &format!("cid{i}")));
+    }
+    // Following the newest: the top row stays selected as rows arrive.
+    assert!(s.follow);
+    update(&mut s, bitswap(5, "cid5"));
+    assert_eq!(s.selection(Pane::Transfers), 0);
+    // Moving down holds the selection on its item: new rows above push its index, not the item.
+    update(&mut s, key(KeyCode::Char('j')));
+    update(&mut s, key(KeyCode::Char('j')));
+    assert!(!s.follow);
+    let held = s.visible_transfers().rev().nth(2).unwrap().cid.clone();
+    assert_eq!(held, "cid3");
+    for i in 6..10 {
+        update(&mut s, bitswap(i, &format!("cid{i}")));
+    }
+    assert_eq!(s.selection(Pane::Transfers), 6);
+    assert_eq!(update(&mut s, key(KeyCode::Char('y'))), [Effect::Copy("cid3".into())]);
+    // f follows again: the newest row.
+    update(&mut s, key(KeyCode::Char('f')));
+    assert!(s.follow && s.selection(Pane::Transfers) == 0);
+
+    // Operations: Enter acts on the operation that was selected, not on whatever slid under the cursor.
+    s.pane = Some(Pane::Operations);
+    update(&mut s, Msg::OpStarted { id: OpId(1), kind: "put".into(), target: Target::Text(5) });
+    update(&mut s, done(1, "put", Target::Text(5), Shown::Operation, Ok(Outcome::Added { roots: vec![cid()] })));
+    update(&mut s, Msg::OpStarted { id: OpId(2), kind: "get".into(), target: Target::Text(1) });
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.ops.iter().rev().nth(s.selection(Pane::Operations)).unwrap().id, OpId(1));
+    for id in 3..8 {
+        update(&mut s, Msg::OpStarted { id: OpId(id), kind: "get".into(), target: Target::Text(1) });
+    }
+    assert_eq!(s.ops.iter().rev().nth(s.selection(Pane::Operations)).unwrap().id, OpId(1));
+    let job = jobs(&update(&mut s, key(KeyCode::Enter)))[0].clone();
+    assert_eq!(job.call.request, Request::DagExplore { cid: cid() });
+}
+
+#[test]
+fn the_selection_follows_a_peer_when_the_sort_reorders_and_pages_move_by_the_screen() {
+    use crate::node::events::{Direction, Event, NodeEvent, Transport};
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 80, height: 24 });
+    let connect = |p: &str| {
+        let kind = NodeEvent::Connected {
+            peer: p.into(),
+            addr: "/ip4/127.0.0.1/tcp/1".into(),
+            direction: Direction::In,
+            transport: Transport::Tcp,
+        };
+        Msg::Node(Event { seq: 0, at_ms: 0, kind })
+    };
+    for p in ["P10", "P20", "P30"] {
+        update(&mut s, connect(p));
+    }
+    update(&mut s, key(KeyCode::Char('j')));
+    assert_eq!(s.anchor_at(Pane::Peers, s.selection(Pane::Peers)), Some(Anchor::Peer("P20".into())));
+    update(&mut s, connect("P00"));
+    assert_eq!(s.anchor_at(Pane::Peers, s.selection(Pane::Peers)), Some(Anchor::Peer("P20".into())));
+    assert_eq!(s.selection(Pane::Peers), 2);
+    // A peer that leaves takes the selection to the row now there.
+    update(
+        &mut s,
+        Msg::Node(Event {
+            seq: 0,
+            at_ms: 1,
+            kind: NodeEvent::Disconnected {
+                peer: "P20".into(),
+                cause: crate::node::events::CloseCause::Idle,
+                error: None,
+            },
+        }),
+    );
+    assert!(s.selection(Pane::Peers) < 3);
+
+    s.pane = Some(Pane::Log);
+    for i in 0..40 {
+        update(&mut s, Msg::Log(format!("line {i}")));
+    }
+    update(&mut s, key(KeyCode::PageDown));
+    assert_eq!(s.selection(Pane::Log), 11, "a page is the table rows of an 80x24 screen");
+    let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    update(&mut s, ctrl('d'));
+    assert_eq!(s.selection(Pane::Log), 17);
+    update(&mut s, ctrl('u'));
+    update(&mut s, key(KeyCode::PageUp));
+    assert_eq!(s.selection(Pane::Log), 0);
+    update(&mut s, key(KeyCode::End));
+    assert_eq!(s.selection(Pane::Log), 39);
+    update(&mut s, key(KeyCode::Home));
+    assert_eq!(s.selection(Pane::Log), 0);
+    // h / l and Left / Right move between panes.
+    update(&mut s, key(KeyCode::Char('l')));
+    assert_eq!(s.pane(), Pane::Peers);
+    update(&mut s, key(KeyCode::Left));
+    assert_eq!(s.pane(), Pane::Log);
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_and_a_click_selects_the_row_under_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, row| Msg::Mouse(MouseEvent { kind, column: 10, row, modifiers: KeyModifiers::NONE });
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 80, height: 24 });
+    s.pane = Some(Pane::Log);
+    for i in 0..40 {
+        update(&mut s, Msg::Log(format!("line {i}")));
+    }
+    update(&mut s, mouse(MouseEventKind::ScrollDown, 10));
+    assert_eq!(s.selection(Pane::Log), 3);
+    s.pane = Some(Pane::Transfers);
+    for i in 0..20 {
+        update(&mut s, bitswap(i, &format!("cid{i}")));
+    }
+    // The first table row is screen line 8: line 10 is the third row.
+    update(&mut s, mouse(MouseEventKind::Down(MouseButton::Left), 10));
+    assert_eq!((s.selection(Pane::Transfers), s.follow), (2, false));
+    assert_eq!(update(&mut s, key(KeyCode::Char('y'))), [Effect::Copy("cid17".into())]);
 }

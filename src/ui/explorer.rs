@@ -32,13 +32,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         return;
     };
     let missing = rows.iter().filter(|r| !r.present).count();
-    let visible = area.height.saturating_sub(3) as usize;
-    let selected = state.selected.get(&Pane::Explorer).copied().unwrap_or(0);
-    let skip = selected.saturating_sub(visible.saturating_sub(1));
+    let selected = state.selection(Pane::Explorer);
+    let (skip, visible) = table::window(area, selected);
     let body: Vec<Row> = rows
         .iter()
         .skip(skip)
-        .take(visible.max(1))
+        .take(visible)
         .map(|r| {
             let label = if r.name.is_empty() { "·".to_string() } else { r.name.clone() };
             let style = if r.present { Default::default() } else { theme::error() };

@@ -18,8 +18,12 @@ pub fn render(frame: &mut Frame, area: Rect) {
         Layout::horizontal([Constraint::Percentage(8), Constraint::Percentage(84), Constraint::Percentage(8)])
             .areas(mid);
     let mut lines = vec![Line::from(Span::styled("Keys", theme::header()))];
+    let keys_width = BINDINGS.iter().map(|b| b.keys.chars().count()).max().unwrap_or(0) + 2;
     for b in BINDINGS {
-        lines.push(Line::from(vec![Span::styled(format!("{:<18}", b.keys), theme::title()), Span::raw(b.desc)]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<keys_width$}", b.keys), theme::title()),
+            Span::raw(b.desc),
+        ]));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Commands (after :)", theme::header())));

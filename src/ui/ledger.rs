@@ -9,10 +9,13 @@ use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let mut ledgers: Vec<_> = state.ledgers.iter().collect();
-    ledgers.sort_by(|a, b| a.peer.cmp(&b.peer));
-    let rows: Vec<Row> = ledgers
+    let selected = state.selection(Pane::Ledger);
+    let (skip, visible) = table::window(area, selected);
+    let rows: Vec<Row> = state
+        .sorted_ledgers()
         .into_iter()
+        .skip(skip)
+        .take(visible)
         .map(|p| {
             let l = &p.ledger;
             let last = l.last_exchange_ms.map_or("-".into(), |t| format::age(state.now_ms.saturating_sub(t)));
@@ -51,6 +54,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             Constraint::Length(6),
         ],
         rows,
-        state.selected.get(&Pane::Ledger).copied(),
+        Some(selected - skip),
     );
 }

@@ -18,10 +18,14 @@ fn bar(done: u64, total: Option<u64>, width: usize) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let selected = state.selection(Pane::Operations);
+    let (skip, visible) = table::window(area, selected);
     let rows: Vec<Row> = state
         .ops
         .iter()
         .rev()
+        .skip(skip)
+        .take(visible)
         .map(|op| {
             let elapsed = op.finished_ms.unwrap_or(state.now_ms).saturating_sub(op.started_ms).max(1);
             let rate = op.bytes * 1000 / elapsed;
@@ -50,7 +54,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     table::render(
         frame,
         area,
-        format!(" Operations ({}) ", state.ops.len()),
+        format!(" Operations ({}){} ", state.ops.len(), follow_label(state)),
         &["op", "target", "done", "time", "status"],
         &[
             Constraint::Length(8),
@@ -60,6 +64,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             Constraint::Min(24),
         ],
         rows,
-        state.selected.get(&Pane::Operations).copied(),
+        Some(selected - skip),
     );
+}
+
+/// "following newest" or "holding the selection", for the titles of the lists that can follow (`f`).
+pub fn follow_label(state: &AppState) -> &'static str {
+    if state.follow { " following newest" } else { " selection held (f follows)" }
 }

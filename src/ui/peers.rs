@@ -12,9 +12,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let sort = ["id", "rtt", "in", "out"][state.sort_column % 4];
     // Narrow terminals keep the columns that tell peers apart and show what moves.
     let wide = area.width >= 110;
+    let selected = state.selection(Pane::Peers);
+    let (skip, visible) = table::window(area, selected);
     let rows: Vec<Row> = state
         .sorted_peers()
         .into_iter()
+        .skip(skip)
+        .take(visible)
         .map(|p| {
             let mut cells = vec![Cell::from(format::short(&p.peer, 12))];
             if wide {
@@ -71,6 +75,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         header,
         &widths,
         rows,
-        state.selected.get(&Pane::Peers).copied(),
+        Some(selected - skip),
     );
 }

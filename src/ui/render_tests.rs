@@ -327,3 +327,29 @@ fn header_graphs_end_at_the_right_edge_with_their_scale() {
         assert_eq!(buf[(x, 3)].fg, Color::Blue);
     }
 }
+
+#[test]
+fn a_held_selection_is_highlighted_and_said_in_the_title() {
+    let mut s = pane(Pane::Transfers);
+    send(&mut s, Msg::Resize { width: 80, height: 24 });
+    key(&mut s, 'j');
+    key(&mut s, 'j');
+    let narrow = draw(&s, 80, 24);
+    insta::assert_snapshot!("transfers_held_80x24", narrow.backend());
+    insta::assert_snapshot!("transfers_held_120x40", draw(&s, 120, 40).backend());
+    let text = format!("{}", narrow.backend());
+    assert!(text.contains("selection held"), "{text}");
+    // The third row (screen line 10) is the highlighted one.
+    let buf = narrow.backend().buffer();
+    assert!(buf[(2, 10)].modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(!buf[(2, 9)].modifier.contains(ratatui::style::Modifier::REVERSED));
+    // Wantlists: one selection over both lists; the second row is the first of theirs.
+    let mut w = pane(Pane::Wantlists);
+    key(&mut w, 'j');
+    let t = draw(&w, 80, 24);
+    insta::assert_snapshot!("wantlists_theirs_selected_80x24", t.backend());
+    let text = format!("{}", t.backend());
+    let line = text.lines().find(|l| l.contains("…mkq8kLQTMzLf")).unwrap();
+    let y = text.lines().position(|l| l == line).unwrap() as u16;
+    assert!(t.backend().buffer()[(2, y)].modifier.contains(ratatui::style::Modifier::REVERSED));
+}

@@ -1,4 +1,5 @@
-//! The table every list pane uses: a bordered block titled with the pane's name, a header row, the selection.
+//! The table every list pane uses: a bordered block titled with the pane's name, a header row, the selection; the
+//! pane hands it only the visible window of rows (`window`), with the selection relative to that window.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -6,6 +7,14 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Row, Table, TableState};
 
 use super::theme;
+use crate::app::selection::scroll_offset;
+
+/// The rows a table in `area` has room for, and the first one to draw so that `selected` is among them: panes build
+/// only these rows (a pane of 100,000 wants costs what its visible rows cost).
+pub fn window(area: Rect, selected: usize) -> (usize, usize) {
+    let visible = area.height.saturating_sub(3).max(1) as usize;
+    (scroll_offset(selected, visible), visible)
+}
 
 pub fn render(
     frame: &mut Frame,

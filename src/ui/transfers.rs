@@ -9,14 +9,13 @@ use crate::app::state::{AppState, Pane, kind_name};
 use crate::node::events::Direction;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let visible = area.height.saturating_sub(3) as usize;
-    let selected = state.selected.get(&Pane::Transfers).copied().unwrap_or(0);
-    let skip = selected.saturating_sub(visible.saturating_sub(1));
+    let selected = state.selection(Pane::Transfers);
+    let (skip, visible) = table::window(area, selected);
     let rows: Vec<Row> = state
         .visible_transfers()
         .rev()
         .skip(skip)
-        .take(visible.max(1))
+        .take(visible)
         .map(|r| {
             let style = theme::kind(r.kind);
             Row::new(vec![
@@ -30,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             ])
         })
         .collect();
-    let mut title = format!(" Transfers ({}) ", state.transfers.len());
+    let mut title = format!(" Transfers ({}){} ", state.transfers.len(), super::operations::follow_label(state));
     if state.paused_at.is_some() {
         title.push_str("[PAUSED] ");
     }

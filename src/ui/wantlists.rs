@@ -7,16 +7,24 @@ use ratatui::style::Style;
 use ratatui::widgets::{Cell, Row};
 
 use super::{format, table, theme};
-use crate::app::state::AppState;
+use crate::app::state::{AppState, Pane};
 use crate::node::events::EntryKind;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let [ours_area, theirs_area] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    // One selection over both lists: ours first, then theirs.
+    let selected = state.selection(Pane::Wantlists);
+    let n_ours = state.wantlists.ours.len();
+    let sel_ours = (selected < n_ours).then_some(selected);
+    let sel_theirs = selected.checked_sub(n_ours);
+    let (skip, visible) = table::window(ours_area, sel_ours.unwrap_or(0));
     let ours: Vec<Row> = state
         .wantlists
         .ours
         .iter()
+        .skip(skip)
+        .take(visible)
         .map(|w| {
             let a = state.answers.get(&w.cid).cloned().unwrap_or_default();
             let status = if a.haves > 0 {
@@ -50,29 +58,32 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             Constraint::Length(14),
         ],
         ours,
-        None,
+        sel_ours.map(|s| s - skip),
     );
-    let mut theirs: Vec<Row> = Vec::new();
+    let (skip, visible) = table::window(theirs_area, sel_theirs.unwrap_or(0));
     let mut peers: Vec<&String> = state.wantlists.theirs.keys().collect();
     peers.sort();
-    for peer in peers {
-        for w in &state.wantlists.theirs[peer] {
+    let wants = peers.into_iter().flat_map(|p| state.wantlists.theirs[p].iter().map(move |w| (p, w)));
+    let theirs: Vec<Row> = wants
+        .skip(skip)
+        .take(visible)
+        .map(|(peer, w)| {
             let unserved = state.unserved.contains(&(peer.clone(), w.cid.clone()));
             let served = if unserved {
                 ("DONT_HAVE sent", theme::kind(EntryKind::DontHave))
             } else {
                 ("pending", Style::default())
             };
-            theirs.push(Row::new(vec![
+            Row::new(vec![
                 Cell::from(format::short(peer, 12)),
                 Cell::from(w.cid.clone()),
                 Cell::from(w.want_type.to_string()),
                 Cell::from(if w.send_dont_have { "yes" } else { "no" }),
                 Cell::from(format::age(w.age_ms)),
                 Cell::from(served.0).style(served.1),
-            ]));
-        }
-    }
+            ])
+        })
+        .collect();
     let n: usize = state.wantlists.theirs.values().map(|v| v.len()).sum();
     table::render(
         frame,
@@ -88,6 +99,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             Constraint::Length(14),
         ],
         theirs,
-        None,
+        sel_theirs.map(|s| s - skip),
     );
 }
