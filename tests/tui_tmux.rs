@@ -110,7 +110,7 @@ fn put_in_one_tui_and_get_in_the_other() {
     tmux.command("b", &format!("get {cid}"));
     tmux.wait_for("b", &format!("get {cid}: 1 blocks, 29 bytes"));
 
-    let a_tail = &field_after(&screen, "peer ")[40..];
+    let a_tail = &field_after(&screen, "peer ")[44..];
     tmux.pane("b", "1", a_tail);
     let transfers = tmux.pane("b", "4", "BLOCK");
     assert!(transfers.contains("WANT_HAVE") && transfers.contains(cid), "{transfers}");

@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::state::Pane;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
@@ -66,6 +68,19 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview or input" },
     Binding { keys: "q, Ctrl-C", action: Action::Quit, desc: "quit" },
 ];
+
+/// The keys that matter in a pane, for the line under the input bar (always shown, whatever the status says).
+pub fn pane_hints(pane: Pane) -> &'static str {
+    match pane {
+        Pane::Peers => "j/k select · s sort · Enter ledger · y copy id",
+        Pane::Wantlists => "j/k select · y copy CID",
+        Pane::Ledger => "j/k select · y copy id",
+        Pane::Transfers => "p pause · / filter · f follow · Enter this CID · y copy",
+        Pane::Operations => "f follow · Enter its DAG · y copy CID",
+        Pane::Explorer => "j/k select · y copy CID",
+        Pane::Log => "j/k select · y copy line",
+    }
+}
 
 /// The action for a key outside the input bar.
 pub fn action_for(key: KeyEvent) -> Option<Action> {

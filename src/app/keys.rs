@@ -18,6 +18,23 @@ impl AppState {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
         }
+        if self.help && !self.input_focused {
+            // The help scrolls with the movement keys; anything else closes it or acts as usual.
+            let step: i32 = match keymap::action_for(key) {
+                Some(Action::Down) => 1,
+                Some(Action::Up) => -1,
+                Some(Action::PageDown | Action::HalfDown) => self.page() as i32,
+                Some(Action::PageUp | Action::HalfUp) => -(self.page() as i32),
+                Some(Action::Top) => -10_000,
+                Some(Action::Bottom) => 10_000,
+                _ => 0,
+            };
+            if step != 0 {
+                let most = (keymap::BINDINGS.len() + command::COMMANDS.len() + 3) as i32;
+                self.help_scroll = (self.help_scroll as i32 + step).clamp(0, most) as u16;
+                return Vec::new();
+            }
+        }
         if !self.input_focused {
             return match keymap::action_for(key) {
                 Some(action) => self.action(action),
@@ -84,7 +101,7 @@ impl AppState {
         }
         match command::parse(&line) {
             Ok(cmd) => effects.extend(self.command(cmd)),
-            Err(e) => self.status = Some((e, true)),
+            Err(e) => self.set_status(e, true),
         }
         effects
     }
@@ -139,7 +156,7 @@ impl AppState {
             }
             Action::Copy => {
                 if let Some(text) = self.copyable(pane, current) {
-                    self.status = Some((format!("copied {text}"), false));
+                    self.set_status(format!("copied {text}"), false);
                     effects.push(Effect::Copy(text));
                 }
             }
@@ -170,7 +187,10 @@ impl AppState {
                     None => Some(self.transfers.len()),
                 }
             }
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                self.help_scroll = 0;
+            }
             Action::Sort => self.sort_column = (self.sort_column + 1) % 4,
             Action::Escape => {
                 self.help = false;

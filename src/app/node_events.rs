@@ -85,7 +85,7 @@ impl AppState {
             NodeEvent::Stored { .. } | NodeEvent::StoreResync { .. } => {}
             NodeEvent::Error { message } => {
                 self.push_log(format!("error: {message}"));
-                self.status = Some((message, true));
+                self.set_status(message, true);
             }
             // Cumulative from the node (and from a relay, which adds what it missed).
             NodeEvent::Dropped { count } => self.dropped = self.dropped.max(count),

@@ -7,10 +7,18 @@ use super::msg::Msg;
 use super::state::{AppState, Pane};
 use crate::node::events::{NodeEvent, OpId};
 
-/// Rows above a pane's first table row: header (5), tabs (1), the table's border (1) and its header row (1).
-pub const FIRST_ROW_Y: u16 = 8;
-/// Rows the screen spends outside a pane's table rows: the above, the table's bottom border, status (1), input (3).
-const CHROME_ROWS: u16 = FIRST_ROW_Y + 1 + 1 + 3;
+/// Terminals shorter than this give the header's rows to the pane (the input bar must stay visible).
+pub const HEADER_FROM_ROWS: u16 = 20;
+
+/// The header's height on a terminal of `rows` rows.
+pub fn header_rows(rows: u16) -> u16 {
+    if rows >= HEADER_FROM_ROWS { 5 } else { 0 }
+}
+
+/// The screen line of a pane's first table row: below the header, the tabs (1), the table's border and header row.
+pub fn first_row_y(rows: u16) -> u16 {
+    header_rows(rows) + 3
+}
 
 /// What is selected in a pane, as something that stays true when rows move.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +44,9 @@ impl AppState {
 
     /// Table rows a pane shows on this terminal (the last size the loop reported; 10 before it did).
     pub fn page(&self) -> usize {
-        if self.viewport.1 == 0 { 10 } else { self.viewport.1.saturating_sub(CHROME_ROWS).max(1) as usize }
+        // Below the table rows: its bottom border, the status line (1) and the input bar (3).
+        let rows = self.viewport.1;
+        if rows == 0 { 10 } else { rows.saturating_sub(first_row_y(rows) + 1 + 1 + 3).max(1) as usize }
     }
 
     /// Whether the focused pane's selection stays on the newest row.
@@ -149,10 +159,11 @@ impl AppState {
     /// The row of the focused pane at screen line `y` (a mouse click), if there is one.
     pub fn row_at(&self, y: u16) -> Option<usize> {
         let pane = self.pane();
-        if y < FIRST_ROW_Y || pane == Pane::Wantlists || pane == Pane::Log {
+        let first = first_row_y(self.viewport.1);
+        if y < first || pane == Pane::Wantlists || pane == Pane::Log {
             return None;
         }
-        let line = (y - FIRST_ROW_Y) as usize;
+        let line = (y - first) as usize;
         if line >= self.page() {
             return None;
         }

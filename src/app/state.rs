@@ -19,6 +19,11 @@ pub const MAX_LOG: usize = 1_000;
 /// Finished operations kept.
 pub const MAX_FINISHED_OPS: usize = 100;
 
+/// How long a result stays in the status line.
+pub const STATUS_OK_MS: u64 = 10_000;
+/// How long an error stays in the status line.
+pub const STATUS_ERROR_MS: u64 = 30_000;
+
 /// The panes, in tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -178,6 +183,10 @@ pub struct AppState {
     pub ops: Vec<Operation>,
     pub log: VecDeque<String>,
     pub status: Option<(String, bool)>,
+    /// When the status line was set (node clock): it times out.
+    pub status_at_ms: u64,
+    /// How far the help is scrolled (lines).
+    pub help_scroll: u16,
     pub dropped: u64,
     pub bytes_in: Series,
     pub bytes_out: Series,
@@ -211,6 +220,14 @@ impl AppState {
 
     pub fn pane(&self) -> Pane {
         self.pane.unwrap_or(Pane::Peers)
+    }
+
+    /// The status line, if it has not timed out: results for [`STATUS_OK_MS`], errors for [`STATUS_ERROR_MS`]
+    /// (they are also in the Log pane).
+    pub fn status_line(&self) -> Option<(&str, bool)> {
+        let (text, error) = self.status.as_ref()?;
+        let ttl = if *error { STATUS_ERROR_MS } else { STATUS_OK_MS };
+        (self.now_ms.saturating_sub(self.status_at_ms) < ttl).then_some((text.as_str(), *error))
     }
 
     /// The transfer rows the view shows: frozen at the pause point, filtered.

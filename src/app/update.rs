@@ -33,7 +33,7 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             if error {
                 state.push_log(format!("error: {text}"));
             }
-            state.status = Some((text, error));
+            state.set_status(text, error);
         }
         Msg::OpStarted { id, kind, target } => state.op_started(id, kind, target),
         Msg::OpProgress { id, event } => state.op_progress(id, event),
@@ -53,6 +53,12 @@ impl AppState {
         self.now_ms = self.now_ms.max(now_ms);
         self.bytes_in.advance(self.now_ms);
         self.bytes_out.advance(self.now_ms);
+    }
+
+    /// A line for the status bar; it shows until a newer one or its timeout ([`AppState::status_line`]).
+    pub(super) fn set_status(&mut self, text: String, error: bool) {
+        self.status = Some((text, error));
+        self.status_at_ms = self.now_ms;
     }
 
     pub(super) fn push_log(&mut self, line: String) {

@@ -34,6 +34,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let missing = rows.iter().filter(|r| !r.present).count();
     let selected = state.selection(Pane::Explorer);
     let (skip, visible) = table::window(area, selected);
+    let cols = table::columns(area, &WIDTHS);
     let body: Vec<Row> = rows
         .iter()
         .skip(skip)
@@ -43,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             let style = if r.present { Default::default() } else { theme::error() };
             Row::new(vec![
                 Cell::from(format!("{}{label}", "  ".repeat(r.depth))),
-                Cell::from(r.cid.to_string()),
+                Cell::from(format::middle(&r.cid.to_string(), cols[1])),
                 Cell::from(format::bytes(r.size)),
                 Cell::from(r.kind.clone()),
                 Cell::from(if r.present { "yes" } else { "MISSING" }),
@@ -55,9 +56,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     table::render(
         frame,
         area,
-        format!(" Explorer {} ({} blocks, {missing} missing{more}) ", format::short(&root.to_string(), 16), rows.len()),
+        format!(
+            " Explorer {} ({} blocks, {missing} missing{more}) ",
+            format::middle(&root.to_string(), 21),
+            rows.len()
+        ),
         &HEADER,
-        &WIDTHS,
+        &table::lengths(&cols),
         body,
         Some(selected - skip),
     );

@@ -24,14 +24,16 @@ use crate::app::state::{AppState, Pane};
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, state: &AppState) {
     let [header_area, tabs_area, main, status, input_area] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(crate::app::selection::header_rows(frame.area().height)),
         Constraint::Length(1),
-        Constraint::Min(5),
+        Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(3),
     ])
     .areas(frame.area());
-    header::render(frame, header_area, state);
+    if header_area.height > 0 {
+        header::render(frame, header_area, state);
+    }
     // Narrow terminals get short tab names so that all seven fit.
     let narrow = frame.area().width < 100;
     let titles: Vec<Line> = Pane::ALL
@@ -59,7 +61,7 @@ pub fn render(frame: &mut Frame, state: &AppState) {
         help::render_preview(frame, main, title, body);
     }
     if state.help {
-        help::render(frame, frame.area());
+        help::render(frame, frame.area(), state.help_scroll);
     }
 }
 

@@ -7,6 +7,9 @@ use ratatui::widgets::{Cell, Row};
 use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 
+const WIDTHS: [Constraint; 5] =
+    [Constraint::Length(8), Constraint::Min(16), Constraint::Length(18), Constraint::Length(7), Constraint::Min(24)];
+
 fn bar(done: u64, total: Option<u64>, width: usize) -> String {
     match total {
         Some(t) if t > 0 => {
@@ -20,6 +23,7 @@ fn bar(done: u64, total: Option<u64>, width: usize) -> String {
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let selected = state.selection(Pane::Operations);
     let (skip, visible) = table::window(area, selected);
+    let cols = table::columns(area, &WIDTHS);
     let rows: Vec<Row> = state
         .ops
         .iter()
@@ -44,7 +48,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             };
             Row::new(vec![
                 Cell::from(op.kind.clone()),
-                Cell::from(op.target.to_string()),
+                Cell::from(format::middle(&op.target.to_string(), cols[1])),
                 Cell::from(format!("{} blk / {}", op.blocks, format::bytes(op.bytes))),
                 Cell::from(format::age(elapsed)),
                 Cell::from(status).style(style),
@@ -56,13 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         area,
         format!(" Operations ({}){} ", state.ops.len(), follow_label(state)),
         &["op", "target", "done", "time", "status"],
-        &[
-            Constraint::Length(8),
-            Constraint::Min(16),
-            Constraint::Length(18),
-            Constraint::Length(7),
-            Constraint::Min(24),
-        ],
+        &table::lengths(&cols),
         rows,
         Some(selected - skip),
     );

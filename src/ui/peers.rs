@@ -1,5 +1,6 @@
 //! Peers: id, address, direction, transport, agent, Bitswap version, RTT, connected for, bytes both ways, wants
-//! both ways. Sortable (`s`).
+//! both ways. Sortable (`s`). The width left after the fixed columns goes to the id (whole when there is room),
+//! the agent and the address (cut at its start, so the port always shows).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -8,10 +9,32 @@ use ratatui::widgets::{Cell, Row};
 use super::{format, table};
 use crate::app::state::{AppState, Pane};
 
+/// A peer id in full (base58 Ed25519 ids).
+const ID: usize = 52;
+
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let sort = ["id", "rtt", "in", "out"][state.sort_column % 4];
     // Narrow terminals keep the columns that tell peers apart and show what moves.
     let wide = area.width >= 110;
+    let inner = area.width.saturating_sub(2) as usize;
+    let tiny = inner < 60;
+    let (header, cols): (&[&str], Vec<usize>) = if tiny {
+        (&["peer", "in", "out"], vec![inner.saturating_sub(20), 9, 9])
+    } else if wide {
+        // dir, bitswap, rtt, for, in, out, wants; and a space between each of the ten columns.
+        let spare = inner.saturating_sub(8 + 7 + 8 + 7 + 10 + 10 + 9 + 9);
+        let peer = (spare * 2 / 5).clamp(14, ID);
+        let agent = (spare / 5).clamp(12, 24);
+        let addr = spare.saturating_sub(peer + agent);
+        (
+            &["peer", "address", "dir", "agent", "bitswap", "rtt", "for", "in", "out", "wants i/o"],
+            vec![peer, addr, 8, agent, 7, 8, 7, 10, 10, 9],
+        )
+    } else {
+        let spare = inner.saturating_sub(8 + 10 + 10 + 9 + 5);
+        let peer = (spare / 2).clamp(14, ID);
+        (&["peer", "agent", "rtt", "in", "out", "wants i/o"], vec![peer, spare.saturating_sub(peer), 8, 10, 10, 9])
+    };
     let selected = state.selection(Pane::Peers);
     let (skip, visible) = table::window(area, selected);
     let rows: Vec<Row> = state
@@ -20,54 +43,32 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .skip(skip)
         .take(visible)
         .map(|p| {
-            let mut cells = vec![Cell::from(format::short(&p.peer, 12))];
+            let mut cells = vec![Cell::from(format::middle(&p.peer, cols[0]))];
             if wide {
-                cells.push(Cell::from(p.addr.clone()));
+                cells.push(Cell::from(format::tail(&p.addr, cols[1])));
                 cells.push(Cell::from(format!("{} {}", p.direction, p.transport)));
             }
-            cells.push(Cell::from(p.agent.clone()));
+            if !tiny {
+                cells.push(Cell::from(p.agent.clone()));
+            }
             if wide {
                 cells.push(Cell::from(p.bitswap.clone()));
             }
-            cells.push(Cell::from(p.rtt_ms.map_or("-".into(), |r| format!("{r:.1}ms"))));
+            if !tiny {
+                cells.push(Cell::from(p.rtt_ms.map_or("-".into(), |r| format!("{r:.1}ms"))));
+            }
             if wide {
                 cells.push(Cell::from(format::age(state.now_ms.saturating_sub(p.connected_at_ms))));
             }
             cells.push(Cell::from(format::bytes(p.bytes_in)));
             cells.push(Cell::from(format::bytes(p.bytes_out)));
-            cells.push(Cell::from(format!("{}/{}", p.wants_in, p.wants_out)));
+            if !tiny {
+                cells.push(Cell::from(format!("{}/{}", p.wants_in, p.wants_out)));
+            }
             Row::new(cells)
         })
         .collect();
-    let (header, widths): (&[&str], Vec<Constraint>) = if wide {
-        (
-            &["peer", "address", "dir", "agent", "bitswap", "rtt", "for", "in", "out", "wants i/o"],
-            vec![
-                Constraint::Length(14),
-                Constraint::Min(16),
-                Constraint::Length(8),
-                Constraint::Length(16),
-                Constraint::Length(7),
-                Constraint::Length(8),
-                Constraint::Length(7),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Length(9),
-            ],
-        )
-    } else {
-        (
-            &["peer", "agent", "rtt", "in", "out", "wants i/o"],
-            vec![
-                Constraint::Length(14),
-                Constraint::Min(10),
-                Constraint::Length(8),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Length(9),
-            ],
-        )
-    };
+    let widths: Vec<Constraint> = table::lengths(&cols);
     table::render(
         frame,
         area,

@@ -10,6 +10,15 @@ use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 use crate::node::events::EntryKind;
 
+const OURS_WIDTHS: [Constraint; 6] = [
+    Constraint::Min(20),
+    Constraint::Length(6),
+    Constraint::Length(5),
+    Constraint::Length(10),
+    Constraint::Length(7),
+    Constraint::Length(14),
+];
+
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let [ours_area, theirs_area] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
@@ -19,6 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let sel_ours = (selected < n_ours).then_some(selected);
     let sel_theirs = selected.checked_sub(n_ours);
     let (skip, visible) = table::window(ours_area, sel_ours.unwrap_or(0));
+    let ours_cols = table::columns(ours_area, &OURS_WIDTHS);
     let ours: Vec<Row> = state
         .wantlists
         .ours
@@ -35,7 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                 ("asking", Style::default())
             };
             Row::new(vec![
-                Cell::from(w.cid.clone()),
+                Cell::from(format::middle(&w.cid, ours_cols[0])),
                 Cell::from(w.peers_asked.to_string()),
                 Cell::from(a.haves.to_string()).style(theme::kind(EntryKind::Have)),
                 Cell::from(a.dont_haves.to_string()).style(theme::kind(EntryKind::DontHave)),
@@ -49,18 +59,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         ours_area,
         format!(" We want ({}) ", state.wantlists.ours.len()),
         &["cid", "asked", "HAVE", "DONT_HAVE", "age", "status"],
-        &[
-            Constraint::Min(20),
-            Constraint::Length(6),
-            Constraint::Length(5),
-            Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(14),
-        ],
+        &table::lengths(&ours_cols),
         ours,
         sel_ours.map(|s| s - skip),
     );
     let (skip, visible) = table::window(theirs_area, sel_theirs.unwrap_or(0));
+    let peer = if area.width >= 150 { 24 } else { 14 };
+    let theirs_cols = table::columns(
+        theirs_area,
+        &[
+            Constraint::Length(peer),
+            Constraint::Min(20),
+            Constraint::Length(6),
+            Constraint::Length(10),
+            Constraint::Length(7),
+            Constraint::Length(14),
+        ],
+    );
     let mut peers: Vec<&String> = state.wantlists.theirs.keys().collect();
     peers.sort();
     let wants = peers.into_iter().flat_map(|p| state.wantlists.theirs[p].iter().map(move |w| (p, w)));
@@ -75,8 +90,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                 ("pending", Style::default())
             };
             Row::new(vec![
-                Cell::from(format::short(peer, 12)),
-                Cell::from(w.cid.clone()),
+                Cell::from(format::middle(peer, theirs_cols[0])),
+                Cell::from(format::middle(&w.cid, theirs_cols[1])),
                 Cell::from(w.want_type.to_string()),
                 Cell::from(if w.send_dont_have { "yes" } else { "no" }),
                 Cell::from(format::age(w.age_ms)),
@@ -90,14 +105,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         theirs_area,
         format!(" Peers want from us ({n}) "),
         &["peer", "cid", "type", "dont_have?", "age", "served"],
-        &[
-            Constraint::Length(14),
-            Constraint::Min(20),
-            Constraint::Length(6),
-            Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(14),
-        ],
+        &table::lengths(&theirs_cols),
         theirs,
         sel_theirs.map(|s| s - skip),
     );
