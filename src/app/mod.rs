@@ -7,6 +7,7 @@ pub mod demo;
 pub mod job;
 pub mod keymap;
 mod keys;
+mod live;
 pub mod logging;
 pub mod msg;
 mod node_events;

@@ -37,6 +37,8 @@ pub enum Msg {
     JobDone(Box<JobDone>),
     /// The store's totals, refreshed now and then.
     Stored { blocks: u64, bytes: u64 },
+    /// The store's totals could not be read this time (the next heartbeat asks again).
+    StoredFailed,
     /// A path completion the loop looked up for the input line `line`.
     Completed { line: String, completed: Option<String> },
 }

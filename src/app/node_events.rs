@@ -52,11 +52,9 @@ impl AppState {
                     (Direction::In, EntryKind::DontHave) => {
                         self.answers.entry(cid.clone()).or_default().dont_haves += 1
                     }
-                    (Direction::Out, EntryKind::DontHave) => {
-                        self.unserved.insert((peer.clone(), cid.clone()));
-                    }
                     _ => {}
                 }
+                self.follow_wants(direction, &peer, kind, &cid);
                 let id = self.next_transfer;
                 self.next_transfer += 1;
                 self.transfers.push_back(TransferRow { id, at_ms: at, direction, peer, kind, cid, size, latency_ms });
@@ -81,8 +79,9 @@ impl AppState {
                     op.total = total_bytes.or(op.total);
                 }
             }
-            // The store's totals are polled; views that follow the store come later.
-            NodeEvent::Stored { .. } | NodeEvent::StoreResync { .. } => {}
+            // The store's totals are polled; the explorer follows what was added and removed.
+            NodeEvent::Stored { added_cids, removed_cids, .. } => self.follow_store(&added_cids, &removed_cids),
+            NodeEvent::StoreResync { .. } => {}
             NodeEvent::Error { message } => {
                 self.push_log(format!("error: {message}"));
                 self.set_status(message, true);
@@ -115,6 +114,8 @@ impl AppState {
                 self.answers.retain(|cid, _| wanted.contains(cid));
                 self.ledgers = peers;
                 self.wantlists = wantlists;
+                self.wantlists_at_ms = at;
+                self.prune_unserved();
             }
         }
     }

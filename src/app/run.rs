@@ -251,9 +251,11 @@ fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<M
             let (backend, tx) = (backend.clone(), tx.clone());
             tokio::spawn(async move {
                 let stat = tokio::task::spawn_blocking(move || stored(&backend)).await;
-                if let Ok(Some((blocks, bytes))) = stat {
-                    let _ = tx.send(Msg::Stored { blocks, bytes }).await;
-                }
+                let msg = match stat {
+                    Ok(Some((blocks, bytes))) => Msg::Stored { blocks, bytes },
+                    _ => Msg::StoredFailed,
+                };
+                let _ = tx.send(msg).await;
             });
         }
         Effect::CompletePath { line } => {

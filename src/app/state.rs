@@ -16,6 +16,8 @@ use crate::ops::explore::Explored;
 pub const MAX_TRANSFERS: usize = 10_000;
 /// Lines kept in the log pane.
 pub const MAX_LOG: usize = 1_000;
+/// (peer, CID) pairs we answered DONT_HAVE kept between snapshots (a snapshot prunes them to live wants).
+pub const MAX_UNSERVED: usize = 100_000;
 /// Finished operations kept.
 pub const MAX_FINISHED_OPS: usize = 100;
 
@@ -170,6 +172,10 @@ pub struct AppState {
     pub peers: BTreeMap<String, PeerRow>,
     pub ledgers: Vec<PeerSnapshot>,
     pub wantlists: Wantlists,
+    /// When the last snapshot came (node clock): wantlist ages are as of then, and the panes say how long ago.
+    pub wantlists_at_ms: u64,
+    /// A `repo stat` is running: the heartbeat asks for no other until it answers.
+    pub stat_in_flight: bool,
     /// HAVE / DONT_HAVE answers to our wants, by CID.
     pub answers: HashMap<String, Answers>,
     /// (peer, CID) pairs we answered DONT_HAVE: their wants we could not serve.

@@ -25,7 +25,11 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Tick { now_ms } => state.advance(now_ms),
         Msg::Heartbeat { now_ms } => {
             state.advance(now_ms);
-            return vec![Effect::RefreshStored];
+            // At most one `repo stat` at a time: a slow store (or daemon) is not asked again until it answers.
+            if !state.stat_in_flight {
+                state.stat_in_flight = true;
+                return vec![Effect::RefreshStored];
+            }
         }
         Msg::Log(line) => state.push_log(line),
         Msg::Command(cmd) => return state.command(cmd),
@@ -39,9 +43,11 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::OpProgress { id, event } => state.op_progress(id, event),
         Msg::JobDone(done) => state.job_done(*done),
         Msg::Stored { blocks, bytes } => {
+            state.stat_in_flight = false;
             state.stored_blocks = blocks;
             state.stored_bytes = bytes;
         }
+        Msg::StoredFailed => state.stat_in_flight = false,
         Msg::Completed { line, completed } => state.completed(line, completed),
     }
     Vec::new()

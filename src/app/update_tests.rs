@@ -266,3 +266,61 @@ fn dropped_stays_cumulative() {
     update(&mut s, at(3, NodeEvent::Dropped { count: 9 }));
     assert_eq!(s.dropped, 9);
 }
+
+fn entry(direction: Direction, peer: &str, kind: EntryKind, cid: &str) -> Msg {
+    at(1_000, NodeEvent::Bitswap { direction, peer: peer.into(), kind, cid: cid.into(), size: None, latency_ms: None })
+}
+
+#[test]
+fn wantlists_follow_the_entries_between_snapshots_and_unserved_is_pruned() {
+    let mut s = AppState::new();
+    update(&mut s, entry(Direction::Out, "P", EntryKind::WantBlock, "A"));
+    update(&mut s, entry(Direction::Out, "Q", EntryKind::WantBlock, "A"));
+    assert_eq!(s.wantlists.ours.len(), 1, "one want however many peers are asked");
+    update(&mut s, entry(Direction::In, "P", EntryKind::WantHave, "B"));
+    update(&mut s, entry(Direction::In, "P", EntryKind::WantBlock, "C"));
+    update(&mut s, entry(Direction::Out, "P", EntryKind::DontHave, "B"));
+    assert_eq!(s.wantlists.theirs["P"].len(), 2);
+    assert!(s.unserved.contains(&("P".to_string(), "B".to_string())));
+    // Our block arrives; we serve theirs: both wants are gone at once, not a snapshot later.
+    update(&mut s, block_in("P", "A", 10));
+    assert!(s.wantlists.ours.is_empty());
+    update(&mut s, at(1_000, block(Direction::Out, "P", "C", 10)));
+    assert_eq!(s.wantlists.theirs["P"].iter().map(|w| w.cid.as_str()).collect::<Vec<_>>(), ["B"]);
+    // The snapshot is the truth: P no longer wants B, so its DONT_HAVE mark goes.
+    let snapshot = NodeEvent::Snapshot { peers: Vec::new(), wantlists: Wantlists::default(), dropped_events: 0 };
+    update(&mut s, at(3_000, snapshot));
+    assert!(s.unserved.is_empty() && s.wantlists.theirs.is_empty());
+    assert_eq!(s.wantlists_at_ms, 3_000);
+}
+
+#[test]
+fn the_explorer_follows_the_store_and_one_repo_stat_runs_at_a_time() {
+    use crate::ops::explore::{DagRow, Explored};
+    let v0: cid::Cid = "QmWATWQ7fVPP2EFGu71UkfnqhYXDYH566qy47CnJDgvs8u".parse().unwrap();
+    let v1 = cid::Cid::new_v1(0x70, *v0.hash());
+    let row = DagRow { depth: 0, name: String::new(), cid: v0, size: 1, kind: "missing".into(), present: false };
+    let mut s = AppState::new();
+    s.explorer = Some(Explored { root: v0, rows: vec![row], truncated: false });
+    let stored = |added: Vec<String>, removed: Vec<String>| NodeEvent::Stored {
+        added: added.len() as u64,
+        removed: removed.len() as u64,
+        damaged: 0,
+        added_cids: added,
+        removed_cids: removed,
+        damaged_cids: Vec::new(),
+        wanted_by: 0,
+    };
+    update(&mut s, at(1, stored(vec![v1.to_string()], Vec::new())));
+    assert!(s.explorer.as_ref().unwrap().rows[0].present, "a CIDv1 store notice finds the CIDv0 row");
+    update(&mut s, at(2, stored(Vec::new(), vec![v1.to_string()])));
+    assert!(!s.explorer.as_ref().unwrap().rows[0].present);
+
+    use crate::app::msg::Effect;
+    assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 1_000 }), [Effect::RefreshStored]);
+    assert!(update(&mut s, Msg::Heartbeat { now_ms: 2_000 }).is_empty(), "the first stat has not answered");
+    update(&mut s, Msg::StoredFailed);
+    assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 3_000 }), [Effect::RefreshStored]);
+    update(&mut s, Msg::Stored { blocks: 1, bytes: 2 });
+    assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 4_000 }), [Effect::RefreshStored]);
+}

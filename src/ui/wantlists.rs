@@ -22,6 +22,9 @@ const OURS_WIDTHS: [Constraint; 6] = [
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let [ours_area, theirs_area] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    // Ages are as of the last snapshot: they grow from there (never frozen).
+    let since = state.now_ms.saturating_sub(state.wantlists_at_ms);
+    let updated = format!("· snapshot {} ago ", format::age(since));
     // One selection over both lists: ours first, then theirs.
     let selected = state.selection(Pane::Wantlists);
     let n_ours = state.wantlists.ours.len();
@@ -49,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                 Cell::from(w.peers_asked.to_string()),
                 Cell::from(a.haves.to_string()).style(theme::kind(EntryKind::Have)),
                 Cell::from(a.dont_haves.to_string()).style(theme::kind(EntryKind::DontHave)),
-                Cell::from(format::age(w.age_ms)),
+                Cell::from(format::age(w.age_ms + since)),
                 Cell::from(status.0).style(status.1),
             ])
         })
@@ -57,7 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     table::render(
         frame,
         ours_area,
-        format!(" We want ({}) ", state.wantlists.ours.len()),
+        format!(" We want ({}) {updated}", state.wantlists.ours.len()),
         &["cid", "asked", "HAVE", "DONT_HAVE", "age", "status"],
         &table::lengths(&ours_cols),
         ours,
@@ -94,7 +97,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                 Cell::from(format::middle(&w.cid, theirs_cols[1])),
                 Cell::from(w.want_type.to_string()),
                 Cell::from(if w.send_dont_have { "yes" } else { "no" }),
-                Cell::from(format::age(w.age_ms)),
+                Cell::from(format::age(w.age_ms + since)),
                 Cell::from(served.0).style(served.1),
             ])
         })
