@@ -14,10 +14,10 @@ impl AppState {
         // (a second or two too old at most) until the next snapshot gives its exact age.
         let age_ms = 0;
         match (direction, kind) {
-            (Direction::Out, EntryKind::WantHave | EntryKind::WantBlock) => {
-                if !self.wantlists.ours.iter().any(|w| w.cid == cid) {
-                    self.wantlists.ours.push(OurWantInfo { cid: cid.to_string(), age_ms, peers_asked: 1 });
-                }
+            (Direction::Out, EntryKind::WantHave | EntryKind::WantBlock)
+                if !self.wantlists.ours.iter().any(|w| w.cid == cid) =>
+            {
+                self.wantlists.ours.push(OurWantInfo { cid: cid.to_string(), age_ms, peers_asked: 1 });
             }
             (Direction::In, EntryKind::Block) | (Direction::Out, EntryKind::Cancel) => {
                 self.wantlists.ours.retain(|w| w.cid != cid);
@@ -40,10 +40,8 @@ impl AppState {
                 }
                 self.unserved.remove(&(peer.to_string(), cid.to_string()));
             }
-            (Direction::Out, EntryKind::DontHave) => {
-                if self.unserved.len() < MAX_UNSERVED {
-                    self.unserved.insert((peer.to_string(), cid.to_string()));
-                }
+            (Direction::Out, EntryKind::DontHave) if self.unserved.len() < MAX_UNSERVED => {
+                self.unserved.insert((peer.to_string(), cid.to_string()));
             }
             _ => {}
         }
