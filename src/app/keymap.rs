@@ -54,7 +54,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "Enter",
         action: Action::Enter,
-        desc: "drill in: a peer's ledger, a transfer's CID, an operation's DAG",
+        desc: "drill in: a peer's detail, a transfer's CID, an operation's DAG",
     },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
     Binding { keys: "/", action: Action::Filter, desc: "filter the transfer log (peer:, cid:, kind:)" },
@@ -65,16 +65,16 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: "s", action: Action::Sort, desc: "sort peers: id, RTT, bytes in, bytes out" },
     Binding { keys: "?", action: Action::ToggleHelp, desc: "this help" },
-    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview or input" },
+    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview, input or a peer's detail" },
     Binding { keys: "q, Ctrl-C", action: Action::Quit, desc: "quit" },
 ];
 
 /// The keys that matter in a pane, for the line under the input bar (always shown, whatever the status says).
 pub fn pane_hints(pane: Pane) -> &'static str {
     match pane {
-        Pane::Peers => "j/k select · s sort · Enter ledger · y copy id",
+        Pane::Peers => "j/k select · Enter detail · s sort · y copy id",
         Pane::Wantlists => "j/k select · y copy CID",
-        Pane::Ledger => "j/k select · y copy id",
+        Pane::Ledger => "j/k select · Enter detail · y copy id",
         Pane::Transfers => "p pause · / filter · f follow · Enter this CID · y copy",
         Pane::Operations => "f follow · Enter its DAG · y copy CID",
         Pane::Explorer => "j/k select · y copy CID",

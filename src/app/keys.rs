@@ -161,7 +161,13 @@ impl AppState {
                 }
             }
             Action::Enter => match pane {
-                Pane::Peers => self.pane = Some(Pane::Ledger),
+                // A peer's detail: from the Peers pane or the Ledger.
+                Pane::Peers | Pane::Ledger => {
+                    if let Some(Anchor::Peer(peer)) = self.anchor_at(pane, current) {
+                        self.detail = Some(peer);
+                        self.pane = Some(Pane::Peers);
+                    }
+                }
                 Pane::Operations => {
                     // The DAG of the selected operation (its target, or the root it made), in the explorer.
                     if let Some(cid) = self.ops.iter().rev().nth(current).and_then(|o| o.cid()) {
@@ -193,6 +199,9 @@ impl AppState {
             }
             Action::Sort => self.sort_column = (self.sort_column + 1) % 4,
             Action::Escape => {
+                if !self.help && self.preview.is_none() && !self.input_focused {
+                    self.detail = None;
+                }
                 self.help = false;
                 self.preview = None;
                 self.input_focused = false;

@@ -57,6 +57,23 @@ impl Series {
         out
     }
 
+    /// [`Series::window`] as of `now_ms`, for a series nobody advanced (a peer's, while it is idle): the seconds
+    /// since its newest bucket are zeros at the right.
+    pub fn window_at(&self, now_ms: u64) -> Vec<u64> {
+        let idle = (now_ms / 1000).saturating_sub(self.newest).min(SECONDS as u64) as usize;
+        let mut w = self.window();
+        if self.buckets.is_empty() {
+            return w;
+        }
+        w.drain(..idle);
+        // The bucket that was being counted is full now.
+        if idle > 0 {
+            w.push(self.buckets.back().copied().unwrap_or(0));
+            w.extend(std::iter::repeat_n(0, idle - 1));
+        }
+        w
+    }
+
     /// The highest rate in [`Series::window`]: the graph's scale.
     pub fn max(&self) -> u64 {
         self.window().into_iter().max().unwrap_or(0)
@@ -99,6 +116,7 @@ mod tests {
         s.advance(13_000);
         let w = s.window();
         assert_eq!(&w[SECONDS - 3..], &[100, 7, 0], "idle seconds push the burst left");
+        assert_eq!(&s.window_at(15_000)[SECONDS - 5..], &[100, 7, 0, 0, 0], "as of later, without advancing");
         s.advance(200_000);
         assert_eq!(s.window(), vec![0; SECONDS]);
         assert_eq!(s.max(), 0);

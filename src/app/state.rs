@@ -18,6 +18,10 @@ pub const MAX_TRANSFERS: usize = 10_000;
 pub const MAX_LOG: usize = 1_000;
 /// (peer, CID) pairs we answered DONT_HAVE kept between snapshots (a snapshot prunes them to live wants).
 pub const MAX_UNSERVED: usize = 100_000;
+/// Peers that left kept (greyed, with their ledgers); the oldest to leave go first.
+pub const MAX_GONE_PEERS: usize = 256;
+/// Addresses kept per peer.
+pub const MAX_ADDRS: usize = 8;
 /// Finished operations kept.
 pub const MAX_FINISHED_OPS: usize = 100;
 
@@ -55,7 +59,7 @@ impl Pane {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct PeerRow {
     pub peer: String,
     pub addr: String,
@@ -69,6 +73,23 @@ pub struct PeerRow {
     pub bytes_out: u64,
     pub wants_in: usize,
     pub wants_out: usize,
+    /// Every protocol it announced (identify).
+    pub protocols: Vec<String>,
+    /// Every address it was seen at, newest last (bounded).
+    pub addrs: Vec<String>,
+    /// When it left (node clock); `None` while connected. A peer that left stays, greyed, with its ledger.
+    pub gone_at_ms: Option<u64>,
+    /// Its ledger as the last snapshot had it.
+    pub ledger: Option<crate::node::bitswap::ledger::Ledger>,
+    /// Block bytes from and to it, per second: the detail's graph.
+    pub rate_in: Series,
+    pub rate_out: Series,
+}
+
+impl PeerRow {
+    pub fn connected(&self) -> bool {
+        self.gone_at_ms.is_none()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +232,8 @@ pub struct AppState {
     pub input: tui_input::Input,
     pub preview: Option<(String, String)>,
     pub explorer: Option<Explored>,
+    /// The peer whose detail is open (Enter on a peer; Esc closes).
+    pub detail: Option<String>,
     /// Lines typed into the input bar, oldest first (loaded by the loop, saved through an effect).
     pub history: Vec<String>,
     /// Where Up/Down is in the history while browsing it.
@@ -244,14 +267,23 @@ impl AppState {
 
     /// Peer rows sorted by the chosen column.
     pub fn sorted_peers(&self) -> Vec<&PeerRow> {
-        let mut rows: Vec<&PeerRow> = self.peers.values().collect();
+        // Connected peers first; those that left below them.
+        let mut rows: Vec<&PeerRow> = self.peers.values().filter(|p| p.connected()).collect();
         match self.sort_column % 4 {
             1 => rows.sort_by(|a, b| a.rtt_ms.unwrap_or(f64::MAX).total_cmp(&b.rtt_ms.unwrap_or(f64::MAX))),
             2 => rows.sort_by_key(|r| std::cmp::Reverse(r.bytes_in)),
             3 => rows.sort_by_key(|r| std::cmp::Reverse(r.bytes_out)),
             _ => {}
         }
+        let mut gone: Vec<&PeerRow> = self.peers.values().filter(|p| !p.connected()).collect();
+        gone.sort_by_key(|p| std::cmp::Reverse(p.gone_at_ms));
+        rows.extend(gone);
         rows
+    }
+
+    /// Peers connected now (those that left are kept, greyed, but not counted).
+    pub fn connected_peers(&self) -> usize {
+        self.peers.values().filter(|p| p.connected()).count()
     }
 
     /// CIDs and peer ids seen, for Tab completion.

@@ -65,7 +65,7 @@ fn connections_identify_and_ping_fill_the_peer_row() {
     assert_eq!((row.direction.as_str(), row.bitswap.as_str(), row.rtt_ms), ("out", "1.2.0", Some(1.5)));
     assert_eq!(row.connected_at_ms, 5_000);
     update(&mut s, at(6_000, NodeEvent::Disconnected { peer: "P".into(), cause: CloseCause::Local, error: None }));
-    assert!(s.peers.is_empty());
+    assert_eq!((s.connected_peers(), s.peers["P"].gone_at_ms), (0, Some(6_000)), "kept, as a peer that left");
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
         theirs: Default::default(),
     };
     update(&mut s, at(2_000, NodeEvent::Snapshot { peers, wantlists, dropped_events: 17 }));
-    assert!(!s.peers.contains_key("gone"), "a peer the snapshot does not list is gone");
+    assert!(!s.peers["gone"].connected(), "a peer the snapshot does not list has left");
     assert_eq!(s.peers["P"].bytes_in, 4096);
     assert_eq!(s.peers["P"].wants_out, 1);
     assert_eq!(s.dropped, 17);
@@ -323,4 +323,48 @@ fn the_explorer_follows_the_store_and_one_repo_stat_runs_at_a_time() {
     assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 3_000 }), [Effect::RefreshStored]);
     update(&mut s, Msg::Stored { blocks: 1, bytes: 2 });
     assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 4_000 }), [Effect::RefreshStored]);
+}
+
+#[test]
+fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
+    use crate::app::state::MAX_GONE_PEERS;
+    let mut s = AppState::new();
+    let connect = |p: String| {
+        at(
+            1,
+            NodeEvent::Connected {
+                peer: p,
+                addr: "/ip4/127.0.0.1/tcp/1".into(),
+                direction: Direction::In,
+                transport: Transport::Tcp,
+            },
+        )
+    };
+    for i in 0..MAX_GONE_PEERS + 5 {
+        update(&mut s, connect(format!("P{i:04}")));
+    }
+    let ledger = Ledger { bytes_received: 7, ..Ledger::default() };
+    let snap = PeerSnapshot {
+        peer: "P0000".into(),
+        addr: Some("/ip4/10.0.0.1/tcp/2".into()),
+        agent: None,
+        bitswap: true,
+        debt_ratio: 0.0,
+        ledger,
+    };
+    // The snapshot lists only P0000: the others left (kept, greyed); P0000 has its ledger and both addresses.
+    update(
+        &mut s,
+        at(2, NodeEvent::Snapshot { peers: vec![snap], wantlists: Wantlists::default(), dropped_events: 0 }),
+    );
+    assert_eq!(s.connected_peers(), 1);
+    assert_eq!(s.peers.len(), 1 + MAX_GONE_PEERS, "the oldest to leave beyond the cap are dropped");
+    assert_eq!(s.peers["P0000"].addrs, ["/ip4/127.0.0.1/tcp/1", "/ip4/10.0.0.1/tcp/2"]);
+    update(&mut s, at(3, NodeEvent::Disconnected { peer: "P0000".into(), cause: CloseCause::Idle, error: None }));
+    let gone = &s.peers["P0000"];
+    assert_eq!((gone.gone_at_ms, gone.ledger.as_ref().map(|l| l.bytes_received)), (Some(3), Some(7)));
+    assert_eq!(s.sorted_peers().first().map(|p| p.peer.as_str()), Some("P0000"), "the newest to leave first");
+    // It comes back: connected again, its history kept.
+    update(&mut s, connect("P0000".into()));
+    assert!(s.peers["P0000"].connected() && s.peers["P0000"].ledger.is_some());
 }

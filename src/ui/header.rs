@@ -9,7 +9,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::{format, theme};
-use crate::app::series::Series;
 use crate::app::state::AppState;
 
 /// Columns the text keeps beside the graphs on a wide header (a full peer id fits).
@@ -41,7 +40,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let second = vec![Span::styled("listen ", theme::dim()), Span::raw(format::tail(listen, room))];
     let mut third = vec![
         Span::styled("peers ", theme::dim()),
-        Span::raw(state.peers.len().to_string()),
+        Span::raw(state.connected_peers().to_string()),
         Span::styled("  stored ", theme::dim()),
         Span::raw(format!("{} blk, {}", state.stored_blocks, format::bytes(state.stored_bytes))),
     ];
@@ -56,25 +55,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second), Line::from(third)]), text);
     if graph_width > 0 {
-        graph(frame, graph_in, "in", &state.bytes_in, theme::rate_in());
-        graph(frame, graph_out, "out", &state.bytes_out, theme::rate_out());
+        graph(frame, graph_in, "in", &state.bytes_in.window(), state.bytes_in.rate(), theme::rate_in());
+        graph(frame, graph_out, "out", &state.bytes_out.window(), state.bytes_out.rate(), theme::rate_out());
     }
 }
 
-/// One rate graph: a one-column gap on its left, the title line (rate left, scale right), bars below.
-fn graph(frame: &mut Frame, area: Rect, name: &str, series: &Series, style: Style) {
+/// One rate graph of `window` (seconds, oldest first), now at `now` bytes/s: a one-column gap on its left, the title
+/// line (rate left, scale right), bars below. The peer detail draws its graphs with it too.
+pub fn graph(frame: &mut Frame, area: Rect, name: &str, window: &[u64], now: u64, style: Style) {
     let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
-    let max = series.max();
+    let max = window.iter().copied().max().unwrap_or(0);
     // The long units where both fit on the title line, the short ones where they do not.
-    let (mut rate, mut top) = (format!("{}/s", format::bytes(series.rate())), format!("max {}/s", format::bytes(max)));
+    let (mut rate, mut top) = (format!("{}/s", format::bytes(now)), format!("max {}/s", format::bytes(max)));
     if name.len() + 1 + rate.len() + 1 + top.len() > area.width as usize {
-        rate = format!("{}/s", format::bytes_short(series.rate()));
+        rate = format!("{}/s", format::bytes_short(now));
         top = format!("max {}", format::bytes_short(max));
     }
     let title = Line::from(vec![Span::styled(format!("{name} "), theme::dim()), Span::styled(rate, style)]);
     let scale = Line::from(Span::styled(top, theme::dim())).right_aligned();
     let block = Block::default().title_top(title).title_top(scale);
-    let bars = stretch(&series.window(), area.width as usize);
+    let bars = stretch(window, area.width as usize);
     frame.render_widget(Sparkline::default().block(block).data(bars).max(max.max(1)).style(style), area);
 }
 

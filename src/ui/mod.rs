@@ -8,6 +8,7 @@ pub mod input;
 pub mod ledger;
 pub mod log;
 pub mod operations;
+pub mod peer_detail;
 pub mod peers;
 mod table;
 pub mod theme;
@@ -47,7 +48,10 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     let selected = Pane::ALL.iter().position(|p| *p == state.pane()).unwrap_or(0);
     frame.render_widget(Tabs::new(titles).select(selected).highlight_style(theme::selected()), tabs_area);
     match state.pane() {
-        Pane::Peers => peers::render(frame, main, state),
+        Pane::Peers => match state.detail.as_ref().and_then(|p| state.peers.get(p)) {
+            Some(peer) => peer_detail::render(frame, main, state, peer),
+            None => peers::render(frame, main, state),
+        },
         Pane::Wantlists => wantlists::render(frame, main, state),
         Pane::Ledger => ledger::render(frame, main, state),
         Pane::Transfers => transfers::render(frame, main, state),

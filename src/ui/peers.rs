@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
 
-use super::{format, table};
+use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 
 /// A peer id in full (base58 Ed25519 ids).
@@ -65,17 +65,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             if !tiny {
                 cells.push(Cell::from(format!("{}/{}", p.wants_in, p.wants_out)));
             }
-            Row::new(cells)
+            let row = Row::new(cells);
+            if p.connected() { row } else { row.style(theme::gone()) }
         })
         .collect();
     let widths: Vec<Constraint> = table::lengths(&cols);
-    table::render(
-        frame,
-        area,
-        format!(" Peers ({}) sorted by {sort} ", state.peers.len()),
-        header,
-        &widths,
-        rows,
-        Some(selected - skip),
-    );
+    table::render(frame, area, peers_title(state, sort), header, &widths, rows, Some(selected - skip));
+}
+
+/// "Peers (3) sorted by id", and how many left (kept, greyed) if any did.
+fn peers_title(state: &AppState, sort: &str) -> String {
+    let connected = state.connected_peers();
+    let gone = state.peers.len() - connected;
+    let gone = if gone > 0 { format!(", {gone} left") } else { String::new() };
+    format!(" Peers ({connected}{gone}) sorted by {sort} ")
 }

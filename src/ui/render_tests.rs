@@ -425,3 +425,45 @@ fn a_binary_cat_is_previewed_as_hex_inside_its_border() {
     insta::assert_snapshot!("cat_binary_120x40", draw(&s, 120, 40).backend());
     assert!(format!("{}", t.backend()).contains("89 50 4e 47 1b 0a 00 ff"));
 }
+
+#[test]
+fn enter_on_a_peer_opens_its_detail_and_a_peer_that_left_stays_greyed() {
+    let mut s = state();
+    send(
+        &mut s,
+        at(
+            NOW - 2_000,
+            NodeEvent::Bitswap {
+                direction: Direction::Out,
+                peer: PEER.into(),
+                kind: EntryKind::Block,
+                cid: CID.into(),
+                size: Some(3 << 20),
+                latency_ms: None,
+            },
+        ),
+    );
+    code(&mut s, crossterm::event::KeyCode::Enter);
+    assert_eq!(s.detail.as_deref(), Some(PEER));
+    let wide = draw(&s, 120, 40);
+    insta::assert_snapshot!("peer_detail_120x40", wide.backend());
+    insta::assert_snapshot!("peer_detail_80x24", draw(&s, 80, 24).backend());
+    let text = format!("{}", wide.backend());
+    for needle in
+        [PEER, "helia/7.1.15", "/ipfs/bitswap/1.2.0", "/ip4/127.0.0.1/tcp/40111/p2p/", "received 1 blk / 1.0 MiB"]
+    {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    assert!(text.contains("max 3.0 MiB/s"), "the peer's bandwidth graph:\n{text}");
+
+    // It leaves: the detail stays, greyed, with its ledger; Esc goes back to the list, where it is greyed too.
+    let left = NodeEvent::Disconnected { peer: PEER.into(), cause: crate::node::events::CloseCause::Idle, error: None };
+    send(&mut s, at(NOW, left));
+    let text = format!("{}", draw(&s, 80, 24).backend());
+    assert!(text.contains("left 0ms ago") && text.contains("received 1 blk"), "{text}");
+    code(&mut s, crossterm::event::KeyCode::Esc);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("peers_left_80x24", t.backend());
+    assert!(format!("{}", t.backend()).contains("Peers (0, 1 left)"));
+    assert_eq!(color_of(&t, "helia/7.1.15"), Color::DarkGray);
+}

@@ -53,3 +53,8 @@ pub fn rate_out() -> Style {
 pub fn focus_border() -> Style {
     Style::default().fg(Color::Cyan)
 }
+
+/// A peer that left: still shown, with its ledger, but greyed.
+pub fn gone() -> Style {
+    Style::default().fg(Color::DarkGray).add_modifier(Modifier::ITALIC)
+}
