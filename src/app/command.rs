@@ -23,6 +23,8 @@ pub enum Command {
     Import(PathBuf),
     /// `filter` alone clears; `filter peer:X cid:Y kind:BLOCK` narrows the transfer log.
     Filter(String),
+    /// Stop a running operation (its number in the Operations pane), here or in the daemon.
+    Cancel(u64),
     Help,
     Quit,
 }
@@ -43,6 +45,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("export", "CID FILE.car", "write the DAG as a CAR file"),
     ("import", "FILE.car", "import a CAR file and pin its roots"),
     ("filter", "[peer:P] [cid:C] [kind:K]", "narrow the transfer log (alone: clear)"),
+    ("cancel", "OP", "stop a running operation (its # in Operations; x there cancels the selected one)"),
     ("help", "", "show the keys and commands"),
     ("quit", "", "leave (the node stops)"),
 ];
@@ -99,6 +102,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "import" => Command::Import(path(args.next(), word, "a CAR file")?),
         "filter" => Command::Filter(rest.to_string()),
+        "cancel" => {
+            let op = args.next().ok_or("cancel: an operation number is required (see Operations)")?;
+            Command::Cancel(
+                op.trim_start_matches('#').parse().map_err(|_| format!("cancel: not an operation number: {op:?}"))?,
+            )
+        }
         "help" | "?" => Command::Help,
         "quit" | "q" | "exit" => Command::Quit,
         other => return Err(format!("unknown command {other:?} (try `help`)")),

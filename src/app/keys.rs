@@ -9,6 +9,7 @@ use super::keymap::{self, Action};
 use super::msg::Effect;
 use super::selection::Anchor;
 use super::state::{AppState, Filter, Pane};
+use crate::node::events::OpId;
 
 /// History lines kept (in memory and in the repo).
 pub const HISTORY: usize = 500;
@@ -111,6 +112,7 @@ impl AppState {
         match cmd {
             Command::Quit => return vec![Effect::Quit],
             Command::Help => self.help = true,
+            Command::Cancel(n) => return self.cancel(OpId(n)),
             Command::Filter(text) => {
                 self.filter = Filter::parse(&text);
                 self.pane = Some(Pane::Transfers);
@@ -152,6 +154,13 @@ impl AppState {
                 self.follow = !self.follow;
                 if self.follow {
                     sel = 0;
+                }
+            }
+            Action::CancelOp => {
+                if pane == Pane::Operations
+                    && let Some(id) = self.ops.iter().rev().nth(current).map(|o| o.id)
+                {
+                    effects.extend(self.cancel(id));
                 }
             }
             Action::Copy => {
@@ -213,6 +222,24 @@ impl AppState {
         }
         self.selected.insert(pane, sel);
         effects
+    }
+
+    /// Cancels operation `id` if it is running; says so either way.
+    fn cancel(&mut self, id: OpId) -> Vec<Effect> {
+        match self.ops.iter().find(|o| o.id == id) {
+            Some(op) if op.result.is_none() => {
+                self.set_status(format!("cancelling #{} {} {}", id.0, op.kind, op.target), false);
+                vec![Effect::Cancel(id)]
+            }
+            Some(_) => {
+                self.set_status(format!("cancel: #{} has finished", id.0), true);
+                Vec::new()
+            }
+            None => {
+                self.set_status(format!("cancel: no operation #{}", id.0), true);
+                Vec::new()
+            }
+        }
     }
 
     /// What `y` copies from row `idx` of `pane`: the CID, peer id or log line it is about.

@@ -67,6 +67,8 @@ pub enum Effect {
     CompletePath {
         line: String,
     },
+    /// Cancel a running operation through the command layer (its token: here, or a `Cancel` to the daemon).
+    Cancel(OpId),
     /// Put this text on the terminal's clipboard (OSC 52: works over ssh and in tmux with `set-clipboard on`).
     Copy(String),
     Quit,

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::msg::{Effect, Msg};
-use super::runner::Backend;
+use super::runner::{Backend, Cancels};
 use super::state::AppState;
 use super::update::update;
 use crate::cli::NodeArgs;
@@ -187,6 +187,7 @@ async fn event_loop(
     let mut state = AppState { cwd, history: load_history(repo), ..AppState::new() };
     let size = terminal.size()?;
     update(&mut state, Msg::Resize { width: size.width, height: size.height });
+    let cancels = Cancels::default();
     let mut clock = NodeClock::new();
     let mut keys = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
@@ -234,7 +235,7 @@ async fn event_loop(
         for msg in batch {
             dirty = true;
             for effect in update(&mut state, msg) {
-                if !carry_out(effect, repo, &backend, &tx) {
+                if !carry_out(effect, repo, &backend, &tx, &cancels) {
                     return Ok(());
                 }
             }
@@ -243,9 +244,14 @@ async fn event_loop(
 }
 
 /// Does what the reducer asked; `false` to quit.
-fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<Msg>) -> bool {
+fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<Msg>, cancels: &Cancels) -> bool {
     match effect {
-        Effect::Run(job) => super::runner::spawn(backend, *job, tx.clone()),
+        Effect::Run(job) => super::runner::spawn(backend, *job, tx.clone(), cancels),
+        Effect::Cancel(op) => {
+            if !cancels.cancel(op) {
+                let _ = tx.try_send(Msg::Status { text: format!("cancel: #{} is not running", op.0), error: true });
+            }
+        }
         Effect::SaveHistory(lines) => save_history(repo, &lines),
         Effect::RefreshStored => {
             let (backend, tx) = (backend.clone(), tx.clone());

@@ -353,3 +353,23 @@ fn the_mouse_wheel_scrolls_and_a_click_selects_the_row_under_it() {
     assert_eq!((s.selection(Pane::Transfers), s.follow), (2, false));
     assert_eq!(update(&mut s, key(KeyCode::Char('y'))), [Effect::Copy("cid17".into())]);
 }
+
+#[test]
+fn x_and_cancel_op_cancel_a_running_operation_through_an_effect() {
+    let mut s = AppState::new();
+    update(&mut s, Msg::OpStarted { id: OpId(4), kind: "get".into(), target: Target::Cid(cid()) });
+    update(&mut s, Msg::OpStarted { id: OpId(5), kind: "put".into(), target: Target::Text(3) });
+    update(&mut s, done(5, "put", Target::Text(3), Shown::Operation, Ok(Outcome::Added { roots: vec![cid()] })));
+    s.pane = Some(Pane::Operations);
+    // The newest (the finished put) is selected: nothing to cancel, and it says so.
+    assert!(update(&mut s, key(KeyCode::Char('x'))).is_empty());
+    assert_eq!(s.status.as_ref().map(|(t, e)| (t.as_str(), *e)), Some(("cancel: #5 has finished", true)));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(update(&mut s, key(KeyCode::Char('x'))), [Effect::Cancel(OpId(4))]);
+    assert_eq!(type_line(&mut s, "cancel #4").last(), Some(&Effect::Cancel(OpId(4))));
+    assert!(!type_line(&mut s, "cancel 99").contains(&Effect::Cancel(OpId(99))));
+    assert_eq!(s.status.as_ref().map(|(t, _)| t.as_str()), Some("cancel: no operation #99"));
+    let effects = type_line(&mut s, "cancel nine");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Cancel(_))));
+    assert!(s.status.as_ref().is_some_and(|(t, e)| *e && t.starts_with("cancel: not an operation number")));
+}

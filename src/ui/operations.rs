@@ -1,4 +1,5 @@
-//! Adds and gets: running ones with a progress bar, throughput and ETA; finished ones with their CID or error.
+//! Adds and gets: running ones with a progress bar, percentage, throughput and ETA (once the size is known) and their
+//! number for `:cancel` (or `x` on the row); finished ones with their CID or error.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -7,8 +8,14 @@ use ratatui::widgets::{Cell, Row};
 use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 
-const WIDTHS: [Constraint; 5] =
-    [Constraint::Length(8), Constraint::Min(16), Constraint::Length(18), Constraint::Length(7), Constraint::Min(24)];
+const WIDTHS: [Constraint; 6] = [
+    Constraint::Length(4),
+    Constraint::Length(7),
+    Constraint::Min(16),
+    Constraint::Length(20),
+    Constraint::Length(7),
+    Constraint::Min(24),
+];
 
 fn bar(done: u64, total: Option<u64>, width: usize) -> String {
     match total {
@@ -41,17 +48,33 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                         }
                         _ => String::new(),
                     };
-                    (format!("{} {}/s{eta}", bar(op.bytes, op.total, 12), format::bytes(rate)), theme::dim())
+                    let pct = match op.total {
+                        Some(t) if t > 0 => format!(" {:>3}%", (op.bytes.min(t) * 100) / t),
+                        _ => String::new(),
+                    };
+                    // The numbers first; the bar gets what room is left (none on a narrow screen).
+                    let numbers = format!("{pct} {}/s{eta}", format::bytes(rate));
+                    let room = cols[5].saturating_sub(numbers.chars().count() + 2).min(10);
+                    let bar = if room >= 3 { bar(op.bytes, op.total, room) } else { String::new() };
+                    (format!("{bar}{numbers}").trim_start().to_string(), theme::dim())
                 }
                 Some(Ok(text)) => (text.clone(), theme::ok()),
                 Some(Err(e)) => (e.clone(), theme::error()),
             };
+            // Blocks where the operation counts them (a fetch), bytes always, and of how many once known.
+            let of = op.total.map(|t| format!(" of {}", format::bytes(t))).unwrap_or_default();
+            let done = if op.blocks > 0 {
+                format!("{} blk / {}", op.blocks, format::bytes(op.bytes))
+            } else {
+                format!("{}{of}", format::bytes(op.bytes))
+            };
             Row::new(vec![
+                Cell::from(format!("#{}", op.id.0)),
                 Cell::from(op.kind.clone()),
-                Cell::from(format::middle(&op.target.to_string(), cols[1])),
-                Cell::from(format!("{} blk / {}", op.blocks, format::bytes(op.bytes))),
+                Cell::from(format::middle(&op.target.to_string(), cols[2])),
+                Cell::from(done),
                 Cell::from(format::age(elapsed)),
-                Cell::from(status).style(style),
+                Cell::from(format::middle(&status, cols[5])).style(style),
             ])
         })
         .collect();
@@ -59,7 +82,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame,
         area,
         format!(" Operations ({}){} ", state.ops.len(), follow_label(state)),
-        &["op", "target", "done", "time", "status"],
+        &["#", "op", "target", "done", "time", "status"],
         &table::lengths(&cols),
         rows,
         Some(selected - skip),

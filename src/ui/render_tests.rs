@@ -467,3 +467,15 @@ fn enter_on_a_peer_opens_its_detail_and_a_peer_that_left_stays_greyed() {
     assert!(format!("{}", t.backend()).contains("Peers (0, 1 left)"));
     assert_eq!(color_of(&t, "helia/7.1.15"), Color::DarkGray);
 }
+
+#[test]
+fn a_get_of_known_size_shows_percentage_rate_and_eta() {
+    let mut s = pane(Pane::Operations);
+    send(&mut s, Msg::OpProgress { id: OpId(2), event: crate::ops::OpEvent::Total { bytes: 4 << 20 } });
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("operations_progress_80x24", t.backend());
+    insta::assert_snapshot!("operations_progress_120x40", draw(&s, 120, 40).backend());
+    let text = format!("{}", t.backend());
+    assert!(text.contains(" 25%") && text.contains("eta "), "{text}");
+    assert!(text.contains("x cancel"), "the key to cancel is on screen:\n{text}");
+}
