@@ -125,24 +125,55 @@ pub enum Completion {
     Line(String),
     /// Nothing known matches the last word: it may be a path (see [`complete_path`]).
     Path,
+    /// Several match: the line as far as they agree, and the candidates to show.
+    Several {
+        line: String,
+        candidates: Vec<String>,
+    },
     Nothing,
+}
+
+/// The longest start all of `words` share.
+fn common_prefix(words: &[&str]) -> String {
+    let Some(first) = words.first() else { return String::new() };
+    let mut n = first.len();
+    for w in &words[1..] {
+        n = n.min(first.bytes().zip(w.bytes()).take_while(|(a, b)| a == b).count());
+    }
+    first[..n].to_string()
 }
 
 /// Completes the first word from the command list, or an argument from `candidates` (known CIDs, peer ids).
 pub fn complete(line: &str, candidates: &[String]) -> Completion {
     if !line.contains(' ') {
         let hits: Vec<&str> = COMMANDS.iter().map(|c| c.0).filter(|c| c.starts_with(line)).collect();
-        return if hits.len() == 1 { Completion::Line(format!("{} ", hits[0])) } else { Completion::Nothing };
+        return match hits.len() {
+            0 => Completion::Nothing,
+            1 => Completion::Line(format!("{} ", hits[0])),
+            _ => Completion::Several {
+                line: common_prefix(&hits),
+                candidates: hits.iter().map(|h| h.to_string()).collect(),
+            },
+        };
     }
     let Some((head, last)) = line.rsplit_once(' ') else { return Completion::Nothing };
     if last.is_empty() {
         return Completion::Nothing;
     }
-    let hits: Vec<&String> = candidates.iter().filter(|c| c.starts_with(last)).collect();
-    if hits.len() == 1 {
-        return Completion::Line(format!("{head} {}", hits[0]));
+    let mut hits: Vec<&str> = candidates.iter().map(String::as_str).filter(|c| c.starts_with(last)).collect();
+    // The tables show ids cut in the middle: their ends are what a user reads, so an end completes too.
+    let by_end = hits.is_empty() && last.len() >= 4;
+    if by_end {
+        hits = candidates.iter().map(String::as_str).filter(|c| c.ends_with(last)).collect();
     }
-    Completion::Path
+    match hits.len() {
+        0 => Completion::Path,
+        1 => Completion::Line(format!("{head} {}", hits[0])),
+        _ => Completion::Several {
+            line: if by_end { line.to_string() } else { format!("{head} {}", common_prefix(&hits)) },
+            candidates: hits.iter().map(|h| h.to_string()).collect(),
+        },
+    }
 }
 
 /// Completes the path that ends `line` when exactly one filesystem entry matches (reads the directory: the run
@@ -199,7 +230,11 @@ mod tests {
     #[test]
     fn tab_completes_commands_and_known_cids() {
         assert_eq!(complete("con", &[]), Completion::Line("connect ".into()));
-        assert_eq!(complete("c", &[]), Completion::Nothing, "cat and connect are ambiguous");
+        let several = Completion::Several {
+            line: "c".into(),
+            candidates: vec!["cat".into(), "connect".into(), "cancel".into()],
+        };
+        assert_eq!(complete("c", &[]), several, "cat, connect and cancel are ambiguous: all are shown");
         assert_eq!(complete("get bafkrei", &[CID.to_string()]), Completion::Line(format!("get {CID}")));
         assert_eq!(complete("add /tm", &[]), Completion::Path);
         let dir = tempfile::tempdir().unwrap();

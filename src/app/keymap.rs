@@ -59,7 +59,11 @@ pub const BINDINGS: &[Binding] = &[
         desc: "drill in: a peer's detail, a transfer's CID, an operation's DAG",
     },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
-    Binding { keys: "/", action: Action::Filter, desc: "filter the transfer log (peer:, cid:, kind:)" },
+    Binding {
+        keys: "/",
+        action: Action::Filter,
+        desc: "filter the transfer log as you type (peer:, cid:, kind: prefix); Esc clears",
+    },
     Binding {
         keys: "p",
         action: Action::TogglePause,

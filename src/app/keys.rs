@@ -45,17 +45,36 @@ impl AppState {
         match key.code {
             KeyCode::Enter => return self.submit(),
             KeyCode::Esc => {
+                // Esc on a filter being typed clears the filter too.
+                if self.input.value().starts_with("filter") {
+                    self.filter = Filter::default();
+                }
                 self.input_focused = false;
                 self.input.reset();
             }
             KeyCode::Tab => match command::complete(self.input.value(), &self.known_ids()) {
                 Completion::Line(done) => self.input = tui_input::Input::new(done),
                 Completion::Path => return vec![Effect::CompletePath { line: self.input.value().to_string() }],
+                Completion::Several { line, candidates } => {
+                    if line.len() > self.input.value().len() {
+                        self.input = tui_input::Input::new(line);
+                    }
+                    let shown: Vec<String> =
+                        candidates.iter().take(6).map(|c| crate::ui::format::middle(c, 20)).collect();
+                    let more = candidates.len().saturating_sub(6);
+                    let more = if more > 0 { format!(" … {more} more") } else { String::new() };
+                    self.set_status(format!("{} match: {}{more}", candidates.len(), shown.join("  ")), false);
+                }
                 Completion::Nothing => {}
             },
             KeyCode::Up | KeyCode::Down if !self.history.is_empty() => self.browse_history(key.code),
             _ => {
                 self.input.handle_event(&Event::Key(key));
+                // A filter applies as it is typed.
+                if let Some(rest) = self.input.value().strip_prefix("filter") {
+                    self.filter = Filter::parse(rest);
+                    self.pane = Some(Pane::Transfers);
+                }
             }
         }
         Vec::new()
@@ -210,6 +229,10 @@ impl AppState {
             Action::Escape => {
                 if !self.help && self.preview.is_none() && !self.input_focused {
                     self.detail = None;
+                    // Esc in the transfer log clears its filter.
+                    if pane == Pane::Transfers {
+                        self.filter = Filter::default();
+                    }
                 }
                 self.help = false;
                 self.preview = None;

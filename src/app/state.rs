@@ -153,7 +153,8 @@ impl Filter {
             match w.split_once(':') {
                 Some(("peer", v)) => f.peer = Some(v.to_string()),
                 Some(("cid", v)) => f.cid = Some(v.to_string()),
-                Some(("kind", v)) => f.kind = Some(v.to_uppercase()),
+                // A prefix: `kind:want` is both WANT_HAVE and WANT_BLOCK; `-` for `_` (`kind:dont-have`).
+                Some(("kind", v)) => f.kind = Some(v.to_uppercase().replace('-', "_")),
                 _ => f.cid = Some(w.to_string()),
             }
         }
@@ -167,7 +168,7 @@ impl Filter {
     pub fn matches(&self, row: &TransferRow) -> bool {
         self.peer.as_ref().is_none_or(|p| row.peer.contains(p.as_str()))
             && self.cid.as_ref().is_none_or(|c| row.cid.contains(c.as_str()))
-            && self.kind.as_ref().is_none_or(|k| kind_name(row.kind) == k.as_str())
+            && self.kind.as_ref().is_none_or(|k| kind_name(row.kind).starts_with(k.as_str()))
     }
 }
 

@@ -8,7 +8,7 @@ use crate::app::job::{Job, Shown, Target};
 use crate::app::msg::{Effect, JobDone, Msg};
 use crate::app::selection::Anchor;
 use crate::app::state::{AppState, Pane};
-use crate::node::events::OpId;
+use crate::node::events::{Direction, EntryKind, Event, NodeEvent, OpId};
 use crate::ops::explore::{DagRow, Explored};
 use crate::ops::outcome::{LsEntry, LsKind};
 use crate::ops::{OpEvent, Outcome, Request};
@@ -372,4 +372,56 @@ fn x_and_cancel_op_cancel_a_running_operation_through_an_effect() {
     let effects = type_line(&mut s, "cancel nine");
     assert!(!effects.iter().any(|e| matches!(e, Effect::Cancel(_))));
     assert!(s.status.as_ref().is_some_and(|(t, e)| *e && t.starts_with("cancel: not an operation number")));
+}
+
+#[test]
+fn the_filter_applies_as_it_is_typed_matches_kind_prefixes_and_esc_clears_it() {
+    let mut s = AppState::new();
+    for (i, kind) in
+        [EntryKind::WantHave, EntryKind::WantBlock, EntryKind::Block, EntryKind::DontHave].into_iter().enumerate()
+    {
+        let e = NodeEvent::Bitswap {
+            direction: Direction::Out,
+            peer: "P".into(),
+            kind,
+            cid: format!("c{i}"),
+            size: None,
+            latency_ms: None,
+        };
+        update(&mut s, Msg::Node(Event { seq: 0, at_ms: i as u64, kind: e }));
+    }
+    update(&mut s, key(KeyCode::Char('/')));
+    for c in "kind:want".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    assert_eq!(s.pane(), Pane::Transfers);
+    assert_eq!(s.rows(Pane::Transfers), 2, "WANT_HAVE and WANT_BLOCK, before Enter");
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.filter.is_empty() && s.rows(Pane::Transfers) == 4, "Esc on the filter line clears it");
+    type_line(&mut s, "filter kind:dont-have");
+    assert_eq!(s.rows(Pane::Transfers), 1);
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.filter.is_empty(), "Esc in the transfer log clears its filter");
+}
+
+#[test]
+fn an_ambiguous_tab_shows_the_candidates_and_an_id_completes_from_its_end() {
+    let mut s = AppState::new();
+    update(&mut s, key(KeyCode::Char(':')));
+    for c in "ex".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.input.value(), "exp", "as far as explore and export agree");
+    let (text, error) = s.status.clone().unwrap();
+    assert!(!error && text.contains("explore") && text.contains("export"), "{text}");
+    update(&mut s, key(KeyCode::Esc));
+    // The transfer log shows CIDs by their ends: the end a user read completes the whole CID.
+    update(&mut s, bitswap(1, CID));
+    update(&mut s, key(KeyCode::Char(':')));
+    for c in "get atv5sq".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.input.value(), format!("get {CID}"));
 }

@@ -479,3 +479,16 @@ fn a_get_of_known_size_shows_percentage_rate_and_eta() {
     assert!(text.contains(" 25%") && text.contains("eta "), "{text}");
     assert!(text.contains("x cancel"), "the key to cancel is on screen:\n{text}");
 }
+
+#[test]
+fn a_filtered_log_says_n_of_m() {
+    let mut s = pane(Pane::Transfers);
+    key(&mut s, '/');
+    for c in "kind:want".chars() {
+        key(&mut s, c);
+    }
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("transfers_filtered_80x24", t.backend());
+    insta::assert_snapshot!("transfers_filtered_120x40", draw(&s, 120, 40).backend());
+    assert!(format!("{}", t.backend()).contains("Transfers (2 of 6)"));
+}

@@ -45,7 +45,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             ])
         })
         .collect();
-    let mut title = format!(" Transfers ({}){} ", state.transfers.len(), super::operations::follow_label(state));
+    // "N of M" while a filter narrows the log.
+    let count = if state.filter.is_empty() {
+        state.transfers.len().to_string()
+    } else {
+        format!("{} of {}", state.rows(Pane::Transfers), state.transfers.len())
+    };
+    let mut title = format!(" Transfers ({count}){} ", super::operations::follow_label(state));
     if state.paused_at.is_some() {
         title.push_str("[PAUSED] ");
     }
@@ -55,7 +61,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             .iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}:{v}")))
             .collect();
-        title.push_str(&format!("filter {} ", parts.join(" ")));
+        title.push_str(&format!("· filter {} ", parts.join(" ")));
     }
     table::render(frame, area, title, &HEADER, &table::lengths(&cols), rows, Some(selected - skip));
 }
