@@ -230,10 +230,8 @@ mod tests {
     #[test]
     fn tab_completes_commands_and_known_cids() {
         assert_eq!(complete("con", &[]), Completion::Line("connect ".into()));
-        let several = Completion::Several {
-            line: "c".into(),
-            candidates: vec!["cat".into(), "connect".into(), "cancel".into()],
-        };
+        let several =
+            Completion::Several { line: "c".into(), candidates: vec!["cat".into(), "connect".into(), "cancel".into()] };
         assert_eq!(complete("c", &[]), several, "cat, connect and cancel are ambiguous: all are shown");
         assert_eq!(complete("get bafkrei", &[CID.to_string()]), Completion::Line(format!("get {CID}")));
         assert_eq!(complete("add /tm", &[]), Completion::Path);

@@ -75,6 +75,19 @@ fn close_terminal() {
     ratatui::restore();
 }
 
+/// `swarmscope demo`: the TUI's node on a temporary repo (removed on exit) unless a repo was given, so that the
+/// demo's content never fills the user's own repo; it opens on the Transfers pane, where the exchange shows.
+pub fn demo(repo: Option<&Path>) -> Result<()> {
+    let args = NodeArgs { listen: vec!["/ip4/127.0.0.1/tcp/0".into()], connect: vec![], no_mdns: true };
+    match repo {
+        Some(repo) => run(repo, &args, true),
+        None => {
+            let temp = super::demo::temp_dir("tui")?;
+            run(temp.path(), &args, true)
+        }
+    }
+}
+
 /// Asks the daemon something small (no progress, no output).
 fn ask(client: &Client, request: Request) -> Result<Outcome> {
     struct Quiet;
@@ -175,6 +188,7 @@ async fn event_loop(
     demo: Option<crate::node::handle::NodeHandle>,
 ) -> Result<()> {
     let (tx, mut msgs) = mpsc::channel::<Msg>(1024);
+    let is_demo = demo.is_some();
     if let Some(node) = demo {
         let tui = tx.clone();
         tokio::spawn(async move {
@@ -185,6 +199,9 @@ async fn event_loop(
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut state = AppState { cwd, history: load_history(repo), ..AppState::new() };
+    if is_demo {
+        state.pane = Some(super::state::Pane::Transfers);
+    }
     let size = terminal.size()?;
     update(&mut state, Msg::Resize { width: size.width, height: size.height });
     let cancels = Cancels::default();

@@ -13,6 +13,9 @@ use crate::app::state::{AppState, Pane};
 const ID: usize = 52;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    if state.peers.is_empty() {
+        return first_run(frame, area, state);
+    }
     let sort = ["id", "rtt", "in", "out"][state.sort_column % 4];
     // Narrow terminals keep the columns that tell peers apart and show what moves.
     let wide = area.width >= 110;
@@ -79,4 +82,35 @@ fn peers_title(state: &AppState, sort: &str) -> String {
     let gone = state.peers.len() - connected;
     let gone = if gone > 0 { format!(", {gone} left") } else { String::new() };
     format!(" Peers ({connected}{gone}) sorted by {sort} ")
+}
+
+/// No peer yet: how to get a first one, with this node's own dialable address (with `/p2p/`).
+fn first_run(frame: &mut Frame, area: Rect, state: &AppState) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+    let dialable: Vec<String> = state
+        .listen
+        .iter()
+        .map(|a| if a.contains("/p2p/") { a.clone() } else { format!("{a}/p2p/{}", state.peer_id) })
+        .collect();
+    let cmd = |c: &'static str, what: &'static str| {
+        Line::from(vec![Span::styled(format!("  {c:<20}"), theme::title()), Span::raw(what)])
+    };
+    let mut lines = vec![
+        Line::from("No peers yet. To get a first one:"),
+        cmd(":connect ADDR", "dial a node you know (/ip4/…/tcp/…/p2p/…)"),
+        cmd("swarmscope demo", "a second local node feeds a TUI"),
+        Line::from("Or dial this node from another one, at:"),
+    ];
+    if dialable.is_empty() {
+        lines.push(Line::from(Span::styled("  (not listening yet)", theme::dim())));
+    }
+    for a in dialable {
+        lines.push(Line::from(Span::styled(format!("  {a}"), theme::ok())));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::focus_border())
+        .title(Span::styled(" Peers (0) ", theme::title()));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
 }

@@ -492,3 +492,31 @@ fn a_filtered_log_says_n_of_m() {
     insta::assert_snapshot!("transfers_filtered_120x40", draw(&s, 120, 40).backend());
     assert!(format!("{}", t.backend()).contains("Transfers (2 of 6)"));
 }
+
+#[test]
+fn the_first_screen_says_how_to_get_a_first_peer_with_a_dialable_address() {
+    let mut s = AppState::new();
+    send(
+        &mut s,
+        at(
+            0,
+            NodeEvent::Ready {
+                schema: crate::node::events::SCHEMA_VERSION,
+                peer_id: "12D3KooWSBNSdC4QG5v6A6oHQYtM7QgiGtGrZJeLsBkjUwppNeSt".into(),
+                listen: vec!["/ip4/127.0.0.1/tcp/4021".into()],
+                started_unix_ms: STARTED,
+            },
+        ),
+    );
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("first_run_80x24", t.backend());
+    insta::assert_snapshot!("first_run_120x40", draw(&s, 120, 40).backend());
+    let text = format!("{}", draw(&s, 120, 40).backend());
+    for needle in [
+        ":connect",
+        "swarmscope demo",
+        "/ip4/127.0.0.1/tcp/4021/p2p/12D3KooWSBNSdC4QG5v6A6oHQYtM7QgiGtGrZJeLsBkjUwppNeSt",
+    ] {
+        assert!(text.contains(needle), "{needle}:\n{text}");
+    }
+}
