@@ -102,7 +102,7 @@ impl AppState {
             }
             // Cumulative from the node (and from a relay, which adds what it missed).
             NodeEvent::Dropped { count } => self.dropped = self.dropped.max(count),
-            NodeEvent::Snapshot { peers, wantlists, dropped_events } => {
+            NodeEvent::Snapshot { peers, departed, wantlists, dropped_events } => {
                 self.dropped = self.dropped.max(dropped_events);
                 for p in &peers {
                     let row = self.peers.entry(p.peer.clone()).or_default();
@@ -121,6 +121,21 @@ impl AppState {
                         remember_addr(row, addr);
                     }
                 }
+                // Peers the node says left, with their kept ledgers (also those this view never saw connected).
+                for p in departed {
+                    let row = self.peers.entry(p.peer.clone()).or_default();
+                    if !row.connected() || row.peer.is_empty() {
+                        row.peer = p.peer.clone();
+                        row.gone_at_ms = Some(p.ledger.left_ms.unwrap_or(at));
+                        if row.agent.is_empty() {
+                            row.agent = p.agent.clone().unwrap_or_default();
+                        }
+                        row.bytes_in = p.ledger.bytes_received;
+                        row.bytes_out = p.ledger.bytes_sent;
+                        row.ledger = Some(p.ledger);
+                    }
+                }
+                self.prune_gone();
                 // The snapshot is the truth: peers it does not list are gone (kept, greyed, with their ledgers).
                 let live: HashSet<&String> = peers.iter().map(|p| &p.peer).collect();
                 let left: Vec<String> = self
@@ -168,6 +183,11 @@ impl AppState {
             row.wants_out = 0;
             row.rtt_ms = None;
         }
+        self.prune_gone();
+    }
+
+    /// Keeps the [`MAX_GONE_PEERS`] that left last.
+    fn prune_gone(&mut self) {
         let mut gone: Vec<(u64, String)> =
             self.peers.values().filter_map(|r| r.gone_at_ms.map(|t| (t, r.peer.clone()))).collect();
         if gone.len() > MAX_GONE_PEERS {

@@ -136,7 +136,7 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
         ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1 }],
         theirs: Default::default(),
     };
-    update(&mut s, at(2_000, NodeEvent::Snapshot { peers, wantlists, dropped_events: 17 }));
+    update(&mut s, at(2_000, NodeEvent::Snapshot { peers, departed: vec![], wantlists, dropped_events: 17 }));
     assert!(!s.peers["gone"].connected(), "a peer the snapshot does not list has left");
     assert_eq!(s.peers["P"].bytes_in, 4096);
     assert_eq!(s.peers["P"].wants_out, 1);
@@ -261,7 +261,13 @@ fn progress_finds_its_operation_by_op_id_only() {
 fn dropped_stays_cumulative() {
     let mut s = AppState::new();
     update(&mut s, at(1, NodeEvent::Dropped { count: 5 }));
-    update(&mut s, at(2, NodeEvent::Snapshot { peers: vec![], wantlists: Wantlists::default(), dropped_events: 3 }));
+    update(
+        &mut s,
+        at(
+            2,
+            NodeEvent::Snapshot { peers: vec![], departed: vec![], wantlists: Wantlists::default(), dropped_events: 3 },
+        ),
+    );
     assert_eq!(s.dropped, 5, "a snapshot's older total does not lower it");
     update(&mut s, at(3, NodeEvent::Dropped { count: 9 }));
     assert_eq!(s.dropped, 9);
@@ -288,7 +294,8 @@ fn wantlists_follow_the_entries_between_snapshots_and_unserved_is_pruned() {
     update(&mut s, at(1_000, block(Direction::Out, "P", "C", 10)));
     assert_eq!(s.wantlists.theirs["P"].iter().map(|w| w.cid.as_str()).collect::<Vec<_>>(), ["B"]);
     // The snapshot is the truth: P no longer wants B, so its DONT_HAVE mark goes.
-    let snapshot = NodeEvent::Snapshot { peers: Vec::new(), wantlists: Wantlists::default(), dropped_events: 0 };
+    let snapshot =
+        NodeEvent::Snapshot { peers: Vec::new(), departed: vec![], wantlists: Wantlists::default(), dropped_events: 0 };
     update(&mut s, at(3_000, snapshot));
     assert!(s.unserved.is_empty() && s.wantlists.theirs.is_empty());
     assert_eq!(s.wantlists_at_ms, 3_000);
@@ -353,16 +360,34 @@ fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
         ledger,
     };
     // The snapshot lists only P0000: the others left (kept, greyed); P0000 has its ledger and both addresses.
-    update(
-        &mut s,
-        at(2, NodeEvent::Snapshot { peers: vec![snap], wantlists: Wantlists::default(), dropped_events: 0 }),
-    );
+    let snapshot = |departed| NodeEvent::Snapshot {
+        peers: vec![snap.clone()],
+        departed,
+        wantlists: Wantlists::default(),
+        dropped_events: 0,
+    };
+    update(&mut s, at(2, snapshot(vec![])));
     assert_eq!(s.connected_peers(), 1);
     assert_eq!(s.peers.len(), 1 + MAX_GONE_PEERS, "the oldest to leave beyond the cap are dropped");
+    // A peer the node says left before this view saw it (an attached TUI, a dropped event): shown, with its ledger.
+    let old = PeerSnapshot {
+        peer: "OLD".into(),
+        addr: None,
+        agent: Some("kubo".into()),
+        bitswap: true,
+        debt_ratio: 0.0,
+        ledger: Ledger { bytes_sent: 9, left_ms: Some(3), ..Ledger::default() },
+    };
+    update(&mut s, at(3, snapshot(vec![old])));
+    let old = &s.peers["OLD"];
+    assert_eq!(
+        (old.gone_at_ms, old.ledger.as_ref().map(|l| l.bytes_sent), old.agent.as_str()),
+        (Some(3), Some(9), "kubo")
+    );
     assert_eq!(s.peers["P0000"].addrs, ["/ip4/127.0.0.1/tcp/1", "/ip4/10.0.0.1/tcp/2"]);
-    update(&mut s, at(3, NodeEvent::Disconnected { peer: "P0000".into(), cause: CloseCause::Idle, error: None }));
+    update(&mut s, at(4, NodeEvent::Disconnected { peer: "P0000".into(), cause: CloseCause::Idle, error: None }));
     let gone = &s.peers["P0000"];
-    assert_eq!((gone.gone_at_ms, gone.ledger.as_ref().map(|l| l.bytes_received)), (Some(3), Some(7)));
+    assert_eq!((gone.gone_at_ms, gone.ledger.as_ref().map(|l| l.bytes_received)), (Some(4), Some(7)));
     assert_eq!(s.sorted_peers().first().map(|p| p.peer.as_str()), Some("P0000"), "the newest to leave first");
     // It comes back: connected again, its history kept.
     update(&mut s, connect("P0000".into()));

@@ -263,7 +263,7 @@ fn bitswap_stat(view: &View, s: &BitswapStat, out: &mut dyn Write) -> Result<()>
         return line(out, s);
     }
     writeln!(out, "bitswap status")?;
-    writeln!(out, "\tpeers: {}\n\twantlist: {} keys", s.peers, s.wants)?;
+    writeln!(out, "\tpeers: {}\n\tpeers departed: {}\n\twantlist: {} keys", s.peers, s.departed, s.wants)?;
     writeln!(out, "\tblocks received: {} ({} bytes)", s.blocks_received, s.bytes_received)?;
     writeln!(out, "\tblocks sent: {} ({} bytes)", s.blocks_sent, s.bytes_sent)?;
     writeln!(out, "\tdup blocks received: {}\n\trejected blocks: {}", s.duplicate_blocks, s.rejected_blocks)?;
@@ -290,5 +290,8 @@ fn ledger(view: &View, ledger: &Ledger, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "Bytes received:\t{}", ledger.bytes_received)?;
     writeln!(out, "Blocks sent:\t{}\nBlocks received:\t{}", ledger.blocks_sent, ledger.blocks_received)?;
     writeln!(out, "Duplicate blocks:\t{}", ledger.duplicate_blocks)?;
+    if ledger.left_ms.is_some() {
+        writeln!(out, "Connected:\tno (left; ledger kept)")?;
+    }
     Ok(())
 }

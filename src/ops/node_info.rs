@@ -44,19 +44,22 @@ pub fn disconnect(ctx: &mut Ctx, peer: PeerId) -> Result<Outcome> {
 
 pub fn bitswap_stat(ctx: &mut Ctx) -> Result<Outcome> {
     let s = ctx.node()?;
-    let ledgers = s.runtime.block_on(s.node.ledgers())?;
+    // Node-lifetime totals: the peers that left still count (their sends and receipts happened).
+    let t = s.runtime.block_on(s.node.bitswap_totals())?;
     let wants = s.runtime.block_on(s.node.wantlists())?;
     let tasks = s.runtime.metrics().num_alive_tasks();
-    let mut stat = BitswapStat { peers: ledgers.len(), wants: wants.ours.len(), tasks, ..Default::default() };
-    for l in ledgers.values() {
-        stat.blocks_received += l.blocks_received;
-        stat.bytes_received += l.bytes_received;
-        stat.blocks_sent += l.blocks_sent;
-        stat.bytes_sent += l.bytes_sent;
-        stat.duplicate_blocks += l.duplicate_blocks;
-        stat.rejected_blocks += l.rejected_blocks;
-    }
-    Ok(Outcome::BitswapStat(stat))
+    Ok(Outcome::BitswapStat(BitswapStat {
+        peers: t.peers,
+        departed: t.departed,
+        wants: wants.ours.len(),
+        blocks_received: t.totals.blocks_received,
+        bytes_received: t.totals.bytes_received,
+        blocks_sent: t.totals.blocks_sent,
+        bytes_sent: t.totals.bytes_sent,
+        duplicate_blocks: t.totals.duplicate_blocks,
+        rejected_blocks: t.totals.rejected_blocks,
+        tasks,
+    }))
 }
 
 /// Our wantlist, or what `peer` wants from us.
@@ -71,6 +74,7 @@ pub fn wantlist(ctx: &mut Ctx, peer: Option<PeerId>) -> Result<Outcome> {
 
 pub fn ledger(ctx: &mut Ctx, peer: PeerId) -> Result<Outcome> {
     let s = ctx.node()?;
-    let ledgers = s.runtime.block_on(s.node.ledgers())?;
-    Ok(Outcome::Ledger { peer, ledger: ledgers.get(&peer).cloned().unwrap_or_default() })
+    // A peer that left keeps its ledger (marked by `left_ms`); one never seen has zeros, as in Kubo.
+    let ledger = s.runtime.block_on(s.node.ledger(peer))?;
+    Ok(Outcome::Ledger { peer, ledger: ledger.unwrap_or_default() })
 }

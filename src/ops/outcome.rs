@@ -281,6 +281,9 @@ pub struct IdInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BitswapStat {
     pub peers: usize,
+    /// Peers that left and whose ledgers are kept; their figures are in the totals.
+    #[serde(default)]
+    pub departed: usize,
     pub wants: usize,
     pub blocks_received: u64,
     pub bytes_received: u64,
