@@ -85,8 +85,9 @@ fn info_lines<'a>(state: &AppState, peer: &'a PeerRow, width: usize) -> Vec<Line
     lines.push(Line::from(vec![label("ledger "), Span::raw(ledger)]));
     // Dialable addresses (with /p2p/) where the line has room for them, the bare address where not.
     for addr in peer.addrs.iter().rev() {
-        let full = format!("{addr}/p2p/{}", peer.peer);
-        let text = if full.len() + 5 <= width { full } else { addr.clone() };
+        let base = addr.split("/p2p/").next().unwrap_or(addr);
+        let full = format!("{base}/p2p/{}", peer.peer);
+        let text = if full.len() + 5 <= width { full } else { base.to_string() };
         lines.push(Line::from(vec![label("addr "), Span::raw(text)]));
     }
     if !peer.protocols.is_empty() {
