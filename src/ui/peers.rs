@@ -48,7 +48,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .map(|p| {
             let mut cells = vec![Cell::from(format::middle(&p.peer, cols[0]))];
             if wide {
-                cells.push(Cell::from(format::tail(&p.addr, cols[1])));
+                // The id is the first column: the address without its `/p2p/` part, cut at its start if need be.
+                let addr = p.addr.split("/p2p/").next().unwrap_or(&p.addr);
+                cells.push(Cell::from(format::tail(addr, cols[1])));
                 cells.push(Cell::from(format!("{} {}", p.direction, p.transport)));
             }
             if !tiny {
