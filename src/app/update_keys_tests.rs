@@ -268,7 +268,7 @@ fn the_selection_follows_the_item_as_rows_arrive_unless_following_newest() {
     }
     assert_eq!(s.ops.iter().rev().nth(s.selection(Pane::Operations)).unwrap().id, OpId(1));
     let job = jobs(&update(&mut s, key(KeyCode::Enter)))[0].clone();
-    assert_eq!(job.call.request, Request::DagExplore { cid: cid() });
+    assert_eq!(job.call.request, Request::DagExplore { path: cid().into() });
 }
 
 #[test]
