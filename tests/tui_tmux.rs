@@ -1,7 +1,8 @@
 //! The TUI end to end, as a person uses it: two instances in tmux on 127.0.0.1, text `put` in one, its CID `get`
 //! in the other by typing into the input bar; the screens show the peer, the WANT / BLOCK lines and the finished
 //! operations; Enter on the peer opens its detail; `x` cancels a get nobody answers; `?` shows the help; `q` restores
-//! the terminal. tmux is installed by scripts/install-test-deps.
+//! the terminal; a TUI on a port in use exits with the reason and what to type instead. tmux is installed by
+//! scripts/install-test-deps.
 
 mod common;
 
@@ -35,8 +36,12 @@ impl Tmux {
     }
 
     fn start(&self, name: &str, repo: &Repo) {
+        self.start_on(name, repo, "/ip4/127.0.0.1/tcp/0");
+    }
+
+    fn start_on(&self, name: &str, repo: &Repo, listen: &str) {
         let program = format!(
-            "{} --repo {} tui --listen /ip4/127.0.0.1/tcp/0 --no-mdns; echo EXITED $?; sleep 60",
+            "{} --repo {} tui --listen {listen} --no-mdns; echo EXITED $?; sleep 60",
             bin().display(),
             repo.path().display()
         );
@@ -171,4 +176,20 @@ fn the_tui_attaches_to_a_daemon_that_holds_the_repo() {
     tmux.keys("t", &["q"]);
     tmux.wait_for("t", "EXITED 0");
     drop(daemon);
+}
+
+#[test]
+fn a_tui_on_a_port_in_use_says_why_and_what_to_type() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = format!("/ip4/127.0.0.1/tcp/{}", held.local_addr().unwrap().port());
+    let tmux = Tmux::new();
+    let repo = Repo::new();
+    tmux.start_on("a", &repo, &listen);
+    tmux.wait_for("a", "EXITED 1");
+    // -J joins the lines the terminal wrapped (the error is one line longer than the pane is wide).
+    let screen = tmux.cmd(&["capture-pane", "-p", "-J", "-t", "a"]);
+    let flat = screen.as_str();
+    assert!(flat.contains(&format!("error: cannot listen on {listen}: address already in use")), "{screen}");
+    assert!(flat.contains("swarmscope tui --listen /ip4/127.0.0.1/tcp/0"), "{screen}");
+    assert!(!screen.contains("┌ swarmscope"), "the terminal was never taken:\n{screen}");
 }

@@ -50,7 +50,7 @@ pub fn run(repo: &Path, args: &NodeArgs, demo: bool) -> Result<()> {
         Err(e) => return Err(e.into()),
     };
     runtime.block_on(async move {
-        let (node, events) = crate::node::start(config, store.clone())?;
+        let (node, events) = crate::node::start(config, store.clone()).map_err(start_failed)?;
         let mut terminal = open_terminal()?;
         let shared = Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
         let backend = Backend::Local { repo: repo.clone(), shared };
@@ -60,6 +60,19 @@ pub fn run(repo: &Path, args: &NodeArgs, demo: bool) -> Result<()> {
         node.shutdown().await;
         result
     })
+}
+
+/// What to do when the port is taken: the usual case is a second `swarmscope` with the default --listen.
+const LISTEN_HINT: &str =
+    "stop the other instance, or open this one on a free port: swarmscope tui --listen /ip4/127.0.0.1/tcp/0";
+
+/// The node did not start: said before the terminal is taken, so it stays on screen after exit; a listen error
+/// (a second instance on the same port) says what to type instead.
+fn start_failed(err: crate::node::StartError) -> anyhow::Error {
+    match err {
+        crate::node::StartError::Listen { .. } => anyhow::anyhow!("{err}; {LISTEN_HINT}"),
+        other => other.into(),
+    }
 }
 
 /// The terminal in raw mode on the alternate screen, with the mouse reported (wheel and clicks).
@@ -312,5 +325,29 @@ fn stored(backend: &Backend) -> Option<(u64, u64)> {
             Outcome::RepoStat(s) => Some((s.blocks, s.block_bytes)),
             _ => None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_in_use_says_why_and_what_to_type() {
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = NodeConfig::new(dir.path().to_path_buf());
+        config.listen = vec![format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()];
+        config.mdns = false;
+        let store = Blockstore::open(dir.path()).unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let err = runtime.block_on(async { crate::node::start(config, store).map(|_| ()) }).unwrap_err();
+        let line = crate::ops::one_line(&start_failed(err));
+        assert!(
+            line.starts_with(&format!("cannot listen on /ip4/127.0.0.1/tcp/{port}: address already in use")),
+            "{line}"
+        );
+        assert!(line.ends_with("swarmscope tui --listen /ip4/127.0.0.1/tcp/0"), "{line}");
     }
 }
