@@ -273,7 +273,7 @@ impl AppState {
                 let op = self.ops.iter().rev().nth(idx)?;
                 op.cid().map(|c| c.to_string())
             }
-            Pane::Log => self.log.get(idx).cloned(),
+            Pane::Log => self.log.get(idx).map(|l| l.text.clone()),
             Pane::Wantlists => {
                 self.want_keys().into_iter().nth(idx).map(|k| k.rsplit(' ').next().unwrap_or_default().to_string())
             }

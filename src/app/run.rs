@@ -254,7 +254,11 @@ async fn event_loop(
                 batch.push(Msg::Tick { now_ms: clock.now_ms() });
                 batch.push(msg);
             }
-            Some(line) = log_lines.recv() => batch.push(Msg::Log(line)),
+            Some(line) = log_lines.recv() => {
+                // Timed like results: "now" first, so that the line is stamped when it came.
+                batch.push(Msg::Tick { now_ms: clock.now_ms() });
+                batch.push(Msg::Log(line));
+            }
             _ = ticks.tick() => batch.push(Msg::Heartbeat { now_ms: clock.now_ms() }),
             _ = frame_due => {
                 terminal.draw(|f| crate::ui::render(f, &state))?;

@@ -12,6 +12,13 @@ use super::series::Series;
 use crate::node::events::{Direction, EntryKind, OpId, PeerSnapshot, Wantlists};
 use crate::ops::explore::Explored;
 
+/// A line of the Log pane: when it came (node clock, ms since start: the pane shows it as wall time) and what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    pub at_ms: u64,
+    pub text: String,
+}
+
 /// Rows kept in the transfer log.
 pub const MAX_TRANSFERS: usize = 10_000;
 /// Lines kept in the log pane.
@@ -209,7 +216,7 @@ pub struct AppState {
     pub paused_at: Option<usize>,
     pub filter: Filter,
     pub ops: Vec<Operation>,
-    pub log: VecDeque<String>,
+    pub log: VecDeque<LogLine>,
     pub status: Option<(String, bool)>,
     /// When the status line was set (node clock): it times out.
     pub status_at_ms: u64,

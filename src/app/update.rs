@@ -4,7 +4,7 @@
 //! Its parts by message kind: [`super::keys`], [`super::node_events`], [`super::op_results`].
 
 use super::msg::{Effect, Msg};
-use super::state::{AppState, MAX_LOG};
+use super::state::{AppState, LogLine, MAX_LOG, Pane};
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let before = state.anchor_before(&msg);
@@ -67,11 +67,20 @@ impl AppState {
         self.status_at_ms = self.now_ms;
     }
 
-    pub(super) fn push_log(&mut self, line: String) {
-        self.log.push_back(line);
+    /// Appends a line, stamped with "now". The Log selection follows its line: on the newest line (or never moved)
+    /// it moves to the new one, so the pane tails the log; elsewhere it stays on its line as old lines are dropped.
+    pub(super) fn push_log(&mut self, text: String) {
+        let tailing = self.selected.get(&Pane::Log).is_none_or(|&sel| sel + 1 >= self.log.len());
+        self.log.push_back(LogLine { at_ms: self.now_ms, text });
+        let mut sel = self.selection(Pane::Log);
         while self.log.len() > MAX_LOG {
             self.log.pop_front();
+            sel = sel.saturating_sub(1);
         }
+        if tailing {
+            sel = self.log.len() - 1;
+        }
+        self.selected.insert(Pane::Log, sel);
     }
 }
 

@@ -157,7 +157,7 @@ fn log_and_status_lines_are_kept_boundedly() {
     update(&mut s, Msg::Status { text: "demo: hello".into(), error: false });
     assert_eq!(s.status, Some(("demo: hello".into(), false)));
     update(&mut s, Msg::Status { text: "demo: failed".into(), error: true });
-    assert_eq!(s.log.back().map(String::as_str), Some("error: demo: failed"), "errors also go to the log");
+    assert_eq!(s.log.back().map(|l| l.text.as_str()), Some("error: demo: failed"), "errors also go to the log");
 }
 
 #[test]
@@ -313,6 +313,8 @@ fn the_selection_follows_a_peer_when_the_sort_reorders_and_pages_move_by_the_scr
     for i in 0..40 {
         update(&mut s, Msg::Log(format!("line {i}")));
     }
+    assert_eq!(s.selection(Pane::Log), 39, "the log pane tails the newest line");
+    update(&mut s, key(KeyCode::Home));
     update(&mut s, key(KeyCode::PageDown));
     assert_eq!(s.selection(Pane::Log), 11, "a page is the table rows of an 80x24 screen");
     let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
@@ -342,6 +344,7 @@ fn the_mouse_wheel_scrolls_and_a_click_selects_the_row_under_it() {
     for i in 0..40 {
         update(&mut s, Msg::Log(format!("line {i}")));
     }
+    update(&mut s, key(KeyCode::Home));
     update(&mut s, mouse(MouseEventKind::ScrollDown, 10));
     assert_eq!(s.selection(Pane::Log), 3);
     s.pane = Some(Pane::Transfers);
@@ -424,4 +427,33 @@ fn an_ambiguous_tab_shows_the_candidates_and_an_id_completes_from_its_end() {
     }
     update(&mut s, key(KeyCode::Tab));
     assert_eq!(s.input.value(), format!("get {CID}"));
+}
+
+#[test]
+fn the_log_tails_new_lines_keeps_a_chosen_line_and_y_copies_it() {
+    let mut s = AppState::new();
+    s.pane = Some(Pane::Log);
+    update(&mut s, Msg::Tick { now_ms: 5_000 });
+    for i in 0..3 {
+        update(&mut s, Msg::Log(format!("line {i}")));
+    }
+    assert_eq!(s.log[2].at_ms, 5_000, "stamped with now");
+    assert_eq!(s.selection(Pane::Log), 2, "on the newest line");
+    update(&mut s, key(KeyCode::Char('k')));
+    for i in 3..crate::app::state::MAX_LOG + 10 {
+        update(&mut s, Msg::Log(format!("line {i}")));
+    }
+    // Line 1 was chosen; it has been dropped with the oldest, so the selection rests on the oldest kept.
+    assert_eq!(s.selection(Pane::Log), 0);
+    update(&mut s, key(KeyCode::End));
+    update(&mut s, key(KeyCode::Char('k')));
+    update(&mut s, key(KeyCode::Char('k')));
+    let chosen = s.log[s.selection(Pane::Log)].text.clone();
+    update(&mut s, Msg::Log("newer".into()));
+    update(&mut s, Msg::Log("newest".into()));
+    assert_eq!(s.log[s.selection(Pane::Log)].text, chosen, "a chosen line stays chosen while lines come and go");
+    assert_eq!(update(&mut s, key(KeyCode::Char('y'))), [Effect::Copy(chosen)]);
+    update(&mut s, key(KeyCode::End));
+    update(&mut s, Msg::Log("after".into()));
+    assert_eq!(s.log[s.selection(Pane::Log)].text, "after", "on the newest line it tails again");
 }

@@ -521,3 +521,37 @@ fn the_first_screen_says_how_to_get_a_first_peer_with_a_dialable_address() {
         assert!(text.contains(needle), "{needle}:\n{text}");
     }
 }
+
+#[test]
+fn the_log_shows_times_wraps_long_lines_and_marks_the_line_y_copies() {
+    let mut s = pane(Pane::Log);
+    let long = format!("dial failed: /ip4/127.0.0.1/tcp/4021/p2p/{} connection refused", "12D3Koo".repeat(12));
+    send(&mut s, Msg::Log(long.clone()));
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let t = draw(&s, w, h);
+        let buf = t.backend().buffer();
+        let rows: Vec<String> =
+            (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>()).collect();
+        // NOW is 16:00:00 UTC on the node's clock.
+        let first = rows.iter().position(|r| r.contains("16:00:00 dial failed")).expect("time then text");
+        let text_width = w as usize - 2 - 9;
+        let pieces: Vec<String> = long.chars().collect::<Vec<_>>().chunks(text_width).map(String::from_iter).collect();
+        assert!(pieces.len() > 1, "the line is longer than the pane");
+        for (n, piece) in pieces.iter().enumerate() {
+            let row = &rows[first + n];
+            assert!(row.contains(&format!("{}{piece}", if n == 0 { "16:00:00 " } else { "         " })), "{row}");
+            // The newest line is selected (what `y` copies): drawn reversed, all its rows.
+            let x = row.find(piece.as_str()).unwrap() as u16;
+            assert!(buf[(x, (first + n) as u16)].modifier.contains(ratatui::style::Modifier::REVERSED));
+        }
+    }
+    insta::assert_snapshot!("log_pane_wrapped_80x24", draw(&s, 80, 24).backend());
+    // Many lines: the pane shows the selected one, at the bottom when it tails, at the top after Home.
+    for i in 0..40 {
+        send(&mut s, Msg::Log(format!("line {i}")));
+    }
+    let shown = |s: &AppState| format!("{:?}", draw(s, 80, 24).backend());
+    assert!(shown(&s).contains("line 39") && !shown(&s).contains("line 20 "));
+    s.selected.insert(Pane::Log, 0);
+    assert!(shown(&s).contains("INFO node started") && !shown(&s).contains("line 39"));
+}
