@@ -41,7 +41,7 @@ pub struct Binding {
 pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Tab / Shift-Tab", action: Action::NextPane, desc: "next / previous pane" },
     Binding { keys: "l / h, Right / Left", action: Action::NextPane, desc: "next / previous pane" },
-    Binding { keys: "1-7", action: Action::Pane(0), desc: "go to pane 1-7" },
+    Binding { keys: "1-7", action: Action::Pane(0), desc: "go to pane 1-7 (or click its tab)" },
     Binding { keys: "j / k, Down / Up", action: Action::Down, desc: "move the selection (or the mouse wheel)" },
     Binding { keys: "PgDn / PgUp", action: Action::PageDown, desc: "a page down / up" },
     Binding { keys: "Ctrl-d / Ctrl-u", action: Action::HalfDown, desc: "half a page down / up" },

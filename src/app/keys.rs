@@ -301,6 +301,14 @@ impl AppState {
                     self.action(Action::Up);
                 }
             }
+            MouseEventKind::Down(MouseButton::Left) if mouse.row == super::selection::header_rows(self.viewport.1) => {
+                // The tab bar: a click on a tab opens its pane, as its digit does.
+                if let Some(i) = super::selection::tab_at(self.viewport.0, mouse.column)
+                    .and_then(|pane| Pane::ALL.iter().position(|p| *p == pane))
+                {
+                    return self.action(Action::Pane(i));
+                }
+            }
             MouseEventKind::Down(MouseButton::Left) => {
                 if let Some(row) = self.row_at(mouse.row) {
                     let pane = self.pane();

@@ -20,6 +20,38 @@ pub fn first_row_y(rows: u16) -> u16 {
     header_rows(rows) + 3
 }
 
+/// The tab bar's titles on a terminal `width` columns wide: names cut to 5 letters under 100 columns and to 3
+/// under 70, so that all seven fit (and can be clicked).
+pub fn tab_titles(width: u16) -> Vec<String> {
+    let keep = match width {
+        0..70 => 3,
+        70..100 => 5,
+        _ => usize::MAX,
+    };
+    Pane::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let t = p.title();
+            format!("{} {}", i + 1, &t[..t.len().min(keep)])
+        })
+        .collect()
+}
+
+/// The pane whose tab is at column `x` of the tab bar (a click), laid out as ratatui's `Tabs` draws it: each title
+/// with a space either side, a divider between (a click on a divider is on no tab).
+pub fn tab_at(width: u16, x: u16) -> Option<Pane> {
+    let mut start = 0usize;
+    for (title, pane) in tab_titles(width).iter().zip(Pane::ALL) {
+        let end = start + title.chars().count() + 2;
+        if (start..end).contains(&(x as usize)) {
+            return Some(pane);
+        }
+        start = end + 1;
+    }
+    None
+}
+
 /// What is selected in a pane, as something that stays true when rows move.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Anchor {

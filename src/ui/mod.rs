@@ -35,16 +35,9 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     if header_area.height > 0 {
         header::render(frame, header_area, state);
     }
-    // Narrow terminals get short tab names so that all seven fit.
-    let narrow = frame.area().width < 100;
-    let titles: Vec<Line> = Pane::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let t = p.title();
-            Line::from(Span::raw(format!("{} {}", i + 1, if narrow { &t[..t.len().min(5)] } else { t })))
-        })
-        .collect();
+    // Narrow terminals get short tab names so that all seven fit; a click finds its tab with the same titles.
+    let titles: Vec<Line> =
+        crate::app::selection::tab_titles(frame.area().width).into_iter().map(|t| Line::from(Span::raw(t))).collect();
     let selected = Pane::ALL.iter().position(|p| *p == state.pane()).unwrap_or(0);
     frame.render_widget(Tabs::new(titles).select(selected).highlight_style(theme::selected()), tabs_area);
     match state.pane() {

@@ -555,3 +555,43 @@ fn the_log_shows_times_wraps_long_lines_and_marks_the_line_y_copies() {
     s.selected.insert(Pane::Log, 0);
     assert!(shown(&s).contains("INFO node started") && !shown(&s).contains("line 39"));
 }
+
+#[test]
+fn a_click_on_a_tab_opens_its_pane() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    for (w, h) in [(80u16, 24u16), (120, 40), (60, 12)] {
+        let mut s = pane(Pane::Peers);
+        send(&mut s, Msg::Resize { width: w, height: h });
+        let tabs_y = crate::app::selection::header_rows(h);
+        for (i, target) in Pane::ALL.iter().enumerate().rev() {
+            // Where the drawn tab bar shows this pane's number, and its last letter.
+            let t = draw(&s, w, h);
+            let buf = t.backend().buffer();
+            let row: Vec<String> = (0..w).map(|x| buf[(x, tabs_y)].symbol().to_string()).collect();
+            let label = format!("{} ", i + 1);
+            let at = (0..w as usize).find(|&x| row[x..].concat().starts_with(&label)).expect("the tab is drawn");
+            let click = |column| {
+                Msg::Mouse(MouseEvent {
+                    kind: MouseEventKind::Down(MouseButton::Left),
+                    column,
+                    row: tabs_y,
+                    modifiers: KeyModifiers::NONE,
+                })
+            };
+            s.pane = Some(Pane::Peers);
+            send(&mut s, click(at as u16 + 2));
+            assert_eq!(s.pane(), *target, "{w}x{h}: a click on {label:?} at column {}", at + 2);
+        }
+        // A click below the tabs does not switch.
+        send(
+            &mut s,
+            Msg::Mouse(MouseEvent {
+                kind: MouseEventKind::Down(MouseButton::Left),
+                column: 2,
+                row: tabs_y + 1,
+                modifiers: KeyModifiers::NONE,
+            }),
+        );
+        assert_eq!(s.pane(), Pane::Peers);
+    }
+}
