@@ -18,23 +18,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let width = area.width.saturating_sub(2) as usize;
     let text_width = width.saturating_sub(TIME).max(1);
     let selected = state.selection(Pane::Log).min(state.log.len().saturating_sub(1));
-    // The first line to draw: as many lines before the selected one as fit with it (the selected at the bottom).
-    let mut first = selected;
-    let mut used = 0;
-    for (i, line) in state.log.iter().enumerate().take(selected + 1).rev() {
-        let rows = wrap(&line.text, text_width).len();
-        if used + rows > height && i != selected {
-            break;
+    // The selected line at the bottom with what came before it above (the oldest shown may be cut at the top, as a
+    // terminal scrolls); near the start of the log, the lines after it fill the rest.
+    let mut above: Vec<Line> = Vec::with_capacity(height);
+    'fill: for (i, line) in state.log.iter().enumerate().take(selected + 1).rev() {
+        for row in draw(state, line, text_width, i == selected).into_iter().rev() {
+            if above.len() >= height {
+                break 'fill;
+            }
+            above.push(row);
         }
-        used += rows;
-        first = i;
     }
-    let mut lines: Vec<Line> = Vec::with_capacity(height);
-    for (i, line) in state.log.iter().enumerate().skip(first) {
+    above.reverse();
+    let mut lines = above;
+    for line in state.log.iter().skip(selected + 1) {
         if lines.len() >= height {
             break;
         }
-        lines.extend(draw(state, line, text_width, i == selected));
+        lines.extend(draw(state, line, text_width, false));
     }
     lines.truncate(height);
     let block = Block::default()

@@ -552,6 +552,19 @@ fn the_log_shows_times_wraps_long_lines_and_marks_the_line_y_copies() {
     }
     let shown = |s: &AppState| format!("{:?}", draw(s, 80, 24).backend());
     assert!(shown(&s).contains("line 39") && !shown(&s).contains("line 20 "));
+    // Tailing, the newest line is on the pane's last row (just above the border), however long the lines above.
+    send(&mut s, Msg::Log("x".repeat(500)));
+    send(&mut s, Msg::Log("y".repeat(500)));
+    send(&mut s, Msg::Log("the newest".into()));
+    let t = draw(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let row = |y: u16| (0..80u16).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>();
+    // Below the pane: its border, the status line and the input bar (3).
+    let bottom = 24 - 3 - 1 - 1;
+    assert!(row(bottom).starts_with("└"), "{}", row(bottom));
+    assert!(row(bottom - 1).contains("the newest"), "{}", row(bottom - 1));
+    assert!(row(bottom - 2).contains("yyyyyyyy"), "the long line just above it");
+    assert!(row(bottom - 12).contains("xxxxxxxx"), "the one before, cut at the top: {}", row(bottom - 12));
     s.selected.insert(Pane::Log, 0);
     assert!(shown(&s).contains("INFO node started") && !shown(&s).contains("line 39"));
 }
