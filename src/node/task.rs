@@ -1,4 +1,4 @@
-//! The node task: one `select!` over the swarm, the commands, the Bitswap streams and a 1-second tick. It owns
+//! The node task: one `select!` over the swarm, the commands, the Bitswap streams and a tick (`client::TICK`). It owns
 //! all node state (peers, wantlists, ledgers, the Bitswap client), so every change is ordered and publishable.
 //! It never awaits a consumer: events are `try_send`, and what does not fit is counted.
 
@@ -111,7 +111,7 @@ impl NodeTask {
     }
 
     pub(crate) async fn run(mut self) {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut tick = tokio::time::interval(super::bitswap::client::TICK);
         let mut snapshots = tokio::time::interval(self.snapshot_every);
         snapshots.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.maybe_ready();
@@ -180,10 +180,11 @@ impl NodeTask {
                     }
                 }
             }
-            Command::Want { cid, reply } => {
-                let sends = self.client.want(cid, reply, Instant::now());
+            Command::Want { cid, session, reply } => {
+                let sends = self.client.want(cid, session, reply, Instant::now());
                 self.dispatch(sends);
             }
+            Command::EndSession(session) => self.client.end_session(session),
             Command::Peers { reply } => {
                 let peers = self
                     .peers
@@ -198,7 +199,8 @@ impl NodeTask {
                 let _ = reply.send(peers);
             }
             Command::Ledgers { reply } => {
-                let _ = reply.send(self.peers.iter().map(|(p, s)| (*p, s.ledger.clone())).collect());
+                let ledgers = self.peers.iter().map(|(p, s)| (*p, self.with_figures(p, &s.ledger))).collect();
+                let _ = reply.send(ledgers);
             }
             Command::ListenAddrs { reply } => {
                 let _ = reply.send(self.swarm.listeners().cloned().collect());
@@ -249,6 +251,11 @@ impl NodeTask {
         Wantlists { ours, theirs }
     }
 
+    /// A peer's ledger with what our fetches measured of it.
+    fn with_figures(&self, peer: &PeerId, ledger: &Ledger) -> Ledger {
+        Ledger { figures: self.client.figures(peer), ..ledger.clone() }
+    }
+
     fn snapshot(&mut self) {
         let peers = self
             .peers
@@ -259,7 +266,7 @@ impl NodeTask {
                 agent: s.agent.clone(),
                 bitswap: s.bitswap,
                 debt_ratio: s.ledger.debt_ratio(),
-                ledger: s.ledger.clone(),
+                ledger: self.with_figures(p, &s.ledger),
             })
             .collect();
         let wantlists = self.wantlists();
@@ -318,7 +325,8 @@ impl NodeTask {
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 if let Some(state) = self.peers.remove(&peer_id) {
-                    self.archive.keep(peer_id, state.ledger);
+                    let ledger = self.with_figures(&peer_id, &state.ledger);
+                    self.archive.keep(peer_id, ledger);
                 }
                 let sends = self.client.peer_gone(&peer_id, Instant::now());
                 self.dispatch(sends);
@@ -344,6 +352,7 @@ impl NodeTask {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
+                self.client.on_ping(peer, rtt);
                 self.events.emit(NodeEvent::Ping { peer: peer.to_string(), rtt_ms: rtt.as_secs_f64() * 1000.0 });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Inbound(inbound)) => {
@@ -539,7 +548,7 @@ impl NodeTask {
                 return;
             }
         };
-        let (outcome, sends) = self.client.on_block(peer, block.cid(), now);
+        let (outcome, sends) = self.client.on_block(peer, block.cid(), block.len(), now);
         self.dispatch(sends);
         let mut gone = Ledger::default();
         let ledger = self.peers.get_mut(&peer).map_or(&mut gone, |s| &mut s.ledger);

@@ -31,6 +31,9 @@ pub struct Ledger {
     #[serde(default)]
     pub connections: u64,
     pub last_exchange_ms: Option<u64>,
+    /// What our fetches measured of this peer (latency, throughput, blocks per session): flat in the JSON.
+    #[serde(default, flatten)]
+    pub figures: super::peer_stats::PeerFigures,
 }
 
 impl Ledger {

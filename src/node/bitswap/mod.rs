@@ -7,6 +7,8 @@ pub mod inbound;
 pub mod late;
 pub mod ledger;
 pub mod message;
+pub mod peer_stats;
 pub mod protocol;
+pub mod session;
 pub mod streams;
 pub mod wantlist;
