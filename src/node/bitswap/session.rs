@@ -14,6 +14,8 @@ use super::peer_stats::SessionShare;
 
 /// Block size assumed until a session has received one (the split needs only a guess: every peer gets the same).
 const DEFAULT_BLOCK: f64 = 256.0 * 1024.0;
+/// How fast the expected block size falls towards smaller blocks received (it rises at once to a larger one).
+const SIZE_DECAY: f64 = 0.1;
 /// A session that wants nothing for this long is over, ended or not (its fetch was dropped without saying so).
 pub const ABANDONED: Duration = Duration::from_secs(60);
 /// A session that received nothing for this long while wanting blocks searches again: its wants go to every peer.
@@ -51,6 +53,8 @@ struct Session {
     root: Cid,
     peers: HashMap<PeerId, Delivered>,
     block_size: Option<f64>,
+    /// Blocks it received.
+    received: u64,
     /// Its last block, or its start.
     last_block: Instant,
     last_search: Instant,
@@ -75,6 +79,7 @@ impl Sessions {
             root: cid,
             peers: HashMap::new(),
             block_size: None,
+            received: 0,
             last_block: now,
             last_search: now,
             last_want: now,
@@ -116,11 +121,16 @@ impl Sessions {
         d.blocks += 1;
         d.bytes += bytes as u64;
         s.last_block = now;
-        let b = bytes as f64;
-        s.block_size = Some(s.block_size.map_or(b, |old| old + 0.3 * (b - old)));
+        s.received += 1;
+        // The root says nothing of the leaves (a small node over large leaves): its size is not a measure.
+        if s.received > 1 {
+            let b = bytes as f64;
+            s.block_size = Some(s.block_size.map_or(b, |old| if b > old { b } else { old + SIZE_DECAY * (b - old) }));
+        }
     }
 
-    /// The block size the session expects (a moving average of what it received).
+    /// The block size the session expects: the largest it received lately (leaves are most of a DAG, and a pipeline
+    /// sized for small blocks would take far more large ones than the link carries in a round trip).
     pub fn block_size(&self, id: SessionId) -> f64 {
         self.live.get(&id).and_then(|s| s.block_size).unwrap_or(DEFAULT_BLOCK)
     }

@@ -334,7 +334,7 @@ fn a_peer_added_from_outside_joins_the_session() {
     // Provider search (routing) finds a peer: once it is connected, it is asked for the session's blocks.
     let (mut client, session, a, _b, now, mut rxs) = two_peers();
     let c = PeerId::random();
-    for i in 1..=12 {
+    for i in 1..=40 {
         let (tx, rx) = oneshot::channel();
         rxs.push(rx);
         client.want(cid(i), session, tx, now);
