@@ -113,7 +113,7 @@ fn three_providers_on_shaped_links_each_serve_a_share_and_helia_gets_want_blocks
     let helia = Background::start(cmd, Duration::from_secs(60));
     assert_eq!(helia.first["cid"].as_str(), Some(cid.as_str()), "Helia imports the file to the same CID");
     let id_h = helia.first["peer_id"].as_str().expect("peer id").to_string();
-    let addr_h = format!("{}", helia.first["addrs"][0].as_str().expect("address"));
+    let addr_h = helia.first["addrs"][0].as_str().expect("address").to_string();
 
     // Helia answers slowly for its first second or so (its JIT warming up): a first fetch of one leaf from Helia
     // alone, by another client, warms it, so the fetch below measures sessions rather than Node.js start-up.

@@ -27,6 +27,8 @@ pub(crate) enum Command {
     },
     /// A DAG fetch is over: its session's wants are done or dropped.
     EndSession(SessionId),
+    /// A peer found outside the session (provider search) has its blocks.
+    SessionPeer(SessionId, PeerId),
     Peers {
         reply: oneshot::Sender<Vec<PeerInfo>>,
     },
@@ -100,6 +102,12 @@ impl NodeHandle {
     /// the node collects the session once it has wanted nothing for a minute.
     pub fn end_session(&self, session: SessionId) {
         let _ = self.commands.try_send(Command::EndSession(session));
+    }
+
+    /// Adds a peer known to have a session's blocks (from provider search): it is asked like a peer that answered
+    /// HAVE, at once if connected, else once it connects (dialling it is the caller's).
+    pub async fn add_session_peer(&self, session: SessionId, peer: PeerId) -> Result<(), NodeError> {
+        self.commands.send(Command::SessionPeer(session, peer)).await.map_err(|_| NodeError::Stopped)
     }
 
     pub async fn peers(&self) -> Result<Vec<PeerInfo>, NodeError> {

@@ -185,6 +185,10 @@ impl NodeTask {
                 self.dispatch(sends);
             }
             Command::EndSession(session) => self.client.end_session(session),
+            Command::SessionPeer(session, peer) => {
+                let sends = self.client.add_session_peer(session, peer, Instant::now());
+                self.dispatch(sends);
+            }
             Command::Peers { reply } => {
                 let peers = self
                     .peers

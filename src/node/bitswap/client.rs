@@ -362,8 +362,8 @@ impl Client {
         }
         let mut sends = Vec::new();
         for w in self.wants.values_mut() {
-            if !w.asked.contains_key(&peer) {
-                w.asked.insert(peer, now);
+            if let std::collections::hash_map::Entry::Vacant(e) = w.asked.entry(peer) {
+                e.insert(now);
                 push(&mut sends, peer, want(w.cid, WantType::Have));
             }
         }

@@ -168,3 +168,52 @@ impl PeerStats {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::bitswap::ledger::Ledger;
+
+    #[test]
+    fn figures_sit_flat_in_a_ledger_and_parse_back() {
+        let figures = PeerFigures {
+            latency_ms: Some(0.9),
+            throughput_bps: Some(12.3e6),
+            blocks_in_flight: 3,
+            wants_moved: 1,
+            sessions: vec![SessionShare { session: 7, root: "bafybei".into(), blocks: 8, bytes: 8 << 20 }],
+        };
+        let ledger = Ledger { blocks_received: 8, figures, ..Ledger::default() };
+        let json = serde_json::to_value(&ledger).unwrap();
+        for field in ["blocks_received", "latency_ms", "throughput_bps", "blocks_in_flight", "wants_moved", "sessions"]
+        {
+            assert!(json.get(field).is_some(), "{field} in {json}");
+        }
+        assert_eq!(serde_json::from_value::<Ledger>(json).unwrap(), ledger);
+        // A ledger written before the figures existed still parses.
+        let mut old = serde_json::to_value(Ledger::default()).unwrap();
+        for field in ["latency_ms", "throughput_bps", "blocks_in_flight", "wants_moved", "sessions"] {
+            old.as_object_mut().unwrap().remove(field);
+        }
+        let old: Ledger = serde_json::from_value(old).unwrap();
+        assert_eq!(old.figures, PeerFigures::default());
+    }
+
+    #[test]
+    fn throughput_is_measured_only_while_blocks_are_in_flight() {
+        let t0 = Instant::now();
+        let mut st = PeerStats::default();
+        st.assigned(t0);
+        st.assigned(t0);
+        st.delivered(1 << 20, t0 + Duration::from_millis(100));
+        st.released();
+        st.delivered(1 << 20, t0 + Duration::from_millis(200));
+        st.released();
+        let bps = st.throughput().unwrap();
+        assert!((bps - 10.48e6).abs() < 0.1e6, "{bps}");
+        // Idle for a second: not counted.
+        st.assigned(t0 + Duration::from_millis(1200));
+        st.delivered(1 << 20, t0 + Duration::from_millis(1300));
+        assert!((st.throughput().unwrap() - 10.48e6).abs() < 0.1e6);
+    }
+}

@@ -191,7 +191,7 @@ impl Sessions {
                 Some(SessionShare { session: id.0, root: root.to_string(), blocks: d.blocks, bytes: d.bytes })
             })
             .collect();
-        shares.sort_by(|a, b| b.session.cmp(&a.session));
+        shares.sort_by_key(|s| std::cmp::Reverse(s.session));
         shares.truncate(SHARES_SHOWN);
         shares
     }
