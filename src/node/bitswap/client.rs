@@ -19,10 +19,11 @@ use libp2p::PeerId;
 use tokio::sync::oneshot;
 
 use super::message::WantType;
-use super::peer_stats::{DEFAULT_THROUGHPUT, PeerFigures, PeerStats};
+use super::peer_stats::{PeerFigures, PeerStats};
 use super::protocol::{Outgoing, Want};
 use super::session::{SessionId, Sessions};
 use crate::node::block::Block;
+use split::View;
 
 /// A WANT_BLOCK unanswered for this long plus twice its expected wait is sent elsewhere, whatever else its peer
 /// delivers (the silence check of `peer_stats` catches a peer that stalls as a whole much sooner).
@@ -105,77 +106,6 @@ fn push(sends: &mut Sends, peer: PeerId, w: Want) {
 
 fn cancel(sends: &mut Sends, peer: PeerId, cid: Cid) {
     push(sends, peer, Want { cancel: true, ..want(cid, WantType::Block) });
-}
-
-/// The parts of the client the splitter reads while it changes one want.
-struct View<'a> {
-    peers: &'a HashSet<PeerId>,
-    stats: &'a HashMap<PeerId, PeerStats>,
-    sessions: &'a Sessions,
-    /// The best measured throughput: what a peer not measured yet is assumed to reach.
-    fallback: Option<f64>,
-}
-
-impl View<'_> {
-    fn stat(&self, p: &PeerId) -> Option<&PeerStats> {
-        self.stats.get(p)
-    }
-
-    fn fallback(&self) -> f64 {
-        self.fallback.unwrap_or(DEFAULT_THROUGHPUT)
-    }
-
-    /// The block size `w`'s session expects.
-    fn size(&self, w: &OurWant) -> f64 {
-        self.sessions.block_size(w.sessions.first().copied().unwrap_or(SessionId::NONE))
-    }
-
-    /// In `w`'s session: one of its peers (for a want of no session, any peer that provided before).
-    fn member(&self, w: &OurWant, p: &PeerId) -> bool {
-        w.sessions.iter().any(|s| match *s {
-            SessionId::NONE => self.stat(p).is_some_and(|st| st.provider),
-            id => self.sessions.is_member(id, p),
-        })
-    }
-
-    /// WANT_HAVEs for `w` go to every connected peer, not only the session's.
-    fn broadcast(&self, w: &OurWant) -> bool {
-        w.sessions.iter().any(|s| *s == SessionId::NONE || !self.sessions.has_peers(*s))
-    }
-
-    /// WANT_BLOCKs `p` may hold at once: its throughput times a round trip and the slack, in blocks.
-    fn depth(&self, p: &PeerId, size: f64) -> usize {
-        let Some(st) = self.stat(p) else { return MIN_DEPTH };
-        let bytes = st.throughput().unwrap_or(self.fallback()) * (st.latency().as_secs_f64() + PIPELINE_SLACK);
-        ((bytes / size).ceil() as usize + 1).clamp(MIN_DEPTH, MAX_DEPTH)
-    }
-
-    /// May be asked for `w`'s block: connected, not known to lack it or to be slow for it, and known to have it or
-    /// one of its session's peers.
-    fn candidate(&self, w: &OurWant, p: &PeerId) -> bool {
-        self.peers.contains(p)
-            && !w.dont_haves.contains(p)
-            && !w.slow.contains(p)
-            && (w.haves.contains(p) || self.member(w, p))
-    }
-
-    /// The candidate (other than `except`) expected to deliver `w` soonest, with a free slot in its pipeline.
-    fn best(&self, w: &OurWant, except: Option<PeerId>) -> Option<(PeerId, f64)> {
-        let size = self.size(w);
-        let fallback = self.fallback();
-        let choices = w.haves.iter().chain(self.peers.iter().filter(|p| !w.haves.contains(*p)));
-        choices
-            .filter(|p| Some(**p) != except && self.candidate(w, p))
-            .filter_map(|p| {
-                let st = self.stat(p);
-                let in_flight = st.map_or(0, |s| s.in_flight);
-                (in_flight < self.depth(p, size)).then(|| {
-                    let eta = st.map_or(size / fallback, |s| s.eta(size, fallback));
-                    (*p, eta)
-                })
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-    }
 }
 
 impl Client {
@@ -609,6 +539,9 @@ fn unassign(w: &mut OurWant, stats: &mut HashMap<PeerId, PeerStats>, tell: bool,
         cancel(sends, a.peer, w.cid);
     }
 }
+
+#[path = "split.rs"]
+mod split;
 
 #[cfg(test)]
 #[path = "client_tests.rs"]
