@@ -4,7 +4,7 @@
 //! Wants belong to sessions (one per DAG fetch, `session.rs`), whose peers are those that answered HAVE or sent
 //! blocks for its CIDs. For each want the splitter sends WANT_BLOCK to the peer expected to deliver it soonest given
 //! what it already has in flight (`peer_stats.rs`: a round trip plus its queue at its measured throughput), and
-//! WANT_HAVE to the session's other peers (to every connected peer while the session searches). Each peer holds
+//! WANT_HAVE to every other connected peer, for discovery (a peer that answers HAVE joins). Each peer holds
 //! only as many WANT_BLOCKs as keep its pipeline full (its throughput times a round trip and some slack); the rest
 //! wait and go to whichever peer frees up first, so the split follows measured throughput and a slow peer still
 //! gets its share. A peer that delivers nothing past its timeout loses its wants to others; a DONT_HAVE removes a
@@ -162,7 +162,7 @@ impl Client {
             },
         );
         let mut sends = Vec::new();
-        self.ask(&key, now, false, &mut sends);
+        self.ask(&key, now, &mut sends);
         sends
     }
 
@@ -201,18 +201,17 @@ impl Client {
         }
     }
 
-    /// Asks for one want: WANT_BLOCK to the best candidate with room, if it has none yet, and WANT_HAVE to the
-    /// session's other peers not asked yet (every connected peer when `broadcast` or while the session searches).
-    fn ask(&mut self, key: &[u8], now: Instant, broadcast: bool, sends: &mut Sends) {
+    /// Asks for one want: WANT_BLOCK to the best candidate with room, if it has none yet, and WANT_HAVE to every
+    /// other connected peer not asked yet. Discovery goes to all: a peer that connected after the session's first
+    /// wants (or that a session never heard from) finds its way in by answering HAVE.
+    fn ask(&mut self, key: &[u8], now: Instant, sends: &mut Sends) {
         let view = self.view();
         let Some(w) = self.wants.get(key) else { return };
         let chosen = if w.block_from.is_none() { view.best(w, None) } else { None };
-        let broadcast = broadcast || view.broadcast(w);
         let haves: Vec<PeerId> = self
             .peers
             .iter()
             .filter(|p| !w.asked.contains_key(*p) && chosen.is_none_or(|(c, _)| c != **p))
-            .filter(|p| broadcast || view.member(w, p) || w.haves.contains(*p))
             .copied()
             .collect();
         let Some(w) = self.wants.get_mut(key) else { return };
@@ -355,7 +354,7 @@ impl Client {
             joined |= self.sessions.join(*s, peer);
         }
         if self.wants[&key].block_from.is_none() {
-            self.ask(&key, now, false, &mut sends);
+            self.ask(&key, now, &mut sends);
         }
         if joined {
             self.joined(now, &mut sends);
@@ -367,7 +366,7 @@ impl Client {
     fn joined(&mut self, now: Instant, sends: &mut Sends) {
         let keys: Vec<Vec<u8>> = self.wants.keys().cloned().collect();
         for k in keys {
-            self.ask(&k, now, false, sends);
+            self.ask(&k, now, sends);
         }
         self.schedule(now, sends);
     }
@@ -391,7 +390,7 @@ impl Client {
         w.haves.remove(&peer);
         if w.block_from.as_ref().is_some_and(|a| a.peer == peer) {
             unassign(w, &mut self.stats, false, &mut sends);
-            self.ask(&key, now, false, &mut sends);
+            self.ask(&key, now, &mut sends);
         }
         self.schedule(now, &mut sends);
         sends
@@ -412,7 +411,7 @@ impl Client {
         self.stats.entry(peer).or_default().delivered(size, now);
         self.release(&w);
         for s in &w.sessions {
-            self.sessions.credit(*s, peer, size, now);
+            self.sessions.credit(*s, peer, size);
         }
         if self.recent.len() > 100_000 {
             self.recent.clear();
@@ -428,26 +427,21 @@ impl Client {
     }
 
     /// Timeouts: a peer silent past its timeout loses its WANT_BLOCKs to others, as does a WANT_BLOCK past its
-    /// deadline; sessions that received nothing for a while search again; wants nobody has answered are
-    /// re-broadcast every `REBROADCAST`; sessions that are over are collected.
+    /// deadline; wants nobody has answered are re-broadcast every `REBROADCAST`; sessions that are over are
+    /// collected.
     pub fn tick(&mut self, now: Instant) -> Sends {
         let mut sends = self.prune();
         self.timeouts(now, &mut sends);
         let wanting: HashSet<SessionId> = self.wants.values().flat_map(|w| w.sessions.iter().copied()).collect();
-        let searching = self.sessions.searching(now, &wanting);
         let keys: Vec<Vec<u8>> = self.wants.keys().cloned().collect();
         for key in keys {
-            let w = &self.wants[&key];
-            let search = w.sessions.iter().any(|s| searching.contains(s));
+            let w = self.wants.get_mut(&key).expect("key from the map");
             if w.block_from.is_none() && now.saturating_duration_since(w.last_broadcast) > REBROADCAST {
-                let w = self.wants.get_mut(&key).expect("key from the map");
                 w.last_broadcast = now;
                 w.asked.clear();
                 w.dont_haves.clear();
                 w.slow.clear();
-                self.ask(&key, now, true, &mut sends);
-            } else if search {
-                self.ask(&key, now, true, &mut sends);
+                self.ask(&key, now, &mut sends);
             }
         }
         self.sessions.collect(now, &wanting);
@@ -496,7 +490,7 @@ impl Client {
             }
             unassign(w, &mut self.stats, true, sends);
             *moved.entry(p).or_default() += 1;
-            self.ask(&key, now, false, sends);
+            self.ask(&key, now, sends);
         }
         for p in silent {
             let n = moved.get(&p).copied().unwrap_or(0);

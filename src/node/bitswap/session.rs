@@ -1,7 +1,7 @@
 //! Fetch sessions: the wants of one DAG fetch share one set of peers, those that answered HAVE or sent blocks for
-//! its CIDs (as boxo's and Helia's sessions do). A session's WANT_BLOCKs go to its peers, and its WANT_HAVEs go to
-//! every connected peer only while it is searching (no peers yet, or nothing delivered for a while). What each peer
-//! delivered to each session is kept for the node to publish; the last sessions that ended are remembered too.
+//! its CIDs (as boxo's and Helia's sessions do), or that were added from outside (provider search). A session's
+//! WANT_BLOCKs go to its peers (and to peers that answered HAVE for that CID). What each peer delivered to each
+//! session is kept for the node to publish; the last sessions that ended are remembered too.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,14 +12,14 @@ use libp2p::PeerId;
 
 use super::peer_stats::SessionShare;
 
-/// Block size assumed until a session has received one (the split needs only a guess: every peer gets the same).
-const DEFAULT_BLOCK: f64 = 256.0 * 1024.0;
+/// Block size assumed until a session has received a leaf: the largest common chunk (Helia's and ours; Kubo's is
+/// 256 KiB), so that a session starts with shallow pipelines and deepens them as it measures, rather than handing
+/// most of its first wants to the first peers that answered.
+const DEFAULT_BLOCK: f64 = 1024.0 * 1024.0;
 /// How fast the expected block size falls towards smaller blocks received (it rises at once to a larger one).
 const SIZE_DECAY: f64 = 0.1;
 /// A session that wants nothing for this long is over, ended or not (its fetch was dropped without saying so).
 pub const ABANDONED: Duration = Duration::from_secs(60);
-/// A session that received nothing for this long while wanting blocks searches again: its wants go to every peer.
-pub const IDLE: Duration = Duration::from_secs(1);
 /// Ended sessions whose figures are kept.
 const ENDED_KEPT: usize = 16;
 /// Sessions listed per peer in its figures.
@@ -55,9 +55,6 @@ struct Session {
     block_size: Option<f64>,
     /// Blocks it received.
     received: u64,
-    /// Its last block, or its start.
-    last_block: Instant,
-    last_search: Instant,
     /// Last time it had a want.
     last_want: Instant,
     ended: bool,
@@ -80,8 +77,6 @@ impl Sessions {
             peers: HashMap::new(),
             block_size: None,
             received: 0,
-            last_block: now,
-            last_search: now,
             last_want: now,
             ended: false,
         });
@@ -108,19 +103,13 @@ impl Sessions {
         self.live.get(&id).and_then(|s| s.peers.get(peer)).is_some_and(|d| d.member)
     }
 
-    /// Whether the session has any peer yet.
-    pub fn has_peers(&self, id: SessionId) -> bool {
-        self.live.get(&id).is_some_and(|s| s.peers.values().any(|d| d.member))
-    }
-
     /// `peer` delivered a wanted block of `bytes` to the session.
-    pub fn credit(&mut self, id: SessionId, peer: PeerId, bytes: usize, now: Instant) {
+    pub fn credit(&mut self, id: SessionId, peer: PeerId, bytes: usize) {
         let Some(s) = self.live.get_mut(&id) else { return };
         let d = s.peers.entry(peer).or_default();
         d.member = true;
         d.blocks += 1;
         d.bytes += bytes as u64;
-        s.last_block = now;
         s.received += 1;
         // The root says nothing of the leaves (a small node over large leaves): its size is not a measure.
         if s.received > 1 {
@@ -133,20 +122,6 @@ impl Sessions {
     /// sized for small blocks would take far more large ones than the link carries in a round trip).
     pub fn block_size(&self, id: SessionId) -> f64 {
         self.live.get(&id).and_then(|s| s.block_size).unwrap_or(DEFAULT_BLOCK)
-    }
-
-    /// Sessions that should search (send their wants to every peer) now: those with wants, no peers or no block for
-    /// [`IDLE`], and no search for as long. Their search clock restarts.
-    pub fn searching(&mut self, now: Instant, wanting: &HashSet<SessionId>) -> Vec<SessionId> {
-        let mut due = Vec::new();
-        for (id, s) in &mut self.live {
-            let idle = now.saturating_duration_since(s.last_block) >= IDLE;
-            if wanting.contains(id) && idle && now.saturating_duration_since(s.last_search) >= IDLE {
-                s.last_search = now;
-                due.push(*id);
-            }
-        }
-        due
     }
 
     /// The fetch is over: the session is dropped once it holds no wants.

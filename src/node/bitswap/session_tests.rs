@@ -362,3 +362,20 @@ fn a_peer_that_leaves_gives_its_wants_back() {
         assert!(moved.contains(c), "{c} goes to the remaining peer: {sends:?}");
     }
 }
+
+#[test]
+fn a_peer_that_connects_between_wants_is_asked_and_joins() {
+    // It connected after the root arrived, so it never saw a want of the session: later wants still reach it.
+    let (mut client, session, _a, _b, now, mut rxs) = two_peers();
+    let c = PeerId::random();
+    assert!(client.peer_ready(c, now).is_empty(), "nothing wanted right now");
+    let mut sends = Vec::new();
+    for i in 1..=40 {
+        let (tx, rx) = oneshot::channel();
+        rxs.push(rx);
+        sends.extend(client.want(cid(i), session, tx, now));
+    }
+    assert_eq!(wants_of(&sends, c, WantType::Have, false).len(), 40, "discovery: WANT_HAVE for every want");
+    let sends = client.on_have(c, &cid(40), now + MS);
+    assert!(block_wants(&sends, c).len() > 1, "it joined the session: WANT_BLOCKs beyond cid 40: {sends:?}");
+}

@@ -40,11 +40,6 @@ impl View<'_> {
         })
     }
 
-    /// WANT_HAVEs for `w` go to every connected peer, not only the session's.
-    pub(super) fn broadcast(&self, w: &OurWant) -> bool {
-        w.sessions.iter().any(|s| *s == SessionId::NONE || !self.sessions.has_peers(*s))
-    }
-
     /// WANT_BLOCKs `p` may hold at once: its throughput times a round trip and the slack, in blocks.
     pub(super) fn depth(&self, p: &PeerId, size: f64) -> usize {
         let Some(st) = self.stat(p) else { return MIN_DEPTH };
