@@ -115,16 +115,14 @@ fn three_providers_on_shaped_links_each_serve_a_share_and_helia_gets_want_blocks
     let id_h = helia.first["peer_id"].as_str().expect("peer id").to_string();
     let addr_h = helia.first["addrs"][0].as_str().expect("address").to_string();
 
-    // Helia answers slowly for its first second or so (its JIT warming up): a first fetch of one leaf from Helia
-    // alone, by another client, warms it, so the fetch below measures sessions rather than Node.js start-up.
-    let leaf = ra.ok(&["ls", &cid, "--json"]).lines().next().expect("a leaf").to_string();
-    let leaf: serde_json::Value = serde_json::from_str(&leaf).unwrap();
+    // Helia answers slowly until its JIT has warmed up: the whole file from Helia alone first, by another client,
+    // so the fetch below measures sessions rather than Node.js start-up (it also shows Helia serves it all).
     let warm = Repo::new();
     let mut cmd = in_ns(&net.client, bin());
-    cmd.arg("--repo").arg(warm.path()).args(["get", leaf["cid"].as_str().unwrap(), "--no-mdns", "--timeout", "30"]);
-    cmd.args(["--connect", &addr_h]).arg("-o").arg(dir.path().join("leaf.bin"));
-    let warmed = run_with_timeout(cmd, None, Duration::from_secs(40));
-    assert!(warmed.status.success(), "one leaf from Helia: {}", String::from_utf8_lossy(&warmed.stderr));
+    cmd.arg("--repo").arg(warm.path()).args(["get", &cid, "--no-mdns", "--timeout", "60", "--connect", &addr_h]);
+    cmd.arg("-o").arg(dir.path().join("warm.bin"));
+    let warmed = run_with_timeout(cmd, None, Duration::from_secs(90));
+    assert!(warmed.status.success(), "the file from Helia alone: {}", String::from_utf8_lossy(&warmed.stderr));
 
     let client = Repo::new();
     let out = dir.path().join("out.bin");
@@ -154,11 +152,13 @@ fn three_providers_on_shaped_links_each_serve_a_share_and_helia_gets_want_blocks
         }
     }
     let total: u64 = blocks.values().sum();
+    let share = |id: &String| blocks.get(id).copied().unwrap_or(0);
+    eprintln!("blocks delivered: A {}, B {}, Helia {} of {total}", share(&id_a), share(&id_b), share(&id_h));
     assert!(total > SIZE_MIB, "every leaf and the root arrived as wanted blocks: {blocks:?}");
     // Three equal links: a third each if every provider kept up with its link. Helia does not on a busy machine (it
-    // served about 5 MB/s of its 12.5 at a load of 9, and answers its first wants late), and its share follows:
-    // 5 to 9 blocks of 33 in such runs. Each provider must carry a tenth at least (before sessions, one provider
-    // could get none: Helia's HAVEs came too late for any WANT_BLOCK).
+    // served about 5 MB/s of its 12.5 at a load of 9), and its share follows its speed: 6 to 8 blocks of 33 in runs
+    // at loads of 9 to 10, A and B 11 to 15. Each provider must carry a tenth at least (before sessions, a provider
+    // could get none: Helia, connected after the root was wanted, was never asked for the leaves).
     for (name, id) in [("swarmscope A", &id_a), ("swarmscope B", &id_b), ("Helia", &id_h)] {
         let n = blocks.get(id).copied().unwrap_or(0);
         assert!(n * 10 >= total, "{name} delivered {n} of {total} blocks: {blocks:?}");
