@@ -496,8 +496,9 @@ impl Client {
             let n = moved.get(&p).copied().unwrap_or(0);
             if let Some(st) = self.stats.get_mut(&p) {
                 st.stalled(n, now);
-                if st.stalls >= STALLS_TO_LEAVE {
-                    // It has stopped serving: its sessions stop counting on it (a HAVE brings it back).
+                if st.stalls >= STALLS_TO_LEAVE && n > 0 {
+                    // It has stopped serving and others took its wants: its sessions stop counting on it (a HAVE
+                    // brings it back). A sole provider stays, however slow: leaving would only delay its wants.
                     st.provider = false;
                     self.sessions.leave(&p);
                 }
