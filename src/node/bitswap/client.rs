@@ -481,11 +481,13 @@ impl Client {
             let view = View { peers: &self.peers, stats: &self.stats, sessions: &self.sessions, fallback: None };
             let elsewhere = view.peers.iter().any(|q| *q != p && view.candidate(w, q));
             if !elsewhere {
-                // Nobody else has it: it stays, and its clock restarts.
+                // Nobody else has it: it stays, asked again (a peer may have dropped our want: Helia under load
+                // does), and its clock restarts.
                 w.slow.remove(&p);
                 if let Some(a) = w.block_from.as_mut() {
                     a.deadline = now + BLOCK_TIMEOUT;
                 }
+                push(sends, p, want(w.cid, WantType::Block));
                 continue;
             }
             unassign(w, &mut self.stats, true, sends);

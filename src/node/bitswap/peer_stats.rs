@@ -15,6 +15,9 @@ const SAMPLE: Duration = Duration::from_millis(20);
 /// Throughput assumed for every peer while none has been measured: only its ratio to others matters, and while all
 /// are unknown the split is by WANT_BLOCKs in flight.
 pub const DEFAULT_THROUGHPUT: f64 = 10e6;
+/// Stalls halve a peer's estimate down to this at most (bytes per second): a peer that stalled often still gets
+/// its pipeline's minimum depth, and one block delivered brings its estimate back up.
+const MIN_THROUGHPUT: f64 = 64.0 * 1024.0;
 /// A peer with WANT_BLOCKs in flight that delivers nothing for this long at least is stalled (its wants move).
 pub const MIN_TIMEOUT: Duration = Duration::from_millis(1500);
 /// … and for this long at most, whatever its measured speed (boxo's DONT_HAVE timeout is ~5 s too).
@@ -85,7 +88,7 @@ impl PeerStats {
 
     /// Its wants were moved away for silence: its throughput estimate halves, and its silence clock restarts.
     pub fn stalled(&mut self, moved: usize, now: Instant) {
-        self.throughput = self.throughput.map(|t| t / 2.0);
+        self.throughput = self.throughput.map(|t| (t / 2.0).max(MIN_THROUGHPUT));
         self.moved += moved as u64;
         self.stalls += 1;
         if self.in_flight > 0 {

@@ -39,9 +39,12 @@ struct Server {
     rate: f64,
     rtt: Duration,
     queue: VecDeque<Cid>,
-    busy: bool,
+    /// Blocks of the batch being sent, not yet arrived.
+    sending: usize,
     /// Connects this long after the start.
     joins_at: Duration,
+    /// Blocks sent together in one message (Helia sends all it holds): they arrive at once.
+    batch: usize,
     delivered: usize,
 }
 
@@ -86,8 +89,9 @@ impl Sim {
                 rate,
                 rtt,
                 queue: VecDeque::new(),
-                busy: false,
+                sending: 0,
                 joins_at,
+                batch: 1,
                 delivered: 0,
             })
             .collect();
@@ -141,7 +145,10 @@ impl Sim {
                         self.log.push((t, i, w.cid, Sent::Cancel));
                     }
                 } else if w.want_type == WantType::Block {
-                    self.servers[i].queue.push_back(w.cid);
+                    // A wantlist: asking again for what it holds changes nothing.
+                    if !self.servers[i].queue.contains(&w.cid) {
+                        self.servers[i].queue.push_back(w.cid);
+                    }
                     self.log.push((t, i, w.cid, Sent::WantBlock));
                 } else {
                     let rtt = self.servers[i].rtt;
@@ -156,13 +163,19 @@ impl Sim {
     fn serve(&mut self, i: usize) {
         let elapsed = self.elapsed();
         let s = &mut self.servers[i];
-        if s.busy || s.rate == 0.0 {
+        if s.sending > 0 || s.rate == 0.0 {
             return;
         }
-        let Some(c) = s.queue.pop_front() else { return };
-        s.busy = true;
-        let t = elapsed + Duration::from_secs_f64(MIB as f64 / s.rate) + s.rtt / 2;
-        self.at(t, Ev::Block(i, c));
+        let n = s.batch.min(s.queue.len());
+        if n == 0 {
+            return;
+        }
+        let batch: Vec<Cid> = s.queue.drain(..n).collect();
+        s.sending = n;
+        let t = elapsed + Duration::from_secs_f64((n * MIB) as f64 / s.rate) + s.rtt / 2;
+        for c in batch {
+            self.at(t, Ev::Block(i, c));
+        }
     }
 
     fn want_next(&mut self) {
@@ -196,7 +209,7 @@ impl Sim {
                     self.send(sends);
                 }
                 Ev::Block(i, c) => {
-                    self.servers[i].busy = false;
+                    self.servers[i].sending -= 1;
                     let (received, sends) = self.client.on_block(self.servers[i].id, &c, MIB, self.now);
                     if matches!(received, Received::Wanted { .. }) {
                         self.servers[i].delivered += 1;
@@ -378,4 +391,28 @@ fn a_peer_that_connects_between_wants_is_asked_and_joins() {
     assert_eq!(wants_of(&sends, c, WantType::Have, false).len(), 40, "discovery: WANT_HAVE for every want");
     let sends = client.on_have(c, &cid(40), now + MS);
     assert!(block_wants(&sends, c).len() > 1, "it joined the session: WANT_BLOCKs beyond cid 40: {sends:?}");
+}
+
+#[test]
+fn a_sole_provider_that_sends_in_slow_batches_is_never_given_up() {
+    // Like Helia on a loaded machine: everything it holds in one message, seconds apart, longer than the timeout.
+    let mut sim = Sim::new(&[(0.5e6, MS, NOW)]);
+    sim.servers[0].batch = 8;
+    sim.fetch(40, 64, Duration::from_secs(300));
+    assert_eq!(sim.servers[0].delivered, 40);
+}
+
+#[test]
+fn a_sole_provider_that_dropped_our_wants_is_asked_again() {
+    // Helia under load was seen to drop WANT_BLOCKs: with nobody else to ask, the timeout sends them again.
+    let (mut client, session, a, b, now, mut rxs) = two_peers();
+    client.peer_gone(&b, now);
+    let (tx, rx) = oneshot::channel();
+    rxs.push(rx);
+    let sends = client.want(cid(1), session, tx, now);
+    assert_eq!(block_wants(&sends, a), [cid(1)]);
+    let later = now + MAX_TIMEOUT + MS;
+    let sends = client.tick(later);
+    assert_eq!(block_wants(&sends, a), [cid(1)], "asked again: {sends:?}");
+    assert!(cancels(&sends, a).is_empty());
 }
