@@ -239,6 +239,10 @@ pub enum NodeEvent {
     /// consumer that missed events resyncs.
     Snapshot {
         peers: Vec<PeerSnapshot>,
+        /// Peers that left, most recent first (at most [`SNAPSHOT_DEPARTED`]), with their kept ledgers; each
+        /// ledger's `left_ms` says when. A view shows them as gone (greyed); `bitswap ledger` finds older ones.
+        #[serde(default)]
+        departed: Vec<PeerSnapshot>,
         wantlists: Wantlists,
         /// Events the node dropped so far (all consumers of this node's channel), like `dropped`.
         dropped_events: u64,
@@ -276,7 +280,28 @@ pub struct PeerInfo {
     pub addr: String,
     pub agent: Option<String>,
     pub bitswap: bool,
+    /// Who dialled the first connection.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    /// The latest ping round trip.
+    #[serde(default)]
+    pub latency_ms: Option<f64>,
+    /// The protocols the peer advertised (identify).
+    #[serde(default)]
+    pub protocols: Vec<String>,
+    /// The Bitswap version actually negotiated: of our stream to the peer, else of the peer's stream to us
+    /// (the highest advertised one may differ).
+    #[serde(default)]
+    pub bitswap_version: Option<String>,
+    #[serde(default)]
+    pub bytes_received: u64,
+    #[serde(default)]
+    pub bytes_sent: u64,
 }
+
+/// Departed peers a snapshot carries at most: the most recent. The node keeps more ledgers (the archive's 1,024),
+/// but a keyframe every 2 s of them all would be hundreds of KiB.
+pub const SNAPSHOT_DEPARTED: usize = 64;
 
 /// One peer in a snapshot: who it is and everything exchanged with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -373,6 +398,14 @@ mod tests {
                     debt_ratio: 0.5,
                     ledger: Ledger { bytes_sent: 1, last_exchange_ms: Some(12), ..Ledger::default() },
                 }],
+                departed: vec![PeerSnapshot {
+                    peer: "Q".into(),
+                    addr: Some("/ip4/127.0.0.1/tcp/4021".into()),
+                    agent: None,
+                    bitswap: true,
+                    debt_ratio: 7.0,
+                    ledger: Ledger { bytes_sent: 7, left_ms: Some(30), ..Ledger::default() },
+                }],
                 wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2 }], theirs },
                 dropped_events: 4,
             },
@@ -410,6 +443,8 @@ mod tests {
         assert_eq!(json(&all[11])["op"], 3, "an op id is a bare number");
         let snapshot = json(&all[17]);
         assert_eq!(snapshot["wantlists"]["theirs"]["P"][0]["want_type"], "WANT_HAVE", "like EntryKind");
+        assert!(snapshot["peers"][0]["ledger"].get("left_ms").is_none(), "connected: absent, not null");
+        assert_eq!(snapshot["departed"][0]["ledger"]["left_ms"], 30);
         assert_eq!(serde_json::to_value(EntryKind::WantHave).unwrap(), "WANT_HAVE");
         assert_eq!(json(&all[15])["type"], "stored");
         assert_eq!(json(&all[16])["type"], "store_resync");

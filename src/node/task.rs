@@ -10,28 +10,34 @@ use libp2p::core::ConnectedPoint;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm, identify, mdns, ping};
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::bitswap::client::{Client, Received};
 use super::bitswap::ledger::{Ledger, LedgerArchive};
 use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
+use super::bitswap::serve_queue::ServeQueue;
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::{Blockstore, StoreChange};
 use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
 use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
-use super::handle::{Command, PeerInfo};
+use super::handle::Command;
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
+
+/// The serve side: late blocks, serve queues, the ledgers of peers that left.
+mod serve;
 
 #[derive(Default)]
 struct PeerState {
     addr: Option<Multiaddr>,
     agent: Option<String>,
     bitswap: bool,
+    details: super::peer_details::PeerDetails,
     actor: Option<mpsc::Sender<PeerCmd>>,
     their_wants: PeerWantlist,
+    /// Their wants waiting for an answer, shared with the peer's actor.
+    serve: ServeQueue,
     ledger: Ledger,
 }
 
@@ -116,37 +122,31 @@ impl NodeTask {
         snapshots.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.maybe_ready();
         loop {
+            // Biased, local work before remote work (rust-libp2p's coding guidelines): what this node's own user and
+            // store ask for cannot be starved by what peers send. In order:
+            // 1. commands: the user waits on each, and a shutdown must not queue behind a flood from peers;
+            // 2. store changes: local writes, and the late blocks peers wait for; a lagging receiver costs a resync;
+            // 3. the timers: rare and cheap, and the client's timeouts and rebroadcasts must fire on time under load;
+            // 4. the swarm: connections, identify, ping, inbound streams (remote, bounded by the connection limits),
+            //    ahead of the data on those connections so a busy peer cannot hold up connection bookkeeping;
+            // 5. Bitswap messages read from peers (remote; their readers wait on this bounded channel, which slows
+            //    the peers down rather than the node).
             tokio::select! {
-                event = self.swarm.select_next_some() => self.on_swarm(event),
+                biased;
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Shutdown) | None => return,
                     Some(cmd) => self.on_command(cmd),
                 },
-                Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
                 change = self.changes.recv(), if self.store_open => self.on_store(change),
-                _ = snapshots.tick() => self.snapshot(),
                 _ = tick.tick() => {
                     let sends = self.client.tick(Instant::now());
                     self.dispatch(sends);
                     self.events.report_drops();
                 }
+                _ = snapshots.tick() => self.snapshot(),
+                event = self.swarm.select_next_some() => self.on_swarm(event),
+                Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
             }
-        }
-    }
-
-    /// A committed store write: one `stored` event, and the Bitswap side learns which peers' wants it answers
-    /// (serving them is issue 11's). Missed changes mean a view built from `stored` events must resync.
-    fn on_store(&mut self, change: Result<StoreChange, RecvError>) {
-        match change {
-            Ok(change) => {
-                let wants = self.peers.iter().map(|(p, s)| (p, &s.their_wants));
-                let late = super::bitswap::late::waiting(wants, &change.added);
-                for event in super::stored::events(&change, late.len()) {
-                    self.events.emit(event);
-                }
-            }
-            Err(RecvError::Lagged(missed)) => self.events.emit(NodeEvent::StoreResync { missed }),
-            Err(RecvError::Closed) => self.store_open = false,
         }
     }
 
@@ -193,18 +193,23 @@ impl NodeTask {
                 let peers = self
                     .peers
                     .iter()
-                    .map(|(p, s)| PeerInfo {
-                        peer: p.to_string(),
-                        addr: s.addr.as_ref().map(|a| a.to_string()).unwrap_or_default(),
-                        agent: s.agent.clone(),
-                        bitswap: s.bitswap,
+                    .map(|(p, s)| {
+                        let addr = s.addr.as_ref().map(|a| a.to_string()).unwrap_or_default();
+                        s.details.info(p.to_string(), addr, s.agent.clone(), s.bitswap, &s.ledger)
                     })
                     .collect();
                 let _ = reply.send(peers);
             }
             Command::Ledgers { reply } => {
-                let ledgers = self.peers.iter().map(|(p, s)| (*p, self.with_figures(p, &s.ledger))).collect();
+                let ledgers = self.peers.iter().map(|(p, s)| (*p, self.client.with_figures(p, &s.ledger))).collect();
                 let _ = reply.send(ledgers);
+            }
+            Command::Ledger { peer, reply } => {
+                let live = self.peers.get(&peer).map(|s| self.client.with_figures(&peer, &s.ledger));
+                let _ = reply.send(live.or_else(|| self.ledger_of(&peer)));
+            }
+            Command::Totals { reply } => {
+                let _ = reply.send(self.totals());
             }
             Command::ListenAddrs { reply } => {
                 let _ = reply.send(self.swarm.listeners().cloned().collect());
@@ -255,11 +260,6 @@ impl NodeTask {
         Wantlists { ours, theirs }
     }
 
-    /// A peer's ledger with what our fetches measured of it.
-    fn with_figures(&self, peer: &PeerId, ledger: &Ledger) -> Ledger {
-        Ledger { figures: self.client.figures(peer), ..ledger.clone() }
-    }
-
     fn snapshot(&mut self) {
         let peers = self
             .peers
@@ -270,12 +270,13 @@ impl NodeTask {
                 agent: s.agent.clone(),
                 bitswap: s.bitswap,
                 debt_ratio: s.ledger.debt_ratio(),
-                ledger: self.with_figures(p, &s.ledger),
+                ledger: self.client.with_figures(p, &s.ledger),
             })
             .collect();
+        let departed = self.departed_snapshots();
         let wantlists = self.wantlists();
         let dropped_events = self.events.dropped;
-        self.events.emit(NodeEvent::Snapshot { peers, wantlists, dropped_events });
+        self.events.emit(NodeEvent::Snapshot { peers, departed, wantlists, dropped_events });
     }
 
     fn on_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -308,6 +309,7 @@ impl NodeTask {
                     .entry(peer_id)
                     .or_insert_with(|| PeerState { ledger: archive.take(&peer_id), ..PeerState::default() });
                 state.addr = Some(addr.clone());
+                state.details.direction.get_or_insert(direction);
                 state.ledger.connections += 1;
                 self.events.emit(NodeEvent::Connected {
                     peer: peer_id.to_string(),
@@ -328,9 +330,9 @@ impl NodeTask {
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
-                if let Some(state) = self.peers.remove(&peer_id) {
-                    let ledger = self.with_figures(&peer_id, &state.ledger);
-                    self.archive.keep(peer_id, ledger);
+                if let Some(mut state) = self.peers.remove(&peer_id) {
+                    state.ledger.figures = self.client.figures(&peer_id);
+                    self.depart(peer_id, state);
                 }
                 let sends = self.client.peer_gone(&peer_id, Instant::now());
                 self.dispatch(sends);
@@ -346,6 +348,7 @@ impl NodeTask {
                 let speaks = info.protocols.iter().any(|p| PROTOCOLS.iter().any(|b| b == p));
                 let Some(state) = self.peers.get_mut(&peer_id) else { return };
                 state.agent = Some(info.agent_version.clone());
+                state.details.protocols.clone_from(&protocols);
                 self.events.emit(NodeEvent::Identified {
                     peer: peer_id.to_string(),
                     agent: info.agent_version,
@@ -357,6 +360,9 @@ impl NodeTask {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
                 self.client.on_ping(peer, rtt);
+                if let Some(state) = self.peers.get_mut(&peer) {
+                    state.details.rtt_ms = Some(rtt.as_secs_f64() * 1000.0);
+                }
                 self.events.emit(NodeEvent::Ping { peer: peer.to_string(), rtt_ms: rtt.as_secs_f64() * 1000.0 });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Inbound(inbound)) => {
@@ -401,7 +407,8 @@ impl NodeTask {
         if let Some(a) = state.actor.as_ref().filter(|a| !a.is_closed()) {
             return Some(a.clone());
         }
-        let actor = spawn_peer(peer, self.control.clone(), self.store.clone(), self.stream_tx.clone());
+        let queue = state.serve.clone();
+        let actor = spawn_peer(peer, self.control.clone(), self.store.clone(), self.stream_tx.clone(), queue);
         state.actor = Some(actor.clone());
         Some(actor)
     }
@@ -440,7 +447,7 @@ impl NodeTask {
     fn on_stream(&mut self, event: StreamEvent) {
         let now = Instant::now();
         match event {
-            StreamEvent::Received { peer, parsed, .. } => {
+            StreamEvent::Received { peer, parsed, version } => {
                 if !self.peers.contains_key(&peer) {
                     // Read after the connection closed: its wants died with it, but blocks we want still count.
                     for received in parsed.blocks {
@@ -450,6 +457,7 @@ impl NodeTask {
                 }
                 self.bitswap_peer(peer);
                 let Some(state) = self.peers.get_mut(&peer) else { return };
+                state.details.bitswap_in = Some(version);
                 state.ledger.touch(self.events.clock().now_ms());
                 state.ledger.protocol_errors += parsed.malformed as u64;
                 let applied = state.their_wants.apply(parsed.full, &parsed.wants);
@@ -468,12 +476,7 @@ impl NodeTask {
                     let kind = ProtocolErrorKind::WantlistFull;
                     self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
                 }
-                if !applied.added.is_empty() || !applied.cancelled.is_empty() {
-                    let cmd = PeerCmd::Serve { added: applied.added, cancelled: applied.cancelled };
-                    if self.actor(peer).is_some_and(|a| a.try_send(cmd).is_err()) {
-                        self.events.emit(NodeEvent::Error { message: format!("serve queue for {peer} is full") });
-                    }
-                }
+                self.serve(peer, applied.wanted, false, &applied.cancelled);
                 for cid in &parsed.haves {
                     self.bitswap_event(Direction::In, peer, EntryKind::Have, cid, None, None);
                     let sends = self.client.on_have(peer, cid, now);
@@ -488,9 +491,10 @@ impl NodeTask {
                     self.on_block(peer, received, now);
                 }
             }
-            StreamEvent::Sent { peer, out, .. } => {
+            StreamEvent::Sent { peer, out, version } => {
                 let now_ms = self.events.clock().now_ms();
                 let Some(state) = self.peers.get_mut(&peer) else { return };
+                state.details.bitswap_out = Some(version);
                 let l = &mut state.ledger;
                 l.touch(now_ms);
                 l.blocks_sent += out.blocks.len() as u64;
@@ -500,6 +504,10 @@ impl NodeTask {
                 l.dont_haves_sent += out.dont_haves.len() as u64;
                 for b in &out.blocks {
                     state.their_wants.remove(b.cid());
+                }
+                state.serve.cancel(out.blocks.iter().map(|b| b.cid()));
+                for c in &out.haves {
+                    state.their_wants.answered_have(c);
                 }
                 for w in &out.wants {
                     let kind = want_kind(w);

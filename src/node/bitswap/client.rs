@@ -18,6 +18,7 @@ use cid::Cid;
 use libp2p::PeerId;
 use tokio::sync::oneshot;
 
+use super::ledger::Ledger;
 use super::message::WantType;
 use super::peer_stats::{PeerFigures, PeerStats};
 use super::protocol::{Outgoing, Want};
@@ -128,6 +129,11 @@ impl Client {
         let mut f = self.stats.get(peer).map(PeerStats::figures).unwrap_or_default();
         f.sessions = self.sessions.shares(peer);
         f
+    }
+
+    /// A connected peer's `ledger` with what our fetches measured of it (the node publishes both together).
+    pub fn with_figures(&self, peer: &PeerId, ledger: &Ledger) -> Ledger {
+        Ledger { figures: self.figures(peer), ..ledger.clone() }
     }
 
     fn view(&self) -> View<'_> {
@@ -348,6 +354,7 @@ impl Client {
             return sends;
         };
         w.haves.insert(peer);
+        // A HAVE after a DONT_HAVE: the peer stored the block since (a server sends it as it arrives).
         w.dont_haves.remove(&peer);
         let mut joined = false;
         for s in &w.sessions {

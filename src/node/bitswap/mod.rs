@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod message;
 pub mod peer_stats;
 pub mod protocol;
+pub mod serve_queue;
 pub mod session;
 pub mod streams;
 pub mod wantlist;
