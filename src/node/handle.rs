@@ -157,7 +157,11 @@ impl NodeHandle {
         let _ = self.commands.send(Command::Emit(event)).await;
     }
 
+    /// Stops the node and waits (briefly) until it has closed its connections and ended, so that peers see it
+    /// leave rather than keep a dead connection.
     pub async fn shutdown(&self) {
-        let _ = self.commands.send(Command::Shutdown).await;
+        if self.commands.send(Command::Shutdown).await.is_ok() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.commands.closed()).await;
+        }
     }
 }

@@ -25,6 +25,8 @@ use super::handle::Command;
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
 
+/// Leaving: every connection closed before the node stops.
+mod close;
 /// The serve side: late blocks, serve queues, the ledgers of peers that left.
 mod serve;
 
@@ -134,7 +136,8 @@ impl NodeTask {
             tokio::select! {
                 biased;
                 cmd = self.commands.recv() => match cmd {
-                    Some(Command::Shutdown) | None => return,
+                    Some(Command::Shutdown) => return self.close_connections().await,
+                    None => return,
                     Some(cmd) => self.on_command(cmd),
                 },
                 change = self.changes.recv(), if self.store_open => self.on_store(change),
