@@ -29,6 +29,8 @@ use super::swarm::{Behaviour, BehaviourEvent};
 mod close;
 /// The serve side: late blocks, serve queues, the ledgers of peers that left.
 mod serve;
+/// The want side: a fetch's wants and its session, to the Bitswap client.
+mod want;
 
 #[derive(Default)]
 struct PeerState {
@@ -183,15 +185,7 @@ impl NodeTask {
                     }
                 }
             }
-            Command::Want { cid, session, reply } => {
-                let sends = self.client.want(cid, session, reply, Instant::now());
-                self.dispatch(sends);
-            }
-            Command::EndSession(session) => self.client.end_session(session),
-            Command::SessionPeer(session, peer) => {
-                let sends = self.client.add_session_peer(session, peer, Instant::now());
-                self.dispatch(sends);
-            }
+            cmd @ (Command::Want { .. } | Command::EndSession(_) | Command::SessionPeer(..)) => self.on_want(cmd),
             Command::Peers { reply } => {
                 let peers = self
                     .peers
