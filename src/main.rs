@@ -43,10 +43,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let repo = swarmscope::cli::repo_dir(cli.repo.as_deref())?;
     match cli.command.unwrap_or(Command::Tui(NodeArgs::default())) {
         Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
-        Command::Demo => {
-            let args = NodeArgs { listen: vec!["/ip4/127.0.0.1/tcp/0".into()], connect: vec![], no_mdns: true };
-            swarmscope::app::run::run(&repo, &args, true)
-        }
+        // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO).
+        Command::Demo => swarmscope::app::run::demo(cli.repo.as_deref()),
         command => swarmscope::cmd::run(&repo, command),
     }
 }
