@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bitswap::ledger::Ledger;
 pub use super::op::OpId;
+pub use super::routing::config::DhtMode;
+pub use super::routing::status::{AddrError, BucketSize, QueryKind, RoutingSource, RoutingStatus};
 
 /// The version of this schema, carried by `ready` so that a recording says which schema it uses. Version 1 had no
 /// envelope (`seq`, `at_ms`) and strings where there are enums now.
@@ -235,6 +237,48 @@ pub enum NodeEvent {
     Dropped {
         count: u64,
     },
+    /// A routing query started (issue 12): `query` numbers it for the `provider_found` and `routing_done` that
+    /// follow; `key` is the CID or peer id asked about.
+    RoutingQuery {
+        query: u64,
+        kind: QueryKind,
+        key: String,
+        source: RoutingSource,
+    },
+    /// A provider a routing query found, with the addresses it came with.
+    ProviderFound {
+        query: u64,
+        key: String,
+        peer: String,
+        addrs: Vec<String>,
+        source: RoutingSource,
+        ms: u64,
+    },
+    /// A routing query ended: `count` providers (or addresses, or peers reached for a provide); `error` when it
+    /// failed or timed out.
+    RoutingDone {
+        query: u64,
+        kind: QueryKind,
+        key: String,
+        source: RoutingSource,
+        ms: u64,
+        count: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// An outgoing dial failed: the reason per address tried (the `error` event says it in one line too).
+    DialFailed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        peer: Option<String>,
+        errors: Vec<AddrError>,
+    },
+    /// The DHT runs in `mode` (`client` or `server`) now; at start and on every change.
+    DhtMode {
+        mode: String,
+        configured: DhtMode,
+    },
+    /// Routing as it is now (routing table, provide queue, queries), beside every `snapshot`.
+    RoutingStatus(RoutingStatus),
     /// The whole truth, periodically: peers with their ledgers and both directions of every wantlist, so a
     /// consumer that missed events resyncs.
     Snapshot {

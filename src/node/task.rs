@@ -56,6 +56,7 @@ pub(crate) struct NodeTask {
     /// Every committed store write, whoever made it.
     changes: broadcast::Receiver<StoreChange>,
     store_open: bool,
+    pub(crate) routing: super::routing::Routing,
 }
 
 /// The event kind of a wantlist entry.
@@ -107,6 +108,7 @@ impl NodeTask {
             snapshot_every: Duration::from_secs(2),
             changes,
             store_open: true,
+            routing: Default::default(),
         }
     }
 
@@ -128,6 +130,7 @@ impl NodeTask {
                 _ = tick.tick() => {
                     let sends = self.client.tick(Instant::now());
                     self.dispatch(sends);
+                    self.routing_tick();
                     self.events.report_drops();
                 }
             }
@@ -139,6 +142,7 @@ impl NodeTask {
     fn on_store(&mut self, change: Result<StoreChange, RecvError>) {
         match change {
             Ok(change) => {
+                self.routing.on_stored(&mut self.swarm, &change.added, &mut self.events);
                 let wants = self.peers.iter().map(|(p, s)| (p, &s.their_wants));
                 let late = super::bitswap::late::waiting(wants, &change.added);
                 for event in super::stored::events(&change, late.len()) {
@@ -171,6 +175,7 @@ impl NodeTask {
             Command::Dial { addr, reply } => {
                 let opts = DialOpts::from(addr.clone());
                 let id = opts.connection_id();
+                self.swarm.behaviour_mut().conn_manager.manager.protect_dial(id);
                 match self.swarm.dial(opts) {
                     Ok(()) => {
                         self.dials.insert(id, reply);
@@ -209,6 +214,7 @@ impl NodeTask {
             Command::Wantlists { reply } => {
                 let _ = reply.send(self.wantlists());
             }
+            Command::Routing(req) => self.routing.on_request(&mut self.swarm, req, &mut self.events),
             Command::Emit(event) => self.events.emit(event),
             Command::Shutdown => {}
         }
@@ -265,6 +271,19 @@ impl NodeTask {
         let wantlists = self.wantlists();
         let dropped_events = self.events.dropped;
         self.events.emit(NodeEvent::Snapshot { peers, wantlists, dropped_events });
+        self.routing.publish(&mut self.swarm, &mut self.events);
+    }
+
+    /// Routing's tick: our stuck wants (for provider search) and the peers in an active transfer (kept by the
+    /// connection manager: they want from us, or exchanged blocks within the grace period).
+    fn routing_tick(&mut self) {
+        let wants = self.client.wantlist().into_iter().map(|(cid, age, _)| (cid, age));
+        let now_ms = self.events.clock().now_ms();
+        let busy = self.peers.iter().filter(|(_, s)| {
+            !s.their_wants.is_empty() || s.ledger.last_exchange_ms.is_some_and(|t| now_ms.saturating_sub(t) < 20_000)
+        });
+        let busy = busy.map(|(p, _)| *p);
+        self.routing.tick(&mut self.swarm, wants, busy, &mut self.events);
     }
 
     fn on_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -313,6 +332,7 @@ impl NodeTask {
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(message.clone()));
                 }
+                self.routing.on_dial_error(peer_id, &error, &mut self.events);
                 let who = peer_id.map(|p| format!(" ({p})")).unwrap_or_default();
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
             }
@@ -330,6 +350,7 @@ impl NodeTask {
                 self.events.emit(NodeEvent::Disconnected { peer: peer_id.to_string(), cause, error });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
+                self.routing.on_identify(&mut self.swarm, peer_id, &info);
                 let protocols: Vec<String> = info.protocols.iter().map(|p| p.to_string()).collect();
                 let speaks = info.protocols.iter().any(|p| PROTOCOLS.iter().any(|b| b == p));
                 let Some(state) = self.peers.get_mut(&peer_id) else { return };
@@ -343,6 +364,7 @@ impl NodeTask {
                     self.bitswap_peer(peer_id);
                 }
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.routing.on_kad(&mut self.swarm, e, &mut self.events),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
                 self.events.emit(NodeEvent::Ping { peer: peer.to_string(), rtt_ms: rtt.as_secs_f64() * 1000.0 });
             }

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use super::swarmscope::run_with_timeout;
 
-fn interop_dir() -> PathBuf {
+pub fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
 }
 
 /// Installs the npm packages once per test process (a no-op when they are up to date).
-fn ensure_installed() {
+pub fn ensure_installed() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let out = run_with_timeout(Command::new(interop_dir().join("install.sh")), None, Duration::from_secs(600));
