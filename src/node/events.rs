@@ -408,6 +408,41 @@ mod tests {
                 wanted_by: 2,
             },
             NodeEvent::StoreResync { missed: 3 },
+            NodeEvent::RoutingQuery {
+                query: 1,
+                kind: QueryKind::FindProviders,
+                key: cid.clone(),
+                source: RoutingSource::Dht,
+            },
+            NodeEvent::ProviderFound {
+                query: 1,
+                key: cid.clone(),
+                peer: "P".into(),
+                addrs: vec!["/ip4/127.0.0.1/tcp/1".into()],
+                source: RoutingSource::Dht,
+                ms: 5,
+            },
+            NodeEvent::RoutingDone {
+                query: 1,
+                kind: QueryKind::Provide,
+                key: cid.clone(),
+                source: RoutingSource::Dht,
+                ms: 9,
+                count: 3,
+                error: Some("timed out".into()),
+            },
+            NodeEvent::DialFailed {
+                peer: None,
+                errors: vec![AddrError { addr: "/ip4/127.0.0.1/tcp/1".into(), error: "refused".into() }],
+            },
+            NodeEvent::DhtMode { mode: "client".into(), configured: DhtMode::Auto },
+            NodeEvent::RoutingStatus(RoutingStatus {
+                dht_mode: "server".into(),
+                configured: DhtMode::Server,
+                table_size: 2,
+                buckets: vec![BucketSize { index: 255, peers: 2 }],
+                ..RoutingStatus::default()
+            }),
             NodeEvent::Snapshot {
                 peers: vec![PeerSnapshot {
                     peer: "P".into(),
@@ -452,7 +487,20 @@ mod tests {
         assert_eq!(json(&all[9])["cause"], "invalid");
         assert_eq!(json(&all[10])["kind"], "wantlist_full");
         assert_eq!(json(&all[11])["op"], 3, "an op id is a bare number");
-        let snapshot = json(&all[17]);
+        let routing = json(&all[17]);
+        assert_eq!(
+            (routing["type"].as_str(), routing["kind"].as_str()),
+            (Some("routing_query"), Some("find_providers"))
+        );
+        assert_eq!(json(&all[19])["kind"], "provide");
+        assert!(json(&all[20]).get("peer").is_none(), "absent, not null");
+        assert_eq!(
+            (json(&all[21])["mode"].as_str(), json(&all[21])["configured"].as_str()),
+            (Some("client"), Some("auto"))
+        );
+        let status = json(&all[22]);
+        assert_eq!((status["type"].as_str(), status["table_size"].as_u64()), (Some("routing_status"), Some(2)));
+        let snapshot = json(&all[23]);
         assert_eq!(snapshot["wantlists"]["theirs"]["P"][0]["want_type"], "WANT_HAVE", "like EntryKind");
         assert_eq!(serde_json::to_value(EntryKind::WantHave).unwrap(), "WANT_HAVE");
         assert_eq!(json(&all[15])["type"], "stored");

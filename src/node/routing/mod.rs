@@ -196,7 +196,7 @@ impl Routing {
     }
 
     fn run_provides(&mut self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink) {
-        let next = self.provides.next();
+        let next = self.provides.start_next();
         if next.is_empty() {
             return;
         }
@@ -294,7 +294,7 @@ impl Routing {
     /// A peer's identify: a DHT server (it lists `/ipfs/kad/1.0.0`) joins the routing table with its listen
     /// addresses.
     pub(crate) fn on_identify(&mut self, swarm: &mut Swarm<Behaviour>, peer: PeerId, info: &identify::Info) {
-        if !info.protocols.iter().any(|p| *p == kad::PROTOCOL) {
+        if !info.protocols.contains(&kad::PROTOCOL) {
             return;
         }
         for addr in &info.listen_addrs {

@@ -78,7 +78,7 @@ impl Queue {
     }
 
     /// The CIDs to start announcing now (room permitting).
-    pub fn next(&mut self) -> Vec<Cid> {
+    pub fn start_next(&mut self) -> Vec<Cid> {
         let room = self.in_flight.saturating_sub(self.running);
         let out: Vec<Cid> = (0..room).map_while(|_| self.waiting.pop_front()).collect();
         self.running += out.len();
@@ -121,10 +121,10 @@ mod tests {
         for n in 0..5 {
             assert_eq!(q.push(cid(n)), Pushed::Queued);
         }
-        assert_eq!(q.next(), vec![cid(0), cid(1)]);
-        assert!(q.next().is_empty(), "two running");
+        assert_eq!(q.start_next(), vec![cid(0), cid(1)]);
+        assert!(q.start_next().is_empty(), "two running");
         q.finished(&cid(0), true);
-        assert_eq!(q.next(), vec![cid(2)]);
+        assert_eq!(q.start_next(), vec![cid(2)]);
         q.finished(&cid(1), false);
         assert_eq!((q.done, q.failed, q.running(), q.waiting()), (1, 1, 1, 2));
     }
@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(q.push(cid(2)), Pushed::Queued);
         assert_eq!(q.push(cid(3)), Pushed::Full);
         assert_eq!(q.refused, 1);
-        assert_eq!(q.next(), vec![cid(1)]);
+        assert_eq!(q.start_next(), vec![cid(1)]);
         assert_eq!(q.push(cid(1)), Pushed::Already, "running counts as known");
         q.finished(&cid(1), true);
         assert_eq!(q.push(cid(1)), Pushed::Queued, "done: may be announced again");

@@ -58,7 +58,7 @@ impl Planner {
                     && self.last.get(c).is_none_or(|t| now.saturating_duration_since(*t) >= self.rules.again_after)
             })
             .collect();
-        stuck.sort_by(|a, b| b.1.cmp(&a.1));
+        stuck.sort_by_key(|w| std::cmp::Reverse(w.1));
         let room = self.rules.max_in_flight.saturating_sub(self.in_flight.len());
         let out: Vec<Cid> = stuck.into_iter().take(room).map(|(c, _)| *c).collect();
         for c in &out {
