@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use swarmscope::app::state::{AppEvent, AppState, Pane};
+use swarmscope::app::msg::Msg;
+use swarmscope::app::state::{AppState, Pane};
+use swarmscope::app::update::update;
 use swarmscope::node::events::{Direction, EntryKind, Event, NodeEvent};
 
 fn main() {
@@ -44,9 +46,9 @@ fn main() {
     let mut now = 0u64;
     for chunk in events.chunks(per_frame) {
         now += 33;
-        state.apply(AppEvent::Tick { now_ms: now });
+        update(&mut state, Msg::Tick { now_ms: now });
         for e in chunk {
-            state.apply(AppEvent::Node(e.clone()));
+            update(&mut state, Msg::Node(e.clone()));
         }
         let t = Instant::now();
         terminal.draw(|f| swarmscope::ui::render(f, &state)).expect("draw");

@@ -1,8 +1,11 @@
 //! The command-line contract. Later issues and scripts rely on these names: change them only with care.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+
+use crate::node::config::NodeConfig;
 
 /// swarmscope: a terminal node monitor and explorer for IPFS Bitswap.
 #[derive(Debug, Parser)]
@@ -110,6 +113,34 @@ pub struct NodeArgs {
     /// Do not discover peers on the local network.
     #[arg(long)]
     pub no_mdns: bool,
+}
+
+impl NodeArgs {
+    /// Sets `config`'s listen addresses (the defaults when none are given), peers to dial and mDNS.
+    pub fn configure(&self, config: &mut NodeConfig) -> Result<()> {
+        let parse = |a: &String| crate::ops::parse::multiaddr(a).map_err(anyhow::Error::msg);
+        config.listen = self.listen.iter().map(parse).collect::<Result<_>>()?;
+        if config.listen.is_empty() {
+            config.listen = config.listen_addrs();
+        }
+        config.connect = self.connect.iter().map(parse).collect::<Result<_>>()?;
+        config.mdns = !self.no_mdns;
+        Ok(())
+    }
+}
+
+/// The repo directory: `--repo`/`SWARMSCOPE_REPO`, else `$XDG_DATA_HOME/swarmscope`, else
+/// `~/.local/share/swarmscope`.
+pub fn repo_dir(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = flag {
+        return Ok(dir.to_path_buf());
+    }
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("swarmscope"));
+    }
+    let home =
+        std::env::var_os("HOME").filter(|v| !v.is_empty()).context("neither --repo, XDG_DATA_HOME nor HOME is set")?;
+    Ok(PathBuf::from(home).join(".local/share/swarmscope"))
 }
 
 #[derive(Debug, Args)]

@@ -4,9 +4,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
+use swarmscope::cli::{Cli, Command, NodeArgs};
 
 fn main() -> ExitCode {
-    let cli = match swarmscope::cli::Cli::try_parse() {
+    let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => err.exit(),
         Err(err) if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => err.exit(),
@@ -23,21 +24,30 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match swarmscope::cmd::run(cli) {
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if is_broken_pipe(&err) {
                 // Quiet for `swarmscope cat X | head`; said once so that it is never a mystery.
-                eprintln!("(stopped: {})", swarmscope::cmd::one_line(&err));
+                eprintln!("(stopped: {})", swarmscope::ops::one_line(&err));
                 return ExitCode::SUCCESS;
             }
-            // The daemon ran the command and already printed its error here.
-            if let Some(remote) = err.downcast_ref::<swarmscope::cmd::control::RemoteFailed>() {
-                return ExitCode::from(u8::try_from(remote.0).unwrap_or(1));
-            }
-            eprintln!("error: {}", swarmscope::cmd::one_line(&err));
+            eprintln!("error: {}", swarmscope::ops::one_line(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The TUI (what `swarmscope` alone opens), or any other command.
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let repo = swarmscope::cli::repo_dir(cli.repo.as_deref())?;
+    match cli.command.unwrap_or(Command::Tui(NodeArgs::default())) {
+        Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
+        Command::Demo => {
+            let args = NodeArgs { listen: vec!["/ip4/127.0.0.1/tcp/0".into()], connect: vec![], no_mdns: true };
+            swarmscope::app::run::run(&repo, &args, true)
+        }
+        command => swarmscope::cmd::run(&repo, command),
     }
 }
 

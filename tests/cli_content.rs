@@ -198,3 +198,22 @@ fn bad_input_is_one_line_and_changes_nothing() {
     assert_eq!(blocks(&repo), before, "failed commands left blocks behind");
     repo.ok(&["repo", "verify"]);
 }
+
+#[test]
+fn export_into_a_directory_is_refused_and_long_cids_are_cut_in_errors() {
+    let repo = Repo::new();
+    let cid = String::from_utf8(repo.run(&["add", "-Q", "-"], Some(b"export me")).stdout).unwrap();
+    let dir = repo.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    let e = repo.fails(&["dag", "export", cid.trim(), "-o", dir.to_str().unwrap()], None);
+    assert!(e.contains("is a directory"), "{e}");
+    let left: Vec<_> = std::fs::read_dir(repo.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(!left.iter().any(|n| n.to_string_lossy().ends_with(".tmp")), "left behind: {left:?}");
+
+    // A huge argument (an oversized identity CID, say) is quoted cut to 64 characters and "…", not echoed whole.
+    let huge = format!("b{}", "a".repeat(100_000));
+    for args in [&["cat", huge.as_str()][..], &["block", "get", &huge], &["pin", "add", &huge]] {
+        let e = repo.fails(args, None);
+        assert!(e.len() < 400 && e.contains("invalid CID") && e.contains("…\""), "{args:?}: {} chars", e.len());
+    }
+}

@@ -49,7 +49,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
 
 fn cid(word: Option<&str>, cmd: &str) -> Result<Cid, String> {
     let w = word.ok_or_else(|| format!("{cmd}: a CID is required"))?;
-    Cid::try_from(w.trim_start_matches("/ipfs/")).map_err(|e| format!("{cmd}: invalid CID {w:?}: {e}"))
+    crate::ops::parse::cid(w).map_err(|e| format!("{cmd}: {e}"))
 }
 
 fn path(word: Option<&str>, cmd: &str, what: &str) -> Result<PathBuf, String> {
@@ -87,11 +87,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "unpin" => Command::Unpin(cid(args.next(), word)?),
         "connect" => {
             let a = args.next().ok_or("connect: a multiaddr is required")?;
-            Command::Connect(a.parse().map_err(|e| format!("connect: invalid multiaddr {a:?}: {e}"))?)
+            Command::Connect(crate::ops::parse::multiaddr(a).map_err(|e| format!("connect: {e}"))?)
         }
         "disconnect" => {
             let p = args.next().ok_or("disconnect: a peer id is required")?;
-            Command::Disconnect(p.parse().map_err(|e| format!("disconnect: invalid peer id {p:?}: {e}"))?)
+            Command::Disconnect(crate::ops::parse::peer_id(p).map_err(|e| format!("disconnect: {e}"))?)
         }
         "export" => {
             let c = cid(args.next(), word)?;
@@ -109,25 +109,37 @@ pub fn parse(line: &str) -> Result<Command, String> {
     Ok(cmd)
 }
 
+/// What Tab can do with the input line without looking at the filesystem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Completion {
+    /// The completed line.
+    Line(String),
+    /// Nothing known matches the last word: it may be a path (see [`complete_path`]).
+    Path,
+    Nothing,
+}
+
 /// Completes the first word from the command list, or an argument from `candidates` (known CIDs, peer ids).
-pub fn complete(line: &str, candidates: &[String]) -> Option<String> {
+pub fn complete(line: &str, candidates: &[String]) -> Completion {
     if !line.contains(' ') {
         let hits: Vec<&str> = COMMANDS.iter().map(|c| c.0).filter(|c| c.starts_with(line)).collect();
-        return (hits.len() == 1).then(|| format!("{} ", hits[0]));
+        return if hits.len() == 1 { Completion::Line(format!("{} ", hits[0])) } else { Completion::Nothing };
     }
-    let (head, last) = line.rsplit_once(' ')?;
+    let Some((head, last)) = line.rsplit_once(' ') else { return Completion::Nothing };
     if last.is_empty() {
-        return None;
+        return Completion::Nothing;
     }
     let hits: Vec<&String> = candidates.iter().filter(|c| c.starts_with(last)).collect();
     if hits.len() == 1 {
-        return Some(format!("{head} {}", hits[0]));
+        return Completion::Line(format!("{head} {}", hits[0]));
     }
-    complete_path(last).map(|p| format!("{head} {p}"))
+    Completion::Path
 }
 
-/// Completes a filesystem path when exactly one entry matches.
-fn complete_path(prefix: &str) -> Option<String> {
+/// Completes the path that ends `line` when exactly one filesystem entry matches (reads the directory: the run
+/// loop calls this, not the reducer).
+pub fn complete_path(line: &str) -> Option<String> {
+    let (head, prefix) = line.rsplit_once(' ')?;
     let p = std::path::Path::new(prefix);
     let (dir, stem) = if prefix.ends_with('/') {
         (p.to_path_buf(), String::new())
@@ -142,7 +154,7 @@ fn complete_path(prefix: &str) -> Option<String> {
     }
     let full = dir.join(&hits[0]);
     let slash = if full.is_dir() { "/" } else { "" };
-    Some(format!("{}{slash}", full.display()))
+    Some(format!("{head} {}{slash}", full.display()))
 }
 
 #[cfg(test)]
@@ -177,8 +189,13 @@ mod tests {
 
     #[test]
     fn tab_completes_commands_and_known_cids() {
-        assert_eq!(complete("con", &[]), Some("connect ".into()));
-        assert_eq!(complete("c", &[]), None, "cat and connect are ambiguous");
-        assert_eq!(complete("get bafkrei", &[CID.to_string()]), Some(format!("get {CID}")));
+        assert_eq!(complete("con", &[]), Completion::Line("connect ".into()));
+        assert_eq!(complete("c", &[]), Completion::Nothing, "cat and connect are ambiguous");
+        assert_eq!(complete("get bafkrei", &[CID.to_string()]), Completion::Line(format!("get {CID}")));
+        assert_eq!(complete("add /tm", &[]), Completion::Path);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("only.car"), b"").unwrap();
+        let line = format!("import {}/on", dir.path().display());
+        assert_eq!(complete_path(&line), Some(format!("import {}/only.car", dir.path().display())));
     }
 }

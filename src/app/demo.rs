@@ -7,19 +7,14 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::command::Command;
-use super::state::AppEvent;
-use crate::node::blockstore::{Blockstore, PinKind};
+use super::msg::Msg;
+use crate::node::blockstore::Blockstore;
 use crate::node::config::NodeConfig;
 use crate::node::dag::importer::import_file;
 use crate::node::dag::profile::ImportOptions;
 use crate::node::events::{Event, NodeEvent};
 use crate::node::handle::NodeHandle;
-
-/// Commands for the TUI to run as if typed, and status lines.
-pub enum DemoStep {
-    Run(Command),
-    Say(String),
-}
+use crate::ops::import::{Pin, import_into};
 
 /// Content that differs per `round`, made cheaply (no I/O, no randomness source needed); benches use it too.
 pub fn content(round: u64, len: usize) -> Vec<u8> {
@@ -35,7 +30,8 @@ pub fn content(round: u64, len: usize) -> Vec<u8> {
 }
 
 /// Starts the demo peer and the loop that feeds the TUI. Returns when the TUI's channel closes.
-pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sender<AppEvent>) -> anyhow::Result<()> {
+/// Commands go to the TUI as if typed ([`Msg::Command`]), narration as status lines.
+pub async fn run(main: NodeHandle, tui: mpsc::Sender<Msg>) -> anyhow::Result<()> {
     let dir = tempfile_dir()?;
     let store = Blockstore::open(dir.path())?;
     let mut config = NodeConfig::new(dir.path().to_path_buf());
@@ -51,8 +47,8 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
     };
     // The demo peer's own events are not shown: the TUI shows its node's side of every exchange.
     tokio::spawn(async move { while events.recv().await.is_some() {} });
-    let _ = steps.send(DemoStep::Say(format!("demo: a second node listens on {addr}"))).await;
-    let _ = steps.send(DemoStep::Run(Command::Connect(addr.parse()?))).await;
+    let _ = tui.send(say(format!("demo: a second node listens on {addr}"), false)).await;
+    let _ = tui.send(Msg::Command(Command::Connect(addr.parse()?))).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     // Two wants nobody can serve, so the wantlists show what a stuck fetch looks like: ours answered DONT_HAVE,
     // and the peer's want we cannot serve.
@@ -65,7 +61,7 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
         )
         .map(|b| *b.cid())
     };
-    let _ = steps.send(DemoStep::Run(Command::Get(nowhere(u64::MAX)?, None))).await;
+    let _ = tui.send(Msg::Command(Command::Get(nowhere(u64::MAX)?, None))).await;
     let missing = nowhere(u64::MAX - 1)?;
     let asker = peer.clone();
     tokio::spawn(async move {
@@ -79,45 +75,39 @@ pub async fn run(main: NodeHandle, steps: mpsc::Sender<DemoStep>, app: mpsc::Sen
             // The demo peer adds; the TUI's node fetches.
             let data = content(round, 3 * 1024 * 1024 + (round as usize % 7) * 100_000);
             let s = store.clone();
-            let cid = tokio::task::spawn_blocking(move || -> anyhow::Result<cid::Cid> {
-                // Held until the root is pinned: a `repo gc` in between would take the new blocks.
-                let _hold = s.hold_gc();
-                let mut w = s.writer();
-                let cid = import_file(&data[..], &opts, &mut w, &mut |_| {})?.cid;
-                w.finish()?;
-                s.pin_add(&cid, PinKind::Recursive)?;
-                Ok(cid)
-            })
-            .await??;
-            if steps.send(DemoStep::Run(Command::Get(cid, None))).await.is_err() {
+            let cid = tokio::task::spawn_blocking(move || import(&s, Pin::Roots, &data, &opts)).await??;
+            if tui.send(Msg::Command(Command::Get(cid, None))).await.is_err() {
                 return Ok(());
             }
         } else {
             // The TUI's node adds; the demo peer fetches from it.
             let data = content(round, 1024 * 1024 + 12_345);
             let s = main.store().clone();
-            let cid = tokio::task::spawn_blocking(move || -> anyhow::Result<cid::Cid> {
-                // Held until the root is pinned: a `repo gc` in between would take the new blocks.
-                let _hold = s.hold_gc();
-                let mut w = s.writer();
-                let cid = import_file(&data[..], &opts, &mut w, &mut |_| {})?.cid;
-                w.finish()?;
-                Ok(cid)
-            })
-            .await??;
-            let _ = app
-                .send(AppEvent::Status { text: format!("demo: the second node fetches {cid} from us"), error: false })
-                .await;
+            let cid = tokio::task::spawn_blocking(move || import(&s, Pin::No, &data, &opts)).await??;
+            let _ = tui.send(say(format!("demo: the second node fetches {cid} from us"), false)).await;
             let fetched = crate::node::fetch::fetch_dag(&peer, cid, crate::node::op::OpId::next(), &mut |_| {}).await;
             if let Err(e) = fetched {
-                let _ = app.send(AppEvent::Status { text: format!("demo: {e}"), error: true }).await;
+                let _ = tui.send(say(format!("demo: {e}"), true)).await;
             }
         }
         tokio::time::sleep(Duration::from_secs(4)).await;
-        if steps.is_closed() {
+        if tui.is_closed() {
             return Ok(());
         }
     }
+}
+
+fn say(text: String, error: bool) -> Msg {
+    Msg::Status { text, error }
+}
+
+/// Imports `data` as one file through the command layer's import sequence.
+fn import(store: &Blockstore, pin: Pin, data: &[u8], opts: &ImportOptions) -> anyhow::Result<cid::Cid> {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let roots = import_into(store, pin, &cancel, &mut |w| tracing::warn!("demo: {w}"), |sink| {
+        Ok(vec![import_file(data, opts, sink, &mut |_| {})?.cid])
+    })?;
+    Ok(roots[0])
 }
 
 fn tempfile_dir() -> anyhow::Result<TempDir> {

@@ -1,9 +1,7 @@
 //! One table of keys drives both the dispatch and the `?` help overlay (as gitui and yazi do): a key cannot do
-//! something the help does not say.
+//! something the help does not say. What an action does is the reducer's (`keys.rs`).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-use super::state::{AppState, Pane};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -79,76 +77,6 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
     })
 }
 
-/// Rows in the focused pane, for moving the selection.
-fn rows(state: &AppState) -> usize {
-    match state.pane() {
-        Pane::Peers => state.peers.len(),
-        Pane::Wantlists => state.wantlists.ours.len() + state.wantlists.theirs.values().map(|v| v.len()).sum::<usize>(),
-        Pane::Ledger => state.ledgers.len(),
-        Pane::Transfers => state.visible_transfers().count(),
-        Pane::Operations => state.ops.len(),
-        Pane::Explorer => state.explorer.as_ref().map_or(0, |e| e.1.len()),
-        Pane::Log => state.log.len(),
-    }
-}
-
-/// Applies a key's action to the view state.
-pub fn apply(state: &mut AppState, action: Action) {
-    state.dirty = true;
-    let pane = state.pane();
-    let idx = Pane::ALL.iter().position(|p| *p == pane).unwrap_or(0);
-    let n = rows(state);
-    let current = state.selected.get(&pane).copied().unwrap_or(0);
-    let mut sel_value = current;
-    let sel = &mut sel_value;
-    match action {
-        Action::Quit => state.quit = true,
-        Action::NextPane => state.pane = Some(Pane::ALL[(idx + 1) % Pane::ALL.len()]),
-        Action::PrevPane => state.pane = Some(Pane::ALL[(idx + Pane::ALL.len() - 1) % Pane::ALL.len()]),
-        Action::Pane(i) => state.pane = Pane::ALL.get(i).copied().or(state.pane),
-        Action::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
-        Action::Up => *sel = sel.saturating_sub(1),
-        Action::Top => *sel = 0,
-        Action::Bottom => *sel = n.saturating_sub(1),
-        Action::Enter => match pane {
-            Pane::Peers => state.pane = Some(Pane::Ledger),
-            Pane::Operations => {
-                // The DAG of the selected operation, in the explorer.
-                let target = state.ops.iter().rev().nth(current).map(|o| o.target.clone());
-                if let Some(cid) = target.filter(|t| t.starts_with("baf") || t.starts_with("Qm")) {
-                    state.explore_request = Some(cid);
-                }
-            }
-            Pane::Transfers => {
-                let cid = state.visible_transfers().rev().nth(current).map(|r| r.cid.clone());
-                if let Some(cid) = cid {
-                    state.filter.cid = Some(cid);
-                }
-            }
-            _ => {}
-        },
-        Action::FocusInput => state.input_focused = true,
-        Action::Filter => {
-            state.input_focused = true;
-            state.input = tui_input::Input::new("filter ".into());
-        }
-        Action::TogglePause => {
-            state.paused_at = match state.paused_at {
-                Some(_) => None,
-                None => Some(state.transfers.len()),
-            }
-        }
-        Action::ToggleHelp => state.help = !state.help,
-        Action::Sort => state.sort_column = (state.sort_column + 1) % 4,
-        Action::Escape => {
-            state.help = false;
-            state.preview = None;
-            state.input_focused = false;
-        }
-    }
-    state.selected.insert(pane, sel_value);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,20 +103,5 @@ mod tests {
             };
             assert_eq!(reached, Some(b.action), "{}", b.keys);
         }
-    }
-
-    #[test]
-    fn pause_freezes_the_view_and_tabs_cycle() {
-        let mut s = AppState::new();
-        apply(&mut s, Action::TogglePause);
-        assert_eq!(s.paused_at, Some(0));
-        apply(&mut s, Action::TogglePause);
-        assert_eq!(s.paused_at, None);
-        for _ in 0..Pane::ALL.len() {
-            apply(&mut s, Action::NextPane);
-        }
-        assert_eq!(s.pane(), Pane::Peers);
-        apply(&mut s, Action::PrevPane);
-        assert_eq!(s.pane(), Pane::Log);
     }
 }

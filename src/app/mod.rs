@@ -1,11 +1,18 @@
-//! The TUI's state, reducer, input grammar and keymap (pure), and the run loop that connects them to the node and
-//! the terminal.
+//! The TUI: its state and the one reducer that writes it (`update(&mut AppState, Msg) -> Vec<Effect>`), the input
+//! grammar and keymap (pure), the jobs the input bar runs through the command layer, and the run loop that turns
+//! terminal input, node events and job results into messages and carries out the effects.
 
 pub mod command;
 pub mod demo;
-pub mod exec;
+pub mod job;
 pub mod keymap;
+mod keys;
 pub mod logging;
+pub mod msg;
+mod node_events;
+mod op_results;
 pub mod run;
+pub mod runner;
 pub mod series;
 pub mod state;
+pub mod update;

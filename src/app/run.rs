@@ -1,41 +1,45 @@
-//! The run loop: one `select!` over terminal input, node events, results of commands and a clock. It drains what
-//! is queued, marks the state dirty, and draws at most ~30 frames a second, only when something changed.
+//! The run loop: one `select!` over terminal input, node events, job results, log lines and a clock. Everything
+//! becomes a [`Msg`] for the reducer (`update`), the one writer of the state; the loop only carries out the
+//! [`Effect`]s it returns (run a job, save the history, read the store's totals, complete a path, quit). It drains
+//! what is queued and draws at most ~30 frames a second, only when something changed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
-use tui_input::backend::crossterm::EventHandler;
 
-use super::demo::DemoStep;
-use super::exec::{Backend, Exec};
-use super::state::{AppEvent, AppState};
-use super::{command, keymap};
+use super::msg::{Effect, Msg};
+use super::runner::Backend;
+use super::state::AppState;
+use super::update::update;
+use crate::cli::NodeArgs;
+use crate::control::client::Client;
 use crate::node::blockstore::Blockstore;
 use crate::node::config::NodeConfig;
 use crate::node::events::{Event as NodeEventAt, NodeEvent};
+use crate::ops::{Call, Observer, OpEvent, OpId, Outcome, Request, Shared};
 
 /// Frames are at least this far apart.
 const FRAME: Duration = Duration::from_millis(33);
-/// History lines kept in the repo.
-const HISTORY: usize = 500;
 const HISTORY_FILE: &str = "tui_history";
 
 /// Opens the TUI with an embedded node on `config.repo`; with `demo`, a second node feeds it (see `demo`). When a
 /// daemon already holds the repo, the TUI attaches to it instead: its events through the control socket, and
 /// commands run inside it.
-pub fn run(config: NodeConfig, demo: bool) -> Result<()> {
-    let repo = config.repo.clone();
+pub fn run(repo: &Path, args: &NodeArgs, demo: bool) -> Result<()> {
+    let mut config = NodeConfig::new(repo.to_path_buf());
+    args.configure(&mut config)?;
+    let repo = repo.to_path_buf();
     let (_guard, log_lines) = super::logging::init(&repo.join("logs"))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let store = match Blockstore::open(&repo) {
         Ok(store) => store,
         Err(crate::node::blockstore::StoreError::Locked { .. }) if !demo => {
-            if let Some(client) = crate::cmd::control::Client::connect(&repo) {
+            if let Some(client) = Client::connect(&repo)? {
                 return runtime.block_on(attach(&repo, client, log_lines));
             }
             return Err(Blockstore::open(&repo)
@@ -48,9 +52,9 @@ pub fn run(config: NodeConfig, demo: bool) -> Result<()> {
     runtime.block_on(async move {
         let (node, events) = crate::node::start(config, store.clone())?;
         let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
-        let (steps_tx, steps) = mpsc::channel(16);
-        let backend = Backend::Local { node: node.clone(), store };
-        let demo = demo.then_some((node.clone(), steps_tx, steps));
+        let shared = Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
+        let backend = Backend::Local { repo: repo.clone(), shared };
+        let demo = demo.then(|| node.clone());
         let result = event_loop(&mut terminal, &repo, backend, events, log_lines, demo).await;
         ratatui::restore();
         node.shutdown().await;
@@ -58,17 +62,32 @@ pub fn run(config: NodeConfig, demo: bool) -> Result<()> {
     })
 }
 
+/// Asks the daemon something small (no progress, no output).
+fn ask(client: &Client, request: Request) -> Result<Outcome> {
+    struct Quiet;
+    impl Observer for Quiet {
+        fn event(&mut self, _: OpId, _: OpEvent) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn output(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    client.run(Call::here(request), None, None, &mut Quiet)
+}
+
 /// The TUI on a repo a daemon holds: events come from the daemon's watch stream.
-async fn attach(repo: &Path, client: crate::cmd::control::Client, log_lines: mpsc::Receiver<String>) -> Result<()> {
+async fn attach(repo: &Path, client: Client, log_lines: mpsc::Receiver<String>) -> Result<()> {
     let client = std::sync::Arc::new(client);
     let (tx, events) = mpsc::channel(4096);
     // Who the daemon is (the attached TUI missed the daemon's `ready`): from `id`, and when its clock started from
     // the first event watched (snapshots come every 2 s). Made here, not by the node: `seq` 0.
-    let id = client.run(&["id".into(), "--json".into()], &[], repo)?;
-    let v = serde_json::from_slice::<serde_json::Value>(&id.stdout).unwrap_or_default();
-    let peer_id = v["peer_id"].as_str().unwrap_or_default().to_string();
-    let listen: Vec<String> =
-        v["addresses"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(String::from)).collect();
+    let asker = client.clone();
+    let Outcome::Id(id) = tokio::task::spawn_blocking(move || ask(&asker, Request::Id)).await?? else {
+        anyhow::bail!("the daemon answered `id` with something else");
+    };
+    let peer_id = id.peer_id.to_string();
+    let listen: Vec<String> = id.addresses.iter().map(|a| a.to_string()).collect();
     let mut watch = client.watch()?;
     std::thread::spawn(move || {
         let first = watch.next();
@@ -125,7 +144,7 @@ fn load_history(repo: &Path) -> Vec<String> {
 }
 
 fn save_history(repo: &Path, history: &[String]) {
-    let keep = &history[history.len().saturating_sub(HISTORY)..];
+    let keep = &history[history.len().saturating_sub(super::keys::HISTORY)..];
     use std::os::unix::fs::OpenOptionsExt;
     let file =
         std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(repo.join(HISTORY_FILE));
@@ -134,175 +153,112 @@ fn save_history(repo: &Path, history: &[String]) {
     }
 }
 
-type Demo = (crate::node::handle::NodeHandle, mpsc::Sender<DemoStep>, mpsc::Receiver<DemoStep>);
-
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     repo: &Path,
     backend: Backend,
     mut node_events: mpsc::Receiver<NodeEventAt>,
     mut log_lines: mpsc::Receiver<String>,
-    demo: Option<Demo>,
+    demo: Option<crate::node::handle::NodeHandle>,
 ) -> Result<()> {
-    let (app_tx, mut app_rx) = mpsc::channel::<AppEvent>(1024);
-    let mut demo_steps = match demo {
-        Some((node, tx, rx)) => {
-            let (main, app) = (node, app_tx.clone());
-            tokio::spawn(async move {
-                if let Err(e) = super::demo::run(main, tx, app.clone()).await {
-                    let _ = app.send(AppEvent::Status { text: format!("demo: {e}"), error: true }).await;
-                }
-            });
-            Some(rx)
-        }
-        None => None,
-    };
-    let exec = Exec {
-        backend: backend.clone(),
-        events: app_tx.clone(),
-        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    };
-    let mut state = AppState::new();
+    let (tx, mut msgs) = mpsc::channel::<Msg>(1024);
+    if let Some(node) = demo {
+        let tui = tx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = super::demo::run(node, tui.clone()).await {
+                let _ = tui.send(Msg::Status { text: format!("demo: {e}"), error: true }).await;
+            }
+        });
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut state = AppState { cwd, history: load_history(repo), ..AppState::new() };
     let mut clock = NodeClock::new();
-    let mut history = load_history(repo);
-    let mut history_at: Option<usize> = None;
     let mut keys = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    let mut dirty = true;
     let mut last_frame = tokio::time::Instant::now() - FRAME;
     loop {
         let frame_due = async {
-            if state.dirty {
+            if dirty {
                 tokio::time::sleep_until(last_frame + FRAME).await;
             } else {
                 std::future::pending::<()>().await;
             }
         };
+        let mut batch = Vec::new();
         tokio::select! {
-            Some(Ok(ev)) = keys.next() => on_terminal(&mut state, &exec, ev, &mut history, &mut history_at, repo),
+            Some(Ok(ev)) = keys.next() => match ev {
+                Event::Key(key) if key.kind == KeyEventKind::Press => batch.push(Msg::Key(key)),
+                Event::Resize(..) => batch.push(Msg::Resize),
+                _ => {}
+            },
             Some(ev) = node_events.recv() => {
                 // Node events carry their own time (`at_ms`); the reducer reads no clock.
                 clock.saw(ev.at_ms);
-                state.apply(AppEvent::Node(ev));
+                batch.push(Msg::Node(ev));
                 // Drain what is queued before the next frame: one render for many events.
                 while let Ok(ev) = node_events.try_recv() {
                     clock.saw(ev.at_ms);
-                    state.apply(AppEvent::Node(ev));
+                    batch.push(Msg::Node(ev));
                 }
             }
-            Some(ev) = app_rx.recv() => {
-                state.apply(AppEvent::Tick { now_ms: clock.now_ms() });
-                state.apply(ev);
+            Some(msg) = msgs.recv() => {
+                // Results and progress carry no node time: "now" moves first, so they are timed.
+                batch.push(Msg::Tick { now_ms: clock.now_ms() });
+                batch.push(msg);
             }
-            Some(step) = async { match demo_steps.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
-                match step {
-                    DemoStep::Run(cmd) => exec.run(&mut state, cmd),
-                    DemoStep::Say(text) => state.apply(AppEvent::Status { text, error: false }),
-                }
-            }
-            Some(line) = log_lines.recv() => state.apply(AppEvent::Log(line)),
-            _ = ticks.tick() => {
-                state.apply(AppEvent::Tick { now_ms: clock.now_ms() });
-                let (backend, tx, repo) = (backend.clone(), app_tx.clone(), repo.to_path_buf());
-                tokio::spawn(async move {
-                    let stat = tokio::task::spawn_blocking(move || stored(&backend, &repo)).await;
-                    if let Ok(Some((blocks, bytes))) = stat {
-                        let _ = tx.send(AppEvent::Stored { blocks, bytes }).await;
-                    }
-                });
-            }
+            Some(line) = log_lines.recv() => batch.push(Msg::Log(line)),
+            _ = ticks.tick() => batch.push(Msg::Heartbeat { now_ms: clock.now_ms() }),
             _ = frame_due => {
                 terminal.draw(|f| crate::ui::render(f, &state))?;
-                state.dirty = false;
+                dirty = false;
                 last_frame = tokio::time::Instant::now();
             }
         }
-        if let Some(cid) = state.explore_request.take().and_then(|c| c.parse().ok()) {
-            exec.run(&mut state, super::command::Command::Explore(cid));
-        }
-        if state.quit {
-            save_history(repo, &history);
-            return Ok(());
+        for msg in batch {
+            dirty = true;
+            for effect in update(&mut state, msg) {
+                if !carry_out(effect, repo, &backend, &tx) {
+                    return Ok(());
+                }
+            }
         }
     }
+}
+
+/// Does what the reducer asked; `false` to quit.
+fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<Msg>) -> bool {
+    match effect {
+        Effect::Run(job) => super::runner::spawn(backend, *job, tx.clone()),
+        Effect::SaveHistory(lines) => save_history(repo, &lines),
+        Effect::RefreshStored => {
+            let (backend, tx) = (backend.clone(), tx.clone());
+            tokio::spawn(async move {
+                let stat = tokio::task::spawn_blocking(move || stored(&backend)).await;
+                if let Ok(Some((blocks, bytes))) = stat {
+                    let _ = tx.send(Msg::Stored { blocks, bytes }).await;
+                }
+            });
+        }
+        Effect::CompletePath { line } => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let completed = super::command::complete_path(&line);
+                let _ = tx.blocking_send(Msg::Completed { line, completed });
+            });
+        }
+        Effect::Quit => return false,
+    }
+    true
 }
 
 /// The store's totals, from the store or from the daemon.
-fn stored(backend: &Backend, repo: &Path) -> Option<(u64, u64)> {
+fn stored(backend: &Backend) -> Option<(u64, u64)> {
     match backend {
-        Backend::Local { store, .. } => store.stat().ok().map(|s| (s.blocks, s.block_bytes)),
-        Backend::Daemon(client) => {
-            let out = client.run(&["repo".into(), "stat".into(), "--json".into()], &[], repo).ok()?;
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-            Some((v["blocks"].as_u64()?, v["block_bytes"].as_u64()?))
-        }
-    }
-}
-
-fn on_terminal(
-    state: &mut AppState,
-    exec: &Exec,
-    ev: Event,
-    history: &mut Vec<String>,
-    history_at: &mut Option<usize>,
-    repo: &Path,
-) {
-    state.dirty = true;
-    let Event::Key(key) = ev else { return }; // resizes only need a redraw
-    if key.kind != KeyEventKind::Press {
-        return;
-    }
-    if !state.input_focused {
-        if let Some(action) = keymap::action_for(key) {
-            keymap::apply(state, action);
-        }
-        return;
-    }
-    match key.code {
-        KeyCode::Enter => {
-            let line = state.input.value().trim().to_string();
-            state.input.reset();
-            state.input_focused = false;
-            *history_at = None;
-            if line.is_empty() {
-                return;
-            }
-            if history.last() != Some(&line) {
-                history.push(line.clone());
-                save_history(repo, history);
-            }
-            match command::parse(&line) {
-                Ok(cmd) => exec.run(state, cmd),
-                Err(e) => {
-                    state.status = Some((e, true));
-                }
-            }
-        }
-        KeyCode::Esc => {
-            state.input_focused = false;
-            state.input.reset();
-        }
-        KeyCode::Tab => {
-            if let Some(done) = command::complete(state.input.value(), &state.known_ids()) {
-                state.input = tui_input::Input::new(done);
-            }
-        }
-        KeyCode::Up | KeyCode::Down if !history.is_empty() => {
-            let at = match (key.code, *history_at) {
-                (KeyCode::Up, None) => history.len() - 1,
-                (KeyCode::Up, Some(i)) => i.saturating_sub(1),
-                (_, None) => return,
-                (_, Some(i)) if i + 1 >= history.len() => {
-                    *history_at = None;
-                    state.input.reset();
-                    return;
-                }
-                (_, Some(i)) => i + 1,
-            };
-            *history_at = Some(at);
-            state.input = tui_input::Input::new(history[at].clone());
-        }
-        _ => {
-            state.input.handle_event(&Event::Key(key));
-        }
+        Backend::Local { shared, .. } => shared.store.stat().ok().map(|s| (s.blocks, s.block_bytes)),
+        Backend::Daemon(client) => match ask(client, Request::RepoStat).ok()? {
+            Outcome::RepoStat(s) => Some((s.blocks, s.block_bytes)),
+            _ => None,
+        },
     }
 }

@@ -1,5 +1,5 @@
 //! `daemon`: the node, headless. With `--json`, stdout is one JSON object per line: the `ready` line once every
-//! listener is up, then every node event.
+//! listener is up, then every node event. Commands for the repo run inside it, through the control socket.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,29 +7,21 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::cli::DaemonArgs;
+use crate::control::server::Daemon;
 use crate::node::config::NodeConfig;
 use crate::node::events::NodeEvent;
+use crate::ops::Shared;
 
 pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
     let store = crate::node::blockstore::Blockstore::open(repo)?;
     let mut config = NodeConfig::new(repo.to_path_buf());
-    config.listen = args.node.listen.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
-    if config.listen.is_empty() {
-        config.listen = config.listen_addrs();
-    }
-    config.connect = args.node.connect.iter().map(|a| super::parse_multiaddr(a)).collect::<Result<_>>()?;
-    config.mdns = !args.node.no_mdns;
+    args.node.configure(&mut config)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let (node, mut events) = crate::node::start(config, store.clone())?;
         let (watchers, _) = tokio::sync::broadcast::channel(4096);
-        let shared = super::ctx::Shared {
-            store,
-            node: node.clone(),
-            runtime: tokio::runtime::Handle::current(),
-            events: watchers.clone(),
-        };
-        super::control::serve(repo, shared)?;
+        let shared = Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
+        crate::control::server::serve(Daemon { repo: repo.to_path_buf(), shared, events: watchers.clone() })?;
         let mut stdout = std::io::stdout().lock();
         let mut ready = false;
         let mut early = Vec::new();
@@ -62,7 +54,7 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
             }
         }
         node.shutdown().await;
-        let _ = std::fs::remove_file(repo.join(super::control::SOCKET));
+        let _ = std::fs::remove_file(repo.join(crate::control::SOCKET));
         anyhow::Ok(())
     })
 }

@@ -7,6 +7,7 @@ use ratatui::widgets::{Cell, Row};
 
 use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
+use crate::ops::explore::Explored;
 
 const HEADER: [&str; 5] = ["tree", "cid", "size", "kind", "here"];
 const WIDTHS: [Constraint; 5] = [
@@ -18,7 +19,7 @@ const WIDTHS: [Constraint; 5] = [
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let Some((root, rows, truncated)) = &state.explorer else {
+    let Some(Explored { root, rows, truncated }) = &state.explorer else {
         table::render(
             frame,
             area,
@@ -43,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             let style = if r.present { Default::default() } else { theme::error() };
             Row::new(vec![
                 Cell::from(format!("{}{label}", "  ".repeat(r.depth))),
-                Cell::from(r.cid.clone()),
+                Cell::from(r.cid.to_string()),
                 Cell::from(format::bytes(r.size)),
                 Cell::from(r.kind.clone()),
                 Cell::from(if r.present { "yes" } else { "MISSING" }),
@@ -55,7 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     table::render(
         frame,
         area,
-        format!(" Explorer {} ({} blocks, {missing} missing{more}) ", format::short(root, 16), rows.len()),
+        format!(" Explorer {} ({} blocks, {missing} missing{more}) ", format::short(&root.to_string(), 16), rows.len()),
         &HEADER,
         &WIDTHS,
         body,

@@ -40,7 +40,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             };
             Row::new(vec![
                 Cell::from(op.kind.clone()),
-                Cell::from(op.target.clone()),
+                Cell::from(op.target.to_string()),
                 Cell::from(format!("{} blk / {}", op.blocks, format::bytes(op.bytes))),
                 Cell::from(format::age(elapsed)),
                 Cell::from(status).style(style),

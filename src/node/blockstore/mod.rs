@@ -30,6 +30,7 @@ mod marker;
 mod migrate;
 mod notify;
 mod open;
+mod pinned;
 mod read;
 mod rebuild;
 mod record;
@@ -56,6 +57,7 @@ pub use lock::RepoLock;
 pub use marker::FORMAT;
 use notify::Notifier;
 pub use notify::{CHANGES_CAPACITY, StoreChange};
+pub use pinned::{PinnedBy, Removal};
 pub use rebuild::RebuildReport;
 pub use writer::BlockWriter;
 

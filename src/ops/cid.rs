@@ -1,15 +1,13 @@
 //! `cid inspect`: what a CID is made of, and its other spellings.
 
-use anyhow::Result;
 use cid::Cid;
 use multihash::Multihash;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::cli::CidCommand;
 use crate::node::block::{self, DAG_PB, SHA2_256};
 
 /// The parts of a CID, as `cid inspect --json` prints them.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CidInfo {
     pub cid: String,
     pub version: u64,
@@ -22,33 +20,12 @@ pub struct CidInfo {
     pub cid_v0: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MultihashInfo {
     pub name: String,
     pub code: u64,
     pub length: usize,
     pub digest_hex: String,
-}
-
-pub fn run(ctx: &mut super::Ctx, command: CidCommand) -> Result<()> {
-    match command {
-        CidCommand::Inspect { cid, json } => {
-            let info = inspect(&super::parse_cid(&cid)?);
-            if json {
-                writeln!(ctx.out, "{}", serde_json::to_string(&info)?)?;
-            } else {
-                writeln!(ctx.out, "CID:       {}", info.cid)?;
-                writeln!(ctx.out, "Version:   {}", info.version)?;
-                writeln!(ctx.out, "Codec:     {} (0x{:x})", info.codec, info.codec_code)?;
-                let mh = &info.multihash;
-                writeln!(ctx.out, "Multihash: {} (0x{:x}), {} bytes", mh.name, mh.code, mh.length)?;
-                writeln!(ctx.out, "Digest:    {}", mh.digest_hex)?;
-                writeln!(ctx.out, "CIDv1:     {}", info.cid_v1)?;
-                writeln!(ctx.out, "CIDv0:     {}", info.cid_v0.as_deref().unwrap_or("-"))?;
-            }
-            Ok(())
-        }
-    }
 }
 
 pub fn inspect(cid: &Cid) -> CidInfo {

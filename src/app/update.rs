@@ -1,0 +1,64 @@
+//! The reducer: `update(&mut AppState, Msg) -> Vec<Effect>`, the one writer of TUI state (the Elm architecture).
+//! No I/O and no clock here: node events carry their own time, ticks bring "now", and whatever needs the world
+//! (running a command, saving history, reading the store's totals) goes out as an [`Effect`] for the run loop.
+//! Its parts by message kind: [`super::keys`], [`super::node_events`], [`super::op_results`].
+
+use super::msg::{Effect, Msg};
+use super::state::{AppState, MAX_LOG};
+
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => return state.key(key),
+        Msg::Resize => {}
+        Msg::Node(e) => {
+            state.advance(e.at_ms);
+            state.apply_node(e.at_ms, e.kind);
+        }
+        Msg::Tick { now_ms } => state.advance(now_ms),
+        Msg::Heartbeat { now_ms } => {
+            state.advance(now_ms);
+            return vec![Effect::RefreshStored];
+        }
+        Msg::Log(line) => state.push_log(line),
+        Msg::Command(cmd) => return state.command(cmd),
+        Msg::Status { text, error } => {
+            if error {
+                state.push_log(format!("error: {text}"));
+            }
+            state.status = Some((text, error));
+        }
+        Msg::OpStarted { id, kind, target } => state.op_started(id, kind, target),
+        Msg::OpProgress { id, event } => state.op_progress(id, event),
+        Msg::JobDone(done) => state.job_done(*done),
+        Msg::Stored { blocks, bytes } => {
+            state.stored_blocks = blocks;
+            state.stored_bytes = bytes;
+        }
+        Msg::Completed { line, completed } => state.completed(line, completed),
+    }
+    Vec::new()
+}
+
+impl AppState {
+    /// Moves "now" to `now_ms` if that is later: node events and ticks may interleave out of step.
+    fn advance(&mut self, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+        self.bytes_in.advance(self.now_ms);
+        self.bytes_out.advance(self.now_ms);
+    }
+
+    pub(super) fn push_log(&mut self, line: String) {
+        self.log.push_back(line);
+        while self.log.len() > MAX_LOG {
+            self.log.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;
+
+#[cfg(test)]
+#[path = "update_keys_tests.rs"]
+mod keys_tests;

@@ -1,0 +1,215 @@
+//! Reducer tests for the messages besides node events: keys, ticks, log lines, commands, status lines, job
+//! progress and results, store totals, completions. Each asserts the state and the effects.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::update;
+use crate::app::job::{Job, Shown, Target};
+use crate::app::msg::{Effect, JobDone, Msg};
+use crate::app::state::{AppState, Pane};
+use crate::node::events::OpId;
+use crate::ops::explore::{DagRow, Explored};
+use crate::ops::outcome::{LsEntry, LsKind};
+use crate::ops::{OpEvent, Outcome, Request};
+
+const CID: &str = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq";
+
+fn cid() -> cid::Cid {
+    CID.parse().unwrap()
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Types `line` into the input bar and presses Enter; returns the effects of the Enter.
+fn type_line(s: &mut AppState, line: &str) -> Vec<Effect> {
+    update(s, key(KeyCode::Char(':')));
+    for c in line.chars() {
+        update(s, key(KeyCode::Char(c)));
+    }
+    update(s, key(KeyCode::Enter))
+}
+
+fn jobs(effects: &[Effect]) -> Vec<&Job> {
+    effects.iter().filter_map(|e| if let Effect::Run(j) = e { Some(&**j) } else { None }).collect()
+}
+
+fn done(id: u64, kind: &'static str, target: Target, shown: Shown, result: Result<Outcome, String>) -> Msg {
+    Msg::JobDone(Box::new(JobDone { id: OpId(id), kind, target, shown, result, output: Vec::new() }))
+}
+
+#[test]
+fn keys_move_between_panes_and_rows_and_q_quits() {
+    let mut s = AppState::new();
+    for _ in 0..Pane::ALL.len() {
+        assert!(update(&mut s, key(KeyCode::Tab)).is_empty());
+    }
+    assert_eq!(s.pane(), Pane::Peers, "Tab cycles");
+    update(&mut s, key(KeyCode::BackTab));
+    assert_eq!(s.pane(), Pane::Log);
+    for i in 0..5 {
+        update(&mut s, Msg::Log(format!("line {i}")));
+    }
+    update(&mut s, key(KeyCode::Char('G')));
+    assert_eq!(s.selected[&Pane::Log], 4);
+    update(&mut s, key(KeyCode::Char('k')));
+    assert_eq!(s.selected[&Pane::Log], 3);
+    update(&mut s, key(KeyCode::Char('p')));
+    assert_eq!(s.paused_at, Some(0));
+    update(&mut s, key(KeyCode::Char('?')));
+    assert!(s.help);
+    update(&mut s, key(KeyCode::Esc));
+    assert!(!s.help);
+    assert_eq!(update(&mut s, key(KeyCode::Char('q'))), [Effect::Quit]);
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut s, ctrl_c), [Effect::Quit]);
+}
+
+#[test]
+fn enter_in_the_input_bar_runs_a_typed_job_and_saves_the_history() {
+    let mut s = AppState { cwd: "/home/me".into(), ..AppState::new() };
+    let effects = type_line(&mut s, &format!("get {CID} out"));
+    assert_eq!(effects[0], Effect::SaveHistory(vec![format!("get {CID} out")]));
+    let job = jobs(&effects)[0];
+    assert_eq!((job.kind, &job.target, job.shown), ("get", &Target::Cid(cid()), Shown::Operation));
+    assert!(matches!(&job.call.request, Request::Get { output: Some(p), .. } if p.to_str() == Some("/home/me/out")));
+    assert!(!s.input_focused && s.input.value().is_empty());
+    // The same line again is not saved twice; a bad line is one red status line and runs nothing.
+    assert!(jobs(&type_line(&mut s, &format!("get {CID} out"))).len() == 1);
+    assert_eq!(s.history.len(), 1);
+    let effects = type_line(&mut s, "get not-a-cid");
+    assert!(jobs(&effects).is_empty());
+    let (text, error) = s.status.clone().unwrap();
+    assert!(error && text.starts_with("get: invalid CID \"not-a-cid\""), "{text}");
+    assert_eq!(type_line(&mut s, "quit").last(), Some(&Effect::Quit));
+}
+
+#[test]
+fn the_input_bar_edits_browses_history_and_completes() {
+    let mut s = AppState { history: vec!["put one".into(), "put two".into()], ..AppState::new() };
+    update(&mut s, key(KeyCode::Char(':')));
+    update(&mut s, key(KeyCode::Up));
+    assert_eq!(s.input.value(), "put two");
+    update(&mut s, key(KeyCode::Up));
+    assert_eq!(s.input.value(), "put one");
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.input.value(), "", "past the newest line: empty again");
+    for c in "con".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.input.value(), "connect ");
+    for c in "/tm".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    // Nothing known matches: the loop is asked to look at the filesystem, and its answer lands if still current.
+    let effects = update(&mut s, key(KeyCode::Tab));
+    assert_eq!(effects, [Effect::CompletePath { line: "connect /tm".into() }]);
+    update(&mut s, Msg::Completed { line: "connect /elsewhere".into(), completed: Some("stale".into()) });
+    assert_eq!(s.input.value(), "connect /tm", "an answer for another line is dropped");
+    update(&mut s, Msg::Completed { line: "connect /tm".into(), completed: Some("connect /tmp/".into()) });
+    assert_eq!(s.input.value(), "connect /tmp/");
+    update(&mut s, key(KeyCode::Esc));
+    assert!(!s.input_focused && s.input.value().is_empty());
+}
+
+#[test]
+fn enter_on_an_operation_explores_its_cid_without_guessing() {
+    let mut s = AppState::new();
+    // A put's target is text; its CID is the root it produced.
+    update(&mut s, Msg::OpStarted { id: OpId(1), kind: "put".into(), target: Target::Text(5) });
+    update(&mut s, done(1, "put", Target::Text(5), Shown::Operation, Ok(Outcome::Added { roots: vec![cid()] })));
+    // An add of a path that starts like a CID is still a path: nothing to explore until it has a root.
+    let path = Target::Path("bafy-notes.txt".into());
+    update(&mut s, Msg::OpStarted { id: OpId(2), kind: "add".into(), target: path });
+    s.pane = Some(Pane::Operations);
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert!(effects.is_empty(), "the running add has no CID yet: {effects:?}");
+    update(&mut s, key(KeyCode::Down));
+    let effects = update(&mut s, key(KeyCode::Enter));
+    let job = jobs(&effects)[0];
+    assert_eq!((job.kind, &job.call.request), ("explore", &Request::DagExplore { cid: cid() }));
+}
+
+#[test]
+fn ticks_move_now_forward_and_the_heartbeat_asks_for_the_stores_totals() {
+    let mut s = AppState::new();
+    assert!(update(&mut s, Msg::Tick { now_ms: 3_000 }).is_empty());
+    assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 5_000 }), [Effect::RefreshStored]);
+    update(&mut s, Msg::Tick { now_ms: 4_000 });
+    assert_eq!(s.now_ms, 5_000, "never back");
+    assert!(update(&mut s, Msg::Stored { blocks: 3, bytes: 300 }).is_empty());
+    assert_eq!((s.stored_blocks, s.stored_bytes), (3, 300));
+    assert!(update(&mut s, Msg::Resize).is_empty());
+}
+
+#[test]
+fn log_and_status_lines_are_kept_boundedly() {
+    let mut s = AppState::new();
+    for i in 0..crate::app::state::MAX_LOG + 10 {
+        update(&mut s, Msg::Log(format!("line {i}")));
+    }
+    assert_eq!(s.log.len(), crate::app::state::MAX_LOG);
+    update(&mut s, Msg::Status { text: "demo: hello".into(), error: false });
+    assert_eq!(s.status, Some(("demo: hello".into(), false)));
+    update(&mut s, Msg::Status { text: "demo: failed".into(), error: true });
+    assert_eq!(s.log.back().map(String::as_str), Some("error: demo: failed"), "errors also go to the log");
+}
+
+#[test]
+fn commands_change_the_view_or_become_jobs() {
+    let mut s = AppState::new();
+    assert!(update(&mut s, Msg::Command(crate::app::command::Command::Help)).is_empty());
+    assert!(s.help);
+    update(&mut s, Msg::Command(crate::app::command::Command::Filter("kind:BLOCK".into())));
+    assert_eq!((s.pane(), s.filter.kind.as_deref()), (Pane::Transfers, Some("BLOCK")));
+    update(&mut s, Msg::Command(crate::app::command::Command::Inspect(cid())));
+    assert!(
+        s.preview.as_ref().is_some_and(|(t, body)| t.starts_with("inspect") && body.contains("\"codec\": \"raw\""))
+    );
+    let addr: libp2p::Multiaddr = "/ip4/127.0.0.1/tcp/1".parse().unwrap();
+    let effects = update(&mut s, Msg::Command(crate::app::command::Command::Connect(addr)));
+    assert_eq!(jobs(&effects)[0].shown, Shown::Quiet);
+}
+
+#[test]
+fn job_progress_and_results_fill_rows_previews_and_the_explorer() {
+    let mut s = AppState::new();
+    update(&mut s, Msg::OpStarted { id: OpId(7), kind: "add".into(), target: Target::Path("/big".into()) });
+    update(&mut s, Msg::OpProgress { id: OpId(7), event: OpEvent::Total { bytes: 1000 } });
+    update(&mut s, Msg::OpProgress { id: OpId(7), event: OpEvent::Read { bytes: 400 } });
+    update(&mut s, Msg::OpProgress { id: OpId(7), event: OpEvent::Read { bytes: 300 } });
+    let op = &s.ops[0];
+    assert_eq!((op.total, op.bytes), (Some(1000), 400), "progress never moves back");
+    update(&mut s, done(7, "add", Target::Path("/big".into()), Shown::Operation, Err("disk full".into())));
+    assert_eq!(s.ops[0].result, Some(Err("disk full".into())));
+    assert_eq!(s.status, Some(("add /big: disk full".into(), true)));
+
+    // A cat's output becomes the preview; an ls's entries too.
+    let cat = JobDone {
+        id: OpId(8),
+        kind: "cat",
+        target: Target::Cid(cid()),
+        shown: Shown::Operation,
+        result: Ok(Outcome::Streamed { bytes: 5, truncated: false }),
+        output: b"hello".to_vec(),
+    };
+    update(&mut s, Msg::JobDone(Box::new(cat)));
+    assert_eq!(s.preview, Some((format!("cat {CID}"), "hello".into())));
+    let entries = vec![LsEntry { name: "a.txt".into(), cid: cid(), size: 29, kind: LsKind::File }];
+    update(&mut s, done(9, "ls", Target::Cid(cid()), Shown::Operation, Ok(Outcome::Listed { entries })));
+    assert_eq!(s.preview.as_ref().unwrap().1, format!("{CID}         29 a.txt"));
+
+    // A quiet job's result is only the status line; an explore opens the explorer.
+    let addr: libp2p::Multiaddr = "/ip4/127.0.0.1/tcp/1".parse().unwrap();
+    let target = Target::Addr(addr.clone());
+    update(&mut s, done(10, "connect", target, Shown::Quiet, Ok(Outcome::Connected { addr })));
+    assert_eq!(s.status, Some(("connected to /ip4/127.0.0.1/tcp/1".into(), false)));
+    let row = DagRow { depth: 0, name: String::new(), cid: cid(), size: 29, kind: "raw".into(), present: true };
+    let explored = Explored { root: cid(), rows: vec![row], truncated: false };
+    update(&mut s, done(11, "explore", Target::Cid(cid()), Shown::Quiet, Ok(Outcome::Explored(explored))));
+    assert_eq!((s.pane(), s.explorer.as_ref().map(|e| e.rows.len())), (Pane::Explorer, Some(1)));
+    assert_eq!(s.ops.len(), 1, "only shown jobs have rows (and only those that started)");
+}

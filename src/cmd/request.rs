@@ -1,0 +1,116 @@
+//! The command line, parsed into a typed request and the view its flags ask for. Every CID, peer id and
+//! multiaddr is checked here, before anything runs, so bad input is one line wherever the command would run.
+
+use anyhow::Result;
+
+use super::view::View;
+use crate::cli::{AddArgs, SwarmCommand};
+use crate::cli::{BitswapCommand, BlockCommand, CidCommand, Command, DagCommand, FetchArgs, PinCommand, RepoCommand};
+use crate::ops::parse;
+use crate::ops::request::{AddRequest, AddSource, FetchOptions, Layout, Request};
+
+fn cid(text: &str) -> Result<cid::Cid> {
+    parse::cid(text).map_err(anyhow::Error::msg)
+}
+
+fn fetch(net: &FetchArgs) -> Result<FetchOptions> {
+    let connect = net.connect.iter().map(|a| parse::multiaddr(a).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
+    Ok(FetchOptions {
+        connect,
+        timeout_secs: net.timeout,
+        offline: net.offline,
+        mdns: !net.no_mdns,
+        events: net.events,
+    })
+}
+
+/// The request for `command` (anything but `daemon`, `tui` and `demo`) and how to show its result.
+pub fn from_cli(command: Command) -> Result<(Request, View)> {
+    let plain = View::default();
+    let json = |json: bool| View { json, ..View::default() };
+    Ok(match command {
+        Command::Add(args) => add(args),
+        Command::Cat { cid: c, net } => (Request::Cat { cid: cid(&c)?, fetch: fetch(&net)? }, plain),
+        Command::Get { cid: c, output, net, json: j } => {
+            (Request::Get { cid: cid(&c)?, output, fetch: fetch(&net)?, stats: j }, json(j))
+        }
+        Command::Ls { cid: c, json: j } => (Request::Ls { cid: cid(&c)?, fetch: None }, json(j)),
+        Command::Block(b) => match b {
+            BlockCommand::Put { cid_codec, mhtype } => {
+                let codec = cid_codec.parse().map_err(anyhow::Error::msg)?;
+                let hash = mhtype.parse().map_err(anyhow::Error::msg)?;
+                (Request::BlockPut { codec, hash }, plain)
+            }
+            BlockCommand::Get { cid: c } => (Request::BlockGet { cid: cid(&c)? }, plain),
+            BlockCommand::Stat { cid: c, json: j } => (Request::BlockStat { cid: cid(&c)? }, json(j)),
+            BlockCommand::Rm { cids } => {
+                (Request::BlockRm { cids: cids.iter().map(|c| cid(c)).collect::<Result<_>>()? }, plain)
+            }
+        },
+        Command::Dag(d) => match d {
+            DagCommand::Export { cid: c, output } => (Request::DagExport { cid: cid(&c)?, output }, plain),
+            DagCommand::Import { files } => (Request::DagImport { files }, plain),
+            DagCommand::Fetch { cid: c, net } => (Request::DagFetch { cid: cid(&c)?, fetch: fetch(&net)? }, plain),
+            DagCommand::Explore { cid: c } => (Request::DagExplore { cid: cid(&c)? }, plain),
+        },
+        Command::Pin(p) => match p {
+            PinCommand::Add { cid: c, direct } => (Request::PinAdd { cid: cid(&c)?, direct }, plain),
+            PinCommand::Rm { cid: c } => (Request::PinRm { cid: cid(&c)? }, plain),
+            PinCommand::Ls { cid: c, json: j } => (Request::PinLs { cid: c.as_deref().map(cid).transpose()? }, json(j)),
+        },
+        Command::Repo(r) => match r {
+            RepoCommand::Stat { json: j } => (Request::RepoStat, json(j)),
+            RepoCommand::Verify { json: j, rebuild_index } => (Request::RepoVerify { rebuild_index }, json(j)),
+            RepoCommand::Gc { json: j } => (Request::RepoGc, json(j)),
+        },
+        Command::Cid(CidCommand::Inspect { cid: c, json: j }) => (Request::CidInspect { cid: cid(&c)? }, json(j)),
+        Command::Id { json: j } => (Request::Id, json(j)),
+        Command::Swarm(s) => match s {
+            SwarmCommand::Peers { verbose, json: j } => (Request::SwarmPeers, View { verbose, ..json(j) }),
+            SwarmCommand::Connect { multiaddr } => {
+                let addr = parse::multiaddr(&multiaddr).map_err(anyhow::Error::msg)?;
+                (Request::SwarmConnect { addr }, View { arg: multiaddr, ..plain })
+            }
+            SwarmCommand::Disconnect { peer } => {
+                let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
+                (Request::SwarmDisconnect { peer: id }, View { arg: peer, ..plain })
+            }
+        },
+        Command::Bitswap(b) => match b {
+            BitswapCommand::Stat { json: j } => (Request::BitswapStat, json(j)),
+            BitswapCommand::Wantlist { peer, json: j } => {
+                let peer = peer.as_deref().map(|p| parse::peer_id(p).map_err(anyhow::Error::msg)).transpose()?;
+                (Request::BitswapWantlist { peer }, json(j))
+            }
+            BitswapCommand::Ledger { peer, json: j } => {
+                let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
+                (Request::BitswapLedger { peer: id }, View { arg: peer, ..json(j) })
+            }
+        },
+        Command::Daemon(_) | Command::Tui(_) | Command::Demo => {
+            anyhow::bail!("the daemon and the TUI are not requests")
+        }
+    })
+}
+
+fn add(args: AddArgs) -> (Request, View) {
+    let sources = args
+        .paths
+        .into_iter()
+        .map(|p| if p.as_os_str() == "-" { AddSource::Stdin } else { AddSource::Path(p) })
+        .collect();
+    let request = AddRequest {
+        sources,
+        recursive: args.recursive,
+        hidden: args.hidden,
+        layout: Layout {
+            profile: args.profile,
+            cid_version: args.cid_version,
+            raw_leaves: args.raw_leaves,
+            chunker: args.chunker,
+        },
+        only_hash: args.only_hash,
+        pin: args.pin,
+    };
+    (Request::Add(request), View { json: args.json, quieter: args.quieter, ..View::default() })
+}
