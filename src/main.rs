@@ -41,10 +41,24 @@ fn main() -> ExitCode {
 /// The TUI (what `swarmscope` alone opens), or any other command.
 fn run(cli: Cli) -> anyhow::Result<()> {
     let repo = swarmscope::cli::repo_dir(cli.repo.as_deref())?;
+    let no_bootstrap = cli.no_bootstrap;
     match cli.command.unwrap_or(Command::Tui(NodeArgs::default())) {
-        Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
+        Command::Tui(mut args) => {
+            args.no_bootstrap |= no_bootstrap;
+            swarmscope::app::run::run(&repo, &args, false)
+        }
+        Command::Daemon(mut args) => {
+            args.node.no_bootstrap |= no_bootstrap;
+            swarmscope::cmd::run(&repo, Command::Daemon(args))
+        }
         Command::Demo => {
-            let args = NodeArgs { listen: vec!["/ip4/127.0.0.1/tcp/0".into()], connect: vec![], no_mdns: true };
+            // The demo never uses public routing.
+            let args = NodeArgs {
+                listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
+                no_mdns: true,
+                no_bootstrap: true,
+                ..NodeArgs::default()
+            };
             swarmscope::app::run::run(&repo, &args, true)
         }
         command => swarmscope::cmd::run(&repo, command),

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::view::View;
-use crate::cli::{AddArgs, SwarmCommand};
+use crate::cli::{AddArgs, RoutingCommand, SwarmCommand};
 use crate::cli::{BitswapCommand, BlockCommand, CidCommand, Command, DagCommand, FetchArgs, PinCommand, RepoCommand};
 use crate::ops::parse;
 use crate::ops::request::{AddRequest, AddSource, FetchOptions, Layout, Request};
@@ -75,6 +75,16 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
                 let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
                 (Request::SwarmDisconnect { peer: id }, View { arg: peer, ..plain })
             }
+        },
+        Command::Routing(r) => match r {
+            RoutingCommand::Findprovs { cid: c, num_providers, json: j } => {
+                (Request::RoutingFindProvs { cid: cid(&c)?, limit: num_providers }, json(j))
+            }
+            RoutingCommand::Findpeer { peer } => {
+                let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
+                (Request::RoutingFindPeer { peer: id }, View { arg: peer, ..plain })
+            }
+            RoutingCommand::Provide { cid: c } => (Request::RoutingProvide { cid: cid(&c)? }, plain),
         },
         Command::Bitswap(b) => match b {
             BitswapCommand::Stat { json: j } => (Request::BitswapStat, json(j)),

@@ -74,6 +74,7 @@ pub fn import(ctx: &mut Ctx, files: &[PathBuf]) -> Result<Outcome> {
             all.push(root);
         }
     }
+    super::routing::announce(ctx, &all);
     Ok(Outcome::Imported { roots: all })
 }
 

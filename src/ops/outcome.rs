@@ -132,6 +132,23 @@ pub enum Outcome {
         #[serde(with = "text")]
         peer: PeerId,
     },
+    /// `routing findprovs`: providers in the order found.
+    Providers {
+        providers: Vec<super::routing::ProviderRow>,
+    },
+    /// `routing findpeer`.
+    PeerAddrs {
+        #[serde(with = "text")]
+        peer: PeerId,
+        #[serde(with = "text::vec")]
+        addrs: Vec<Multiaddr>,
+    },
+    /// `routing provide`: `peers` took the provider record.
+    Provided {
+        #[serde(with = "text")]
+        cid: Cid,
+        peers: u64,
+    },
     BitswapStat(BitswapStat),
     /// Our wantlist.
     Wantlist {

@@ -128,6 +128,20 @@ pub enum Request {
         #[serde(with = "text")]
         peer: PeerId,
     },
+    /// `routing findprovs CID -n N`.
+    RoutingFindProvs {
+        #[serde(with = "text")]
+        cid: Cid,
+        limit: usize,
+    },
+    RoutingFindPeer {
+        #[serde(with = "text")]
+        peer: PeerId,
+    },
+    RoutingProvide {
+        #[serde(with = "text")]
+        cid: Cid,
+    },
 }
 
 impl Request {
