@@ -55,14 +55,23 @@ async fn twenty_nodes_form_a_dht_and_every_node_finds_the_provider() {
     provider.handle.store().put(&block).unwrap();
     let reached = tokio::time::timeout(WAIT, provider.handle.provide(*block.cid())).await.unwrap().unwrap();
     assert!(reached >= 1, "the provider record reached no peer");
+    // All 20 lookups at once.
     let started = Instant::now();
-    for (i, n) in nodes.iter().enumerate() {
+    let mut lookups = Vec::new();
+    for n in &nodes {
         let mut found = n.handle.find_providers(*block.cid(), 5).await.unwrap();
-        let mut peers = vec![];
-        while let Some(p) = tokio::time::timeout(WAIT, found.recv()).await.unwrap() {
-            peers.push(p);
-        }
-        let p = peers.iter().find(|p| p.peer == provider.handle.peer_id());
+        lookups.push(tokio::spawn(async move {
+            let mut peers = vec![];
+            while let Some(p) = tokio::time::timeout(WAIT, found.recv()).await.unwrap() {
+                peers.push(p);
+            }
+            peers
+        }));
+    }
+    let me = provider.handle.peer_id();
+    for (i, lookup) in lookups.into_iter().enumerate() {
+        let peers = lookup.await.unwrap();
+        let p = peers.iter().find(|p| p.peer == me);
         let p = p.unwrap_or_else(|| panic!("node {i} found {peers:?}, not the provider"));
         assert!(!p.addrs.is_empty() || i == 7, "node {i}: the provider came without addresses");
     }
