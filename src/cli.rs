@@ -125,6 +125,47 @@ pub struct FetchArgs {
     /// Print the node's events (connections, every Bitswap entry) as JSON lines on stderr.
     #[arg(long)]
     pub events: bool,
+    /// Bootstrap peer of the node started for this command (repeatable; replaces Kubo's public list, the
+    /// default). A daemon uses its own.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub bootstrap: Vec<String>,
+    /// Set from the global `--no-bootstrap`.
+    #[arg(skip)]
+    pub no_bootstrap: bool,
+}
+
+impl FetchArgs {
+    /// The bootstrap peers of a node started for this command: `--bootstrap`, else none with `--no-bootstrap`,
+    /// else the public list.
+    pub fn bootstrap_peers(&self) -> Result<Vec<libp2p::Multiaddr>> {
+        bootstrap_list(&self.bootstrap, self.no_bootstrap)
+    }
+}
+
+/// `--bootstrap` as given, else nothing with `--no-bootstrap`, else Kubo's public list: the only place the public
+/// defaults are applied.
+fn bootstrap_list(given: &[String], no_bootstrap: bool) -> Result<Vec<libp2p::Multiaddr>> {
+    use crate::node::routing::config as rc;
+    let given: Vec<_> =
+        given.iter().map(|a| rc::parse_bootstrap(a)).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?;
+    Ok(match (given.is_empty(), no_bootstrap) {
+        (false, _) => given,
+        (true, true) => Vec::new(),
+        (true, false) => rc::public_bootstrap(),
+    })
+}
+
+impl Command {
+    /// Passes the global `--no-bootstrap` to every command that starts a node.
+    pub fn set_no_bootstrap(&mut self, no_bootstrap: bool) {
+        match self {
+            Command::Tui(n) | Command::Daemon(DaemonArgs { node: n, .. }) => n.no_bootstrap |= no_bootstrap,
+            Command::Cat { net, .. } | Command::Get { net, .. } | Command::Dag(DagCommand::Fetch { net, .. }) => {
+                net.no_bootstrap |= no_bootstrap
+            }
+            _ => {}
+        }
+    }
 }
 
 /// How the TUI's embedded node listens and whom it dials.
@@ -157,19 +198,8 @@ impl NodeArgs {
     /// Sets `config`'s routing: the bootstrap peers (none with `no_bootstrap`; `--bootstrap`; else the public
     /// list: the only place the public defaults are applied), announce addresses and DHT mode.
     fn configure_routing(&self, config: &mut NodeConfig) -> Result<()> {
-        use crate::node::routing::config as rc;
         let r = &mut config.routing;
-        let given: Vec<_> = self
-            .bootstrap
-            .iter()
-            .map(|a| rc::parse_bootstrap(a))
-            .collect::<Result<_, _>>()
-            .map_err(anyhow::Error::msg)?;
-        r.bootstrap = match (given.is_empty(), self.no_bootstrap) {
-            (false, _) => given,
-            (true, true) => Vec::new(),
-            (true, false) => rc::public_bootstrap(),
-        };
+        r.bootstrap = bootstrap_list(&self.bootstrap, self.no_bootstrap)?;
         let parse = |a: &String| crate::ops::parse::multiaddr(a).map_err(anyhow::Error::msg);
         r.announce = self.announce.iter().map(parse).collect::<Result<_>>()?;
         r.dht = self.dht.as_deref().unwrap_or("auto").parse().map_err(anyhow::Error::msg)?;

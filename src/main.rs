@@ -41,16 +41,10 @@ fn main() -> ExitCode {
 /// The TUI (what `swarmscope` alone opens), or any other command.
 fn run(cli: Cli) -> anyhow::Result<()> {
     let repo = swarmscope::cli::repo_dir(cli.repo.as_deref())?;
-    let no_bootstrap = cli.no_bootstrap;
-    match cli.command.unwrap_or(Command::Tui(NodeArgs::default())) {
-        Command::Tui(mut args) => {
-            args.no_bootstrap |= no_bootstrap;
-            swarmscope::app::run::run(&repo, &args, false)
-        }
-        Command::Daemon(mut args) => {
-            args.node.no_bootstrap |= no_bootstrap;
-            swarmscope::cmd::run(&repo, Command::Daemon(args))
-        }
+    let mut command = cli.command.unwrap_or(Command::Tui(NodeArgs::default()));
+    command.set_no_bootstrap(cli.no_bootstrap);
+    match command {
+        Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
         Command::Demo => {
             // The demo never uses public routing.
             let args = NodeArgs {

@@ -1,6 +1,6 @@
 //! Routing through daemons on 127.0.0.1 (issue 12's contract): a daemon bootstrapped to another finds providers
-//! with `routing findprovs`, `add` makes content findable, and `get` through a daemon finds its providers by itself
-//! (no `--connect`). Every daemon passes `--no-bootstrap` (through `Repo::cmd`) and names its own `--bootstrap`.
+//! with `routing findprovs`, `add` makes content findable, and `get` (through a daemon, or starting its own node
+//! with `--bootstrap`) finds its providers by itself (no `--connect`). Every daemon passes `--no-bootstrap` (through `Repo::cmd`) and names its own `--bootstrap`.
 
 mod common;
 
@@ -58,6 +58,12 @@ fn findprovs_lists_the_provider_and_get_finds_it_with_no_connect() {
     let out = client_repo.path().join("out.bin");
     client_repo.ok(&["get", &cid, "-o", out.to_str().unwrap(), "--timeout", "30"]);
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&file).unwrap());
+
+    // Without a daemon: `get --bootstrap` starts a node that finds the provider the same way.
+    let lone = Repo::new();
+    let out2 = lone.path().join("out2.bin");
+    lone.ok(&["get", &cid, "-o", out2.to_str().unwrap(), "--bootstrap", &hub_addr, "--timeout", "30", "--no-mdns"]);
+    assert_eq!(std::fs::read(&out2).unwrap(), std::fs::read(&file).unwrap());
 
     // findpeer: the provider's addresses; provide: announced again, to at least one peer.
     let addrs = eventually(&client_repo, &["routing", "findpeer", &provider_id], |t| t.contains("/ip4/127.0.0.1/"));

@@ -21,6 +21,7 @@ fn fetch(net: &FetchArgs) -> Result<FetchOptions> {
         offline: net.offline,
         mdns: !net.no_mdns,
         events: net.events,
+        bootstrap: net.bootstrap_peers()?,
     })
 }
 

@@ -36,6 +36,8 @@ pub fn ensure_local(ctx: &mut Ctx, store: &Blockstore, cid: &Cid, fetch: &FetchO
     }
     let mut config = NodeConfig::new(ctx.repo.clone());
     config.mdns = fetch.mdns;
+    config.routing.bootstrap = fetch.bootstrap.clone();
+    config.routing.dht = crate::node::routing::config::DhtMode::Client;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime
         .block_on(async {
