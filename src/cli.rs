@@ -189,6 +189,10 @@ pub struct NodeArgs {
     /// DHT mode: client, server, or auto (the default: a client until the node is known to be reachable).
     #[arg(long, value_name = "MODE")]
     pub dht: Option<String>,
+    /// What to announce to the DHT: roots (the default: what add, dag import, block put and pin add store),
+    /// pinned (pinned roots only) or all (every block stored).
+    #[arg(long, value_name = "STRATEGY")]
+    pub provide: Option<String>,
     /// Set from the global `--no-bootstrap` (the demo sets it too: it never uses public routing).
     #[arg(skip)]
     pub no_bootstrap: bool,
@@ -203,6 +207,7 @@ impl NodeArgs {
         let parse = |a: &String| crate::ops::parse::multiaddr(a).map_err(anyhow::Error::msg);
         r.announce = self.announce.iter().map(parse).collect::<Result<_>>()?;
         r.dht = self.dht.as_deref().unwrap_or("auto").parse().map_err(anyhow::Error::msg)?;
+        r.provide = self.provide.as_deref().unwrap_or("roots").parse().map_err(anyhow::Error::msg)?;
         Ok(())
     }
 

@@ -45,7 +45,7 @@ pub fn run(ctx: &mut Ctx, add: AddRequest) -> Result<Outcome> {
         ctx.report(OpEvent::Warning { message });
     }
     let roots = roots?;
-    super::routing::announce(ctx, &roots);
+    super::routing::announce(ctx, &roots, pin == Pin::Roots);
     Ok(Outcome::Added { roots })
 }
 

@@ -10,6 +10,7 @@ use crate::node::blockstore::PinKind;
 pub fn add(ctx: &mut Ctx, cid: Cid, direct: bool) -> Result<Outcome> {
     let kind = if direct { PinKind::Direct } else { PinKind::Recursive };
     ctx.store()?.pin_add(&cid, kind)?;
+    super::routing::announce(ctx, &[cid], true);
     Ok(Outcome::Pinned { cid, direct })
 }
 

@@ -69,11 +69,11 @@ pub fn provide(ctx: &mut Ctx, cid: Cid) -> Result<Outcome> {
     Ok(Outcome::Provided { cid, peers })
 }
 
-/// Queues `roots` for announcement when a node runs (the provide strategy's default, `roots`); without a node
-/// there is no one to tell, and the daemon announces what it stores when it runs.
-pub fn announce(ctx: &Ctx, roots: &[Cid]) {
+/// Queues `roots` (`pinned` when they are) for announcement when a node runs, as its provide strategy says;
+/// without a node there is no one to tell.
+pub fn announce(ctx: &Ctx, roots: &[Cid], pinned: bool) {
     let Some(s) = &ctx.shared else { return };
     for root in roots {
-        let _ = s.runtime.block_on(s.node.provide_later(*root));
+        let _ = s.runtime.block_on(s.node.announce(*root, pinned));
     }
 }

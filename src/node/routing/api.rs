@@ -9,10 +9,27 @@ use super::status::{Provider, RoutingStatus};
 use crate::node::handle::{Command, NodeError, NodeHandle};
 
 pub(crate) enum Request {
-    FindProviders { cid: Cid, limit: usize, tx: mpsc::Sender<Provider> },
-    FindPeer { peer: PeerId, reply: oneshot::Sender<Result<Vec<Multiaddr>, String>> },
-    Provide { cid: Cid, reply: Option<oneshot::Sender<Result<u64, String>>> },
-    Status { reply: oneshot::Sender<RoutingStatus> },
+    FindProviders {
+        cid: Cid,
+        limit: usize,
+        tx: mpsc::Sender<Provider>,
+    },
+    FindPeer {
+        peer: PeerId,
+        reply: oneshot::Sender<Result<Vec<Multiaddr>, String>>,
+    },
+    Provide {
+        cid: Cid,
+        reply: Option<oneshot::Sender<Result<u64, String>>>,
+    },
+    /// What an operation stored: announced as the provide strategy says.
+    Announce {
+        cid: Cid,
+        pinned: bool,
+    },
+    Status {
+        reply: oneshot::Sender<RoutingStatus>,
+    },
 }
 
 impl NodeHandle {
@@ -44,9 +61,16 @@ impl NodeHandle {
         rx.await.map_err(|_| NodeError::Stopped)?.map_err(NodeError::Routing)
     }
 
-    /// Queues `cid` to be announced and returns at once (what `add`, `dag import` and `block put` do).
+    /// Queues `cid` to be announced and returns at once.
     pub async fn provide_later(&self, cid: Cid) -> Result<(), NodeError> {
         self.routing(Request::Provide { cid, reply: None }).await
+    }
+
+    /// A root that an operation stored (`add`, `dag import`, `block put`, `pin add`; `pinned` when it is pinned):
+    /// queued for announcement if the provide strategy says so (`roots` and `all`: every root; `pinned`: pinned
+    /// roots only). Returns at once.
+    pub async fn announce(&self, cid: Cid, pinned: bool) -> Result<(), NodeError> {
+        self.routing(Request::Announce { cid, pinned }).await
     }
 
     pub async fn routing_status(&self) -> Result<RoutingStatus, NodeError> {

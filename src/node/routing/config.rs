@@ -91,6 +91,14 @@ pub enum ProvideStrategy {
     All,
 }
 
+impl ProvideStrategy {
+    /// Whether a root an operation stored is announced (`pinned`: it is pinned). Under `all` every block is also
+    /// announced as it is stored.
+    pub fn announces_root(self, pinned: bool) -> bool {
+        pinned || self != Self::Pinned
+    }
+}
+
 impl FromStr for ProvideStrategy {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -149,5 +157,13 @@ mod tests {
         assert_eq!("server".parse::<DhtMode>(), Ok(DhtMode::Server));
         assert!("lan".parse::<DhtMode>().is_err());
         assert_eq!("all".parse::<ProvideStrategy>(), Ok(ProvideStrategy::All));
+    }
+
+    #[test]
+    fn the_pinned_strategy_announces_only_pinned_roots() {
+        use ProvideStrategy::*;
+        assert!(Roots.announces_root(false) && Roots.announces_root(true));
+        assert!(All.announces_root(false));
+        assert!(!Pinned.announces_root(false) && Pinned.announces_root(true));
     }
 }

@@ -285,6 +285,11 @@ impl Routing {
                 }
             }
             Request::Provide { cid, reply } => self.provide(swarm, cid, reply, events),
+            Request::Announce { cid, pinned } => {
+                if self.config.provide.announces_root(pinned) {
+                    self.provide(swarm, cid, None, events);
+                }
+            }
             Request::Status { reply } => {
                 let _ = reply.send(self.status(swarm));
             }
