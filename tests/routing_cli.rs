@@ -40,6 +40,8 @@ fn findprovs_lists_the_provider_and_get_finds_it_with_no_connect() {
     let (_hub, hub_addr) = daemon(&hub_repo, None);
     let (_provider, provider_addr) = daemon(&provider_repo, Some(&hub_addr));
     let provider_id = provider_addr.rsplit('/').next().unwrap().to_string();
+    let id: serde_json::Value = serde_json::from_str(&provider_repo.ok(&["id", "--json"])).unwrap();
+    assert_eq!(id["dht_mode"], "server", "{id}");
     let file = provider_repo.path().join("content.bin");
     common::content::write_file(&file, "routing-cli", 3_000_000);
     let cid = provider_repo.ok(&["add", "-Q", file.to_str().unwrap()]).trim().to_string();

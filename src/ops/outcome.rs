@@ -292,6 +292,9 @@ pub struct IdInfo {
     /// Full addresses, ending in `/p2p/<peer id>` (empty without a running node).
     #[serde(with = "text::vec")]
     pub addresses: Vec<Multiaddr>,
+    /// The DHT mode the running node is in now (`client` or `server`); absent without a running node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dht_mode: Option<String>,
 }
 
 /// `bitswap stat`: the ledgers summed (`--json` prints this object).
