@@ -94,7 +94,7 @@ impl AppState {
             }
             // Cumulative from the node (and from a relay, which adds what it missed).
             NodeEvent::Dropped { count } => self.dropped = self.dropped.max(count),
-            NodeEvent::Snapshot { peers, wantlists, dropped_events } => {
+            NodeEvent::Snapshot { peers, wantlists, dropped_events, .. } => {
                 self.dropped = self.dropped.max(dropped_events);
                 for p in &peers {
                     let row = self.peers.entry(p.peer.clone()).or_default();

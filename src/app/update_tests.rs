@@ -136,7 +136,7 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
         ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1 }],
         theirs: Default::default(),
     };
-    update(&mut s, at(2_000, NodeEvent::Snapshot { peers, wantlists, dropped_events: 17 }));
+    update(&mut s, at(2_000, NodeEvent::Snapshot { peers, departed: vec![], wantlists, dropped_events: 17 }));
     assert!(!s.peers.contains_key("gone"), "a peer the snapshot does not list is gone");
     assert_eq!(s.peers["P"].bytes_in, 4096);
     assert_eq!(s.peers["P"].wants_out, 1);
@@ -261,7 +261,13 @@ fn progress_finds_its_operation_by_op_id_only() {
 fn dropped_stays_cumulative() {
     let mut s = AppState::new();
     update(&mut s, at(1, NodeEvent::Dropped { count: 5 }));
-    update(&mut s, at(2, NodeEvent::Snapshot { peers: vec![], wantlists: Wantlists::default(), dropped_events: 3 }));
+    update(
+        &mut s,
+        at(
+            2,
+            NodeEvent::Snapshot { peers: vec![], departed: vec![], wantlists: Wantlists::default(), dropped_events: 3 },
+        ),
+    );
     assert_eq!(s.dropped, 5, "a snapshot's older total does not lower it");
     update(&mut s, at(3, NodeEvent::Dropped { count: 9 }));
     assert_eq!(s.dropped, 9);

@@ -283,6 +283,10 @@ pub enum NodeEvent {
     /// consumer that missed events resyncs.
     Snapshot {
         peers: Vec<PeerSnapshot>,
+        /// Peers that left, most recent first (at most [`SNAPSHOT_DEPARTED`]), with their kept ledgers; each
+        /// ledger's `left_ms` says when. A view shows them as gone (greyed); `bitswap ledger` finds older ones.
+        #[serde(default)]
+        departed: Vec<PeerSnapshot>,
         wantlists: Wantlists,
         /// Events the node dropped so far (all consumers of this node's channel), like `dropped`.
         dropped_events: u64,
@@ -321,6 +325,10 @@ pub struct PeerInfo {
     pub agent: Option<String>,
     pub bitswap: bool,
 }
+
+/// Departed peers a snapshot carries at most: the most recent. The node keeps more ledgers (the archive's 1,024),
+/// but a keyframe every 2 s of them all would be hundreds of KiB.
+pub const SNAPSHOT_DEPARTED: usize = 64;
 
 /// One peer in a snapshot: who it is and everything exchanged with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -452,6 +460,14 @@ mod tests {
                     debt_ratio: 0.5,
                     ledger: Ledger { bytes_sent: 1, last_exchange_ms: Some(12), ..Ledger::default() },
                 }],
+                departed: vec![PeerSnapshot {
+                    peer: "Q".into(),
+                    addr: Some("/ip4/127.0.0.1/tcp/4021".into()),
+                    agent: None,
+                    bitswap: true,
+                    debt_ratio: 7.0,
+                    ledger: Ledger { bytes_sent: 7, left_ms: Some(30), ..Ledger::default() },
+                }],
                 wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2 }], theirs },
                 dropped_events: 4,
             },
@@ -502,6 +518,8 @@ mod tests {
         assert_eq!((status["type"].as_str(), status["table_size"].as_u64()), (Some("routing_status"), Some(2)));
         let snapshot = json(&all[23]);
         assert_eq!(snapshot["wantlists"]["theirs"]["P"][0]["want_type"], "WANT_HAVE", "like EntryKind");
+        assert!(snapshot["peers"][0]["ledger"].get("left_ms").is_none(), "connected: absent, not null");
+        assert_eq!(snapshot["departed"][0]["ledger"]["left_ms"], 30);
         assert_eq!(serde_json::to_value(EntryKind::WantHave).unwrap(), "WANT_HAVE");
         assert_eq!(json(&all[15])["type"], "stored");
         assert_eq!(json(&all[16])["type"], "store_resync");

@@ -7,7 +7,7 @@ use cid::Cid;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
-use super::bitswap::ledger::Ledger;
+use super::bitswap::ledger::{BitswapTotals, Ledger};
 use super::block::Block;
 use super::blockstore::Blockstore;
 use super::events::NodeEvent;
@@ -28,6 +28,13 @@ pub(crate) enum Command {
     },
     Ledgers {
         reply: oneshot::Sender<HashMap<PeerId, Ledger>>,
+    },
+    Ledger {
+        peer: PeerId,
+        reply: oneshot::Sender<Option<Ledger>>,
+    },
+    Totals {
+        reply: oneshot::Sender<BitswapTotals>,
     },
     ListenAddrs {
         reply: oneshot::Sender<Vec<Multiaddr>>,
@@ -94,8 +101,20 @@ impl NodeHandle {
         self.ask(|reply| Command::Peers { reply }).await
     }
 
+    /// The ledgers of the peers connected now.
     pub async fn ledgers(&self) -> Result<HashMap<PeerId, Ledger>, NodeError> {
         self.ask(|reply| Command::Ledgers { reply }).await
+    }
+
+    /// One peer's ledger (`bitswap ledger PEER`): a connected peer's, or the kept ledger of a peer that left (its
+    /// `left_ms` says when); `None` for a peer never seen, or forgotten (past the 1,024 kept).
+    pub async fn ledger(&self, peer: PeerId) -> Result<Option<Ledger>, NodeError> {
+        self.ask(|reply| Command::Ledger { peer, reply }).await
+    }
+
+    /// `bitswap stat`: node-lifetime totals over every peer, connected or gone, and how many are connected.
+    pub async fn bitswap_totals(&self) -> Result<BitswapTotals, NodeError> {
+        self.ask(|reply| Command::Totals { reply }).await
     }
 
     pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, NodeError> {

@@ -10,12 +10,12 @@ use libp2p::core::ConnectedPoint;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm, identify, mdns, ping};
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::bitswap::client::{Client, Received};
 use super::bitswap::ledger::{Ledger, LedgerArchive};
 use super::bitswap::protocol::{Outgoing, PROTOCOLS, ReceivedBlock};
+use super::bitswap::serve_queue::ServeQueue;
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::{Blockstore, StoreChange};
@@ -25,6 +25,10 @@ use super::handle::{Command, PeerInfo};
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
 
+/// The serve side: late blocks, serve queues, the ledgers of peers that left.
+mod routing;
+mod serve;
+
 #[derive(Default)]
 struct PeerState {
     addr: Option<Multiaddr>,
@@ -32,6 +36,8 @@ struct PeerState {
     bitswap: bool,
     actor: Option<mpsc::Sender<PeerCmd>>,
     their_wants: PeerWantlist,
+    /// Their wants waiting for an answer, shared with the peer's actor.
+    serve: ServeQueue,
     ledger: Ledger,
 }
 
@@ -118,39 +124,32 @@ impl NodeTask {
         snapshots.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.maybe_ready();
         loop {
+            // Biased, local work before remote work (rust-libp2p's coding guidelines): what this node's own user and
+            // store ask for cannot be starved by what peers send. In order:
+            // 1. commands: the user waits on each, and a shutdown must not queue behind a flood from peers;
+            // 2. store changes: local writes, and the late blocks peers wait for; a lagging receiver costs a resync;
+            // 3. the timers: rare and cheap, and the client's timeouts and rebroadcasts must fire on time under load;
+            // 4. the swarm: connections, identify, ping, inbound streams (remote, bounded by the connection limits),
+            //    ahead of the data on those connections so a busy peer cannot hold up connection bookkeeping;
+            // 5. Bitswap messages read from peers (remote; their readers wait on this bounded channel, which slows
+            //    the peers down rather than the node).
             tokio::select! {
-                event = self.swarm.select_next_some() => self.on_swarm(event),
+                biased;
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Shutdown) | None => return,
                     Some(cmd) => self.on_command(cmd),
                 },
-                Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
                 change = self.changes.recv(), if self.store_open => self.on_store(change),
-                _ = snapshots.tick() => self.snapshot(),
                 _ = tick.tick() => {
                     let sends = self.client.tick(Instant::now());
                     self.dispatch(sends);
                     self.routing_tick();
                     self.events.report_drops();
                 }
+                _ = snapshots.tick() => self.snapshot(),
+                event = self.swarm.select_next_some() => self.on_swarm(event),
+                Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
             }
-        }
-    }
-
-    /// A committed store write: one `stored` event, and the Bitswap side learns which peers' wants it answers
-    /// (serving them is issue 11's). Missed changes mean a view built from `stored` events must resync.
-    fn on_store(&mut self, change: Result<StoreChange, RecvError>) {
-        match change {
-            Ok(change) => {
-                self.routing.on_stored(&mut self.swarm, &change.added, &mut self.events);
-                let wants = self.peers.iter().map(|(p, s)| (p, &s.their_wants));
-                let late = super::bitswap::late::waiting(wants, &change.added);
-                for event in super::stored::events(&change, late.len()) {
-                    self.events.emit(event);
-                }
-            }
-            Err(RecvError::Lagged(missed)) => self.events.emit(NodeEvent::StoreResync { missed }),
-            Err(RecvError::Closed) => self.store_open = false,
         }
     }
 
@@ -204,6 +203,12 @@ impl NodeTask {
             }
             Command::Ledgers { reply } => {
                 let _ = reply.send(self.peers.iter().map(|(p, s)| (*p, s.ledger.clone())).collect());
+            }
+            Command::Ledger { peer, reply } => {
+                let _ = reply.send(self.ledger_of(&peer));
+            }
+            Command::Totals { reply } => {
+                let _ = reply.send(self.totals());
             }
             Command::ListenAddrs { reply } => {
                 let _ = reply.send(self.swarm.listeners().cloned().collect());
@@ -268,22 +273,11 @@ impl NodeTask {
                 ledger: s.ledger.clone(),
             })
             .collect();
+        let departed = self.departed_snapshots();
         let wantlists = self.wantlists();
         let dropped_events = self.events.dropped;
-        self.events.emit(NodeEvent::Snapshot { peers, wantlists, dropped_events });
+        self.events.emit(NodeEvent::Snapshot { peers, departed, wantlists, dropped_events });
         self.routing.publish(&mut self.swarm, &mut self.events);
-    }
-
-    /// Routing's tick: our stuck wants (for provider search) and the peers in an active transfer (kept by the
-    /// connection manager: they want from us, or exchanged blocks within the grace period).
-    fn routing_tick(&mut self) {
-        let wants = self.client.wantlist().into_iter().map(|(cid, age, _)| (cid, age));
-        let now_ms = self.events.clock().now_ms();
-        let busy = self.peers.iter().filter(|(_, s)| {
-            !s.their_wants.is_empty() || s.ledger.last_exchange_ms.is_some_and(|t| now_ms.saturating_sub(t) < 20_000)
-        });
-        let busy = busy.map(|(p, _)| *p);
-        self.routing.tick(&mut self.swarm, wants, busy, &mut self.events);
     }
 
     fn on_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -338,7 +332,7 @@ impl NodeTask {
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 if let Some(state) = self.peers.remove(&peer_id) {
-                    self.archive.keep(peer_id, state.ledger);
+                    self.depart(peer_id, state);
                 }
                 let sends = self.client.peer_gone(&peer_id, Instant::now());
                 self.dispatch(sends);
@@ -410,7 +404,8 @@ impl NodeTask {
         if let Some(a) = state.actor.as_ref().filter(|a| !a.is_closed()) {
             return Some(a.clone());
         }
-        let actor = spawn_peer(peer, self.control.clone(), self.store.clone(), self.stream_tx.clone());
+        let queue = state.serve.clone();
+        let actor = spawn_peer(peer, self.control.clone(), self.store.clone(), self.stream_tx.clone(), queue);
         state.actor = Some(actor.clone());
         Some(actor)
     }
@@ -477,12 +472,7 @@ impl NodeTask {
                     let kind = ProtocolErrorKind::WantlistFull;
                     self.events.emit(NodeEvent::ProtocolError { peer: peer.to_string(), kind, error });
                 }
-                if !applied.added.is_empty() || !applied.cancelled.is_empty() {
-                    let cmd = PeerCmd::Serve { added: applied.added, cancelled: applied.cancelled };
-                    if self.actor(peer).is_some_and(|a| a.try_send(cmd).is_err()) {
-                        self.events.emit(NodeEvent::Error { message: format!("serve queue for {peer} is full") });
-                    }
-                }
+                self.serve(peer, applied.wanted, false, &applied.cancelled);
                 for cid in &parsed.haves {
                     self.bitswap_event(Direction::In, peer, EntryKind::Have, cid, None, None);
                     let sends = self.client.on_have(peer, cid, now);
@@ -509,6 +499,10 @@ impl NodeTask {
                 l.dont_haves_sent += out.dont_haves.len() as u64;
                 for b in &out.blocks {
                     state.their_wants.remove(b.cid());
+                }
+                state.serve.cancel(out.blocks.iter().map(|b| b.cid()));
+                for c in &out.haves {
+                    state.their_wants.answered_have(c);
                 }
                 for w in &out.wants {
                     let kind = want_kind(w);

@@ -118,6 +118,7 @@ fn state() -> AppState {
                     debt_ratio: 0.0,
                     ledger,
                 }],
+                departed: vec![],
                 wantlists: Wantlists {
                     ours: vec![OurWantInfo { cid: CID.into(), age_ms: 4_000, peers_asked: 1 }],
                     theirs,

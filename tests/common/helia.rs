@@ -82,6 +82,15 @@ pub fn helia_serve(path: &Path, profile: &str) -> super::background::Background 
     super::background::Background::start(cmd, Duration::from_secs(60))
 }
 
+/// The command of a Helia peer fetching `cid` from `addr` into `out`, for a test that does more while the fetch
+/// runs (start it with `Background`: its one line, `{bytes, ms}`, comes when the fetch ends).
+pub fn helia_fetch_cmd(cid: &str, addr: &str, out: &Path) -> Command {
+    ensure_installed();
+    let mut cmd = Command::new("node");
+    cmd.current_dir(interop_dir()).args(["peer.mjs", "fetch", cid, addr, s(out)]);
+    cmd
+}
+
 /// A Helia peer fetching `cid` from `addr` into `out`; returns its `{bytes, ms}`.
 pub fn helia_fetch(cid: &str, addr: &str, out: &Path) -> serde_json::Value {
     node("peer.mjs", &["fetch", cid, addr, s(out)])

@@ -199,6 +199,8 @@ impl Client {
         let mut sends = Vec::new();
         if let Some(w) = self.wants.get_mut(&key) {
             w.haves.insert(peer);
+            // A HAVE after a DONT_HAVE: the peer stored the block since (a server sends it as it arrives).
+            w.dont_haves.remove(&peer);
             if w.block_from.is_none() {
                 self.ask(&key, now, &mut sends);
             }

@@ -98,3 +98,17 @@ fn abandoned_wants_are_cancelled() {
     assert_eq!(kinds(&sends, a), [(WantType::Block, true)]);
     assert_eq!(client.wants_len(), 0);
 }
+
+#[test]
+fn a_have_after_a_dont_have_gets_a_want_block() {
+    let now = Instant::now();
+    let a = PeerId::random();
+    let mut client = Client::default();
+    client.peer_ready(a, now);
+    let (tx, _rx) = oneshot::channel();
+    client.want(cid(1), tx, now);
+    assert!(client.on_dont_have(a, &cid(1), now).is_empty());
+    // The peer stored the block later and says so (a late HAVE): ask it for the block now, not at the rebroadcast.
+    let sends = client.on_have(a, &cid(1), now);
+    assert_eq!(kinds(&sends, a), [(WantType::Block, false)]);
+}

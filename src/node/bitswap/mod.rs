@@ -8,5 +8,6 @@ pub mod late;
 pub mod ledger;
 pub mod message;
 pub mod protocol;
+pub mod serve_queue;
 pub mod streams;
 pub mod wantlist;

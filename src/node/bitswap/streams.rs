@@ -2,7 +2,7 @@
 //! also serves that peer's wants from the blockstore. They talk to the node task through bounded channels: a slow
 //! node slows the peer's stream (backpressure), never the node.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use libp2p::{PeerId, Stream};
@@ -13,6 +13,7 @@ use super::codec::{MAX_MESSAGE, read_message_with, write_message};
 use super::inbound::Inbound;
 use super::message::WantType;
 use super::protocol::{Outgoing, PROTOCOLS, Parsed, Version, parse};
+use super::serve_queue::{Queued, ServeQueue};
 use super::wantlist::Entry;
 use crate::node::block::Block;
 use crate::node::blockstore::Blockstore;
@@ -22,9 +23,10 @@ pub const SEND_BLOCK_FOR_HAVE_MAX: u64 = 1024;
 /// Blocks over this size are never sent: Bitswap peers (boxo, Helia) take blocks up to 2 MiB, and a bigger one
 /// could not share a 4 MiB frame. A want for one is answered DONT_HAVE and counted against the asking peer.
 pub const MAX_SERVED_BLOCK: u64 = 2 << 20;
-/// Blocks per outgoing message stop being added past this many bytes (the limit is 4 MiB).
-const MESSAGE_BLOCK_BYTES: usize = 2 << 20;
-/// Wants served per store round trip.
+/// Blocks per outgoing message stop being added past this many bytes (the limit is 4 MiB, and one block is at most
+/// `MAX_SERVED_BLOCK`): also what a peer's actor holds of block bytes at most, one message's worth.
+pub const SERVE_BYTES: usize = 2 << 20;
+/// Wants answered per store round trip (and per message).
 const SERVE_BATCH: usize = 32;
 
 /// What stream tasks report to the node task.
@@ -151,24 +153,24 @@ async fn read_stream(
     }
 }
 
-/// Commands from the node task to a peer's actor.
+/// Commands from the node task to a peer's actor. The peer's wants to serve do not come this way: they wait in its
+/// [`ServeQueue`], bounded there.
 #[derive(Debug)]
 pub enum PeerCmd {
     /// Our wants and cancels for this peer.
     Send(Outgoing),
-    /// The peer's new wants to serve, and the ones it cancelled.
-    Serve { added: Vec<Entry>, cancelled: Vec<cid::Cid> },
 }
 
-/// Spawns the actor that owns our outbound stream to `peer` and serves its wants.
+/// Spawns the actor that owns our outbound stream to `peer` and serves the wants in `queue`.
 pub fn spawn_peer(
     peer: PeerId,
     control: libp2p_stream::Control,
     store: Blockstore,
     events: mpsc::Sender<StreamEvent>,
+    queue: ServeQueue,
 ) -> mpsc::Sender<PeerCmd> {
     let (tx, rx) = mpsc::channel(1024);
-    tokio::spawn(PeerActor { peer, control, store, events, stream: None, queue: VecDeque::new() }.run(rx));
+    tokio::spawn(PeerActor { peer, control, store, events, stream: None, queue }.run(rx));
     tx
 }
 
@@ -178,34 +180,26 @@ struct PeerActor {
     store: Blockstore,
     events: mpsc::Sender<StreamEvent>,
     stream: Option<(Stream, Version)>,
-    /// Their wants not yet answered, oldest first.
-    queue: VecDeque<Entry>,
+    /// Their wants not yet answered, oldest first (shared with the node task, which fills and prunes it).
+    queue: ServeQueue,
 }
 
 impl PeerActor {
     async fn run(mut self, mut rx: mpsc::Receiver<PeerCmd>) {
         loop {
-            let cmd = if self.queue.is_empty() {
-                match rx.recv().await {
-                    Some(c) => Some(c),
-                    None => return,
-                }
-            } else {
-                // Serve while taking new commands as they come, without waiting for them.
-                match rx.try_recv() {
-                    Ok(c) => Some(c),
-                    Err(mpsc::error::TryRecvError::Empty) => None,
-                    Err(mpsc::error::TryRecvError::Disconnected) => return,
-                }
-            };
-            let ok = match cmd {
-                Some(PeerCmd::Send(out)) => self.send(out).await,
-                Some(PeerCmd::Serve { added, cancelled }) => {
-                    self.queue.retain(|e| !cancelled.iter().any(|c| c.hash() == e.cid.hash()));
-                    self.queue.extend(added);
-                    true
-                }
-                None => self.serve_some().await,
+            // Our own wants first: they are small, and a fetch of ours waits on them.
+            let ok = match rx.try_recv() {
+                Ok(PeerCmd::Send(out)) => self.send(out).await,
+                Err(mpsc::error::TryRecvError::Disconnected) => return,
+                Err(mpsc::error::TryRecvError::Empty) if !self.queue.is_empty() => self.serve_some().await,
+                Err(mpsc::error::TryRecvError::Empty) => tokio::select! {
+                    biased;
+                    cmd = rx.recv() => match cmd {
+                        Some(PeerCmd::Send(out)) => self.send(out).await,
+                        None => return,
+                    },
+                    () = self.queue.pushed() => true,
+                },
             };
             if !ok {
                 return;
@@ -213,43 +207,32 @@ impl PeerActor {
         }
     }
 
-    /// Answers up to `SERVE_BATCH` queued wants from the store, in one or more messages.
+    /// Answers queued wants from the store, oldest first, in one message: up to `SERVE_BATCH` wants and up to
+    /// `SERVE_BYTES` of blocks (so a peer holds at most one message of block bytes in memory here, however much it
+    /// asks for). Late wants (the block arrived after the peer asked) are answered only if the block is there.
     async fn serve_some(&mut self) -> bool {
-        let n = self.queue.len().min(SERVE_BATCH);
-        let batch: Vec<Entry> = self.queue.drain(..n).collect();
-        let store = self.store.clone();
+        let (store, queue) = (self.store.clone(), self.queue.clone());
         let looked_up = tokio::task::spawn_blocking(move || {
-            batch
-                .into_iter()
-                .map(|e| {
-                    let found = match e.want_type {
-                        WantType::Have => match store.size(&e.cid) {
-                            Ok(Some(size)) if size > MAX_SERVED_BLOCK => Found::TooLarge(size),
-                            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get_block(&e.cid)),
-                            Ok(Some(_)) => Found::Have,
-                            Ok(None) => Found::Missing,
-                            Err(err) => Found::Block(Err(err)),
-                        },
-                        // One store lookup per served block: the size check comes with the bytes, which the
-                        // store has verified (hashing once, there).
-                        WantType::Block => match store.get_block(&e.cid) {
-                            Ok(Some(block)) if block.len() as u64 > MAX_SERVED_BLOCK => {
-                                Found::TooLarge(block.len() as u64)
-                            }
-                            found => Found::Block(found),
-                        },
-                    };
-                    (e, found)
-                })
-                .collect::<Vec<_>>()
+            let mut out = Vec::new();
+            let mut bytes = 0usize;
+            while out.len() < SERVE_BATCH && bytes < SERVE_BYTES {
+                let Some(queued) = queue.pop() else { break };
+                let found = look_up(&store, &queued.entry);
+                if let Found::Block(Ok(Some(b))) = &found {
+                    bytes += b.len();
+                }
+                out.push((queued, found));
+            }
+            out
         })
         .await;
         let Ok(looked_up) = looked_up else { return false };
         let mut out = Outgoing::default();
         let mut bytes = 0usize;
-        for (entry, found) in looked_up {
+        for (Queued { entry, late }, found) in looked_up {
             match found {
                 Found::Have => out.haves.push(entry.cid),
+                Found::TooLarge(_) if late => {}
                 Found::TooLarge(size) => {
                     out.dont_haves.push(entry.cid);
                     let refused = StreamEvent::Refused { peer: self.peer, cid: entry.cid, size };
@@ -258,20 +241,21 @@ impl PeerActor {
                     }
                 }
                 Found::Block(Ok(Some(block))) => {
+                    // Past `SERVE_BYTES` the blocks so far go first: a message stays under the 4 MiB limit.
+                    if bytes + block.len() > SERVE_BYTES && !out.blocks.is_empty() {
+                        if !self.send(std::mem::take(&mut out)).await {
+                            return false;
+                        }
+                        bytes = 0;
+                    }
                     bytes += block.len();
                     out.blocks.push(block);
                 }
                 Found::Block(Ok(None)) | Found::Missing | Found::Block(Err(_)) => {
-                    if entry.send_dont_have {
+                    if entry.send_dont_have && !late {
                         out.dont_haves.push(entry.cid);
                     }
                 }
-            }
-            if bytes >= MESSAGE_BLOCK_BYTES {
-                if !self.send(std::mem::take(&mut out)).await {
-                    return false;
-                }
-                bytes = 0;
             }
         }
         out.is_empty() || self.send(out).await
@@ -297,7 +281,7 @@ impl PeerActor {
                     }
                 }
             }
-            let (stream, version) = self.stream.as_mut().expect("opened above");
+            let Some((stream, version)) = self.stream.as_mut() else { return false };
             let version = *version;
             let out = out.shaped(version);
             if out.is_empty() {
@@ -331,6 +315,25 @@ impl PeerActor {
             }
         }
         Err(last)
+    }
+}
+
+/// One want looked up in the store (a blocking call: on a blocking thread).
+fn look_up(store: &Blockstore, e: &Entry) -> Found {
+    match e.want_type {
+        WantType::Have => match store.size(&e.cid) {
+            Ok(Some(size)) if size > MAX_SERVED_BLOCK => Found::TooLarge(size),
+            Ok(Some(size)) if size <= SEND_BLOCK_FOR_HAVE_MAX => Found::Block(store.get_block(&e.cid)),
+            Ok(Some(_)) => Found::Have,
+            Ok(None) => Found::Missing,
+            Err(err) => Found::Block(Err(err)),
+        },
+        // One store lookup per served block: the size check comes with the bytes, which the store has verified
+        // (hashing once, there).
+        WantType::Block => match store.get_block(&e.cid) {
+            Ok(Some(block)) if block.len() as u64 > MAX_SERVED_BLOCK => Found::TooLarge(block.len() as u64),
+            found => Found::Block(found),
+        },
     }
 }
 

@@ -2,7 +2,7 @@
 //! on-disk blockstore, an in-memory map (tests, `add --only-hash`), or later the network.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
 use cid::Cid;
@@ -64,8 +64,14 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// The map, recovered if a holder panicked (as everywhere in the node): every update is one insert, so the
+    /// map is whole whatever the panic interrupted.
+    fn blocks(&self) -> MutexGuard<'_, HashMap<Vec<u8>, Bytes>> {
+        self.blocks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     pub fn len(&self) -> usize {
-        self.blocks.lock().expect("memory store lock").len()
+        self.blocks().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -76,7 +82,7 @@ impl MemoryStore {
 impl BlockSink for MemoryStore {
     fn put(&mut self, block: Block) -> Result<(), StoreError> {
         let (cid, data) = block.into_parts();
-        self.blocks.lock().expect("memory store lock").insert(cid.hash().to_bytes(), data);
+        self.blocks().insert(cid.hash().to_bytes(), data);
         Ok(())
     }
 }
@@ -84,7 +90,7 @@ impl BlockSink for MemoryStore {
 impl BlockSink for &MemoryStore {
     fn put(&mut self, block: Block) -> Result<(), StoreError> {
         let (cid, data) = block.into_parts();
-        self.blocks.lock().expect("memory store lock").insert(cid.hash().to_bytes(), data);
+        self.blocks().insert(cid.hash().to_bytes(), data);
         Ok(())
     }
 }
@@ -94,6 +100,32 @@ impl BlockSource for MemoryStore {
         if let Some(b) = identity_block(cid) {
             return Ok(Some(b));
         }
-        Ok(self.blocks.lock().expect("memory store lock").get(&cid.hash().to_bytes()).cloned())
+        Ok(self.blocks().get(&cid.hash().to_bytes()).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::block::{RAW, SHA2_256};
+
+    #[test]
+    fn a_poisoned_memory_store_is_recovered_not_a_panic() {
+        let store = MemoryStore::default();
+        let block = Block::from_data(cid::Version::V1, RAW, SHA2_256, b"kept".to_vec()).unwrap();
+        let cid = *block.cid();
+        (&store).put(block).unwrap();
+        let panicked = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _held = store.blocks.lock().unwrap();
+                panic!("provoked while holding the memory store");
+            })
+            .join()
+        });
+        assert!(panicked.is_err() && store.blocks.is_poisoned());
+        assert_eq!(store.get(&cid).unwrap().as_deref(), Some(&b"kept"[..]));
+        let other = Block::from_data(cid::Version::V1, RAW, SHA2_256, b"more".to_vec()).unwrap();
+        (&store).put(other).unwrap();
+        assert_eq!(store.len(), 2);
     }
 }
