@@ -47,6 +47,8 @@ enum Reply {
     Search {
         dialled: usize,
     },
+    /// Answered already (a `find_peer` whose reply went out).
+    Answered,
 }
 
 struct Query {
@@ -403,7 +405,7 @@ impl Routing {
                         let _ = swarm.dial(opts);
                     }
                 }
-                Reply::Peer(_) | Reply::Provide => {}
+                Reply::Peer(_) | Reply::Provide | Reply::Answered => {}
             }
             if q.found.len() >= q.limit {
                 done = true;
@@ -438,7 +440,7 @@ impl Routing {
                 q.found.insert(target);
             }
             if let Reply::Peer(_) = q.reply {
-                let reply = std::mem::replace(&mut q.reply, Reply::Provide);
+                let reply = std::mem::replace(&mut q.reply, Reply::Answered);
                 if let Reply::Peer(tx) = reply {
                     let answer =
                         if found { Ok(addrs) } else { Err(error.clone().unwrap_or_else(|| "not found".into())) };
@@ -459,7 +461,7 @@ impl Routing {
         };
         match (&q.reply, q.cid) {
             (Reply::Search { .. }, Some(cid)) => self.planner.finished(&cid),
-            (Reply::Provide, Some(cid)) if q.kind == QueryKind::Provide => {
+            (Reply::Provide, Some(cid)) => {
                 self.provides.finished(&cid, error.is_none());
                 let answer = match &error {
                     None => Ok(count),
