@@ -30,19 +30,30 @@ pub enum Command {
     Add(AddArgs),
     /// Stream a UnixFS file's bytes to stdout (fetching missing blocks from the network).
     Cat {
-        cid: String,
+        /// CID or IPFS path: CID, CID/a/b.txt, /ipfs/CID/a/b.txt.
+        #[arg(value_name = "PATH")]
+        path: String,
+        /// Skip this many bytes of the file first.
+        #[arg(short, long, default_value_t = 0, value_name = "BYTES")]
+        offset: u64,
+        /// Write at most this many bytes.
+        #[arg(short, long, value_name = "BYTES")]
+        length: Option<u64>,
         #[command(flatten)]
         net: FetchArgs,
     },
     /// Write a file or a whole directory tree to disk (fetching missing blocks from the network).
     Get {
-        cid: String,
-        /// Output path (default: the CID, in the current directory).
+        /// CID or IPFS path: CID, CID/dir, /ipfs/CID/dir.
+        #[arg(value_name = "PATH")]
+        path: String,
+        /// Output path (default: the path's last name, or the CID, in the current directory).
         #[arg(short, long)]
         output: Option<PathBuf>,
         #[command(flatten)]
         net: FetchArgs,
-        /// Print {"cid", "bytes", "blocks", "ms", "dial_ms"} when done.
+        /// Print {"cid", "bytes" (file bytes), "dag_bytes", "blocks", "fetched_blocks", "ms", "dial_ms"} when done.
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -54,6 +65,7 @@ pub enum Command {
     Demo,
     /// This node's peer id, agent and addresses.
     Id {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -63,9 +75,18 @@ pub enum Command {
     /// Bitswap state of the running daemon: totals, wantlists, ledgers.
     #[command(subcommand)]
     Bitswap(BitswapCommand),
-    /// List a directory's entries or a file's chunk links: CID, size, name.
+    /// Statistics of the running daemon.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+    /// List a directory's entries or a file's chunk links: CID, size, name (fetching the directory's nodes,
+    /// not its entries).
     Ls {
-        cid: String,
+        /// CID or IPFS path: CID, CID/dir, /ipfs/CID/dir.
+        #[arg(value_name = "PATH")]
+        path: String,
+        #[command(flatten)]
+        net: FetchArgs,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -107,7 +128,8 @@ pub enum RoutingCommand {
     Provide { cid: String },
 }
 
-/// How `get` and `cat` reach the network when blocks are missing locally.
+/// How commands that read content (`cat`, `get`, `ls`, `pin add`, `block get`, `dag export`, `dag fetch`) reach
+/// the network when blocks are missing locally: through the running daemon, else a node started for the command.
 #[derive(Debug, Args, Clone)]
 pub struct FetchArgs {
     /// Peers to dial (full multiaddrs, ending in /p2p/<peer id>).
@@ -245,6 +267,12 @@ pub struct DaemonArgs {
     /// One JSON object per line: first {"type":"ready",…}, then every node event.
     #[arg(long)]
     pub json: bool,
+    /// Collect garbage automatically once the stored blocks pass 90 % of --storage-max (Kubo's --enable-gc).
+    #[arg(long)]
+    pub enable_gc: bool,
+    /// The storage limit for --enable-gc (Kubo's Datastore.StorageMax): block bytes, e.g. 10GB or 512MiB.
+    #[arg(long, default_value = "10GB", value_name = "SIZE")]
+    pub storage_max: String,
 }
 
 #[derive(Debug, Args)]
@@ -261,7 +289,9 @@ pub struct AddArgs {
     /// Print only the final root CID.
     #[arg(short = 'Q', long)]
     pub quieter: bool,
-    /// Import profile: unixfs-v1-2025 (default, as Helia) or legacy-cid-v0 (alias kubo, as Kubo's `ipfs add`).
+    /// Import profile: unixfs-v1-2025 (default, as Kubo's and Helia's importer), helia (@helia/unixfs's own
+    /// defaults: as unixfs-v1-2025 but the HAMT size estimated in link bytes) or legacy-cid-v0 (alias kubo, as
+    /// Kubo's `ipfs add`).
     #[arg(long, value_name = "P")]
     pub profile: Option<String>,
     /// CID version (0 or 1); 1 implies --raw-leaves unless the profile or flag says otherwise.
@@ -270,9 +300,20 @@ pub struct AddArgs {
     /// Store leaves as raw blocks instead of UnixFS File nodes (`--raw-leaves=false` turns them off, as in Kubo).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub raw_leaves: Option<bool>,
-    /// Chunker: size-N (fixed-size chunks of N bytes).
-    #[arg(long, value_name = "size-N")]
+    /// Chunker: size-N (fixed-size chunks of N bytes), rabin (average 256 KiB), rabin-AVG or rabin-MIN-AVG-MAX
+    /// (content-defined chunks, as Kubo's and Helia's rabin chunker).
+    #[arg(long, value_name = "size-N|rabin[-MIN]-AVG[-MAX]")]
     pub chunker: Option<String>,
+    /// Multihash of every block: sha2-256 (default), sha2-512, sha3-256, blake2b-256 or blake3 (implies
+    /// --cid-version 1, as in Kubo).
+    #[arg(long, value_name = "NAME")]
+    pub hash: Option<String>,
+    /// Trickle layout instead of balanced (Kubo's --trickle): suited to streaming and appending.
+    #[arg(short = 't', long)]
+    pub trickle: bool,
+    /// Wrap the added files and directories in one directory; its CID is the root printed last.
+    #[arg(short = 'w', long)]
+    pub wrap_with_directory: bool,
     /// Only compute the CIDs; store nothing.
     #[arg(short = 'n', long)]
     pub only_hash: bool,
@@ -293,11 +334,16 @@ pub enum BlockCommand {
         #[arg(long, default_value = "sha2-256", value_name = "sha2-256|blake3")]
         mhtype: String,
     },
-    /// Write a block's bytes to stdout.
-    Get { cid: String },
+    /// Write a block's bytes to stdout (fetching it when missing).
+    Get {
+        cid: String,
+        #[command(flatten)]
+        net: FetchArgs,
+    },
     /// Print a block's CID and size.
     Stat {
         cid: String,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -310,12 +356,14 @@ pub enum BlockCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DagCommand {
-    /// Write every block of the DAG under CID as a CAR v1 file.
+    /// Write every block of the DAG under CID as a CAR v1 file (fetching missing blocks).
     Export {
         cid: String,
         /// Output file (default: stdout).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        net: FetchArgs,
     },
     /// Verify and store every block of CAR files, pin their roots, print them.
     Import {
@@ -324,28 +372,37 @@ pub enum DagCommand {
     },
     /// Fetch every missing block of a DAG into the store (nothing is written out); prints {"cid","blocks","bytes"}.
     Fetch {
-        cid: String,
+        #[arg(value_name = "PATH")]
+        path: String,
         #[command(flatten)]
         net: FetchArgs,
     },
-    /// The DAG under a CID as far as the store has it, one JSON object per block (present or missing).
-    Explore { cid: String },
+    /// The DAG under a CID or path as far as the store has it, one JSON object per block (present or missing).
+    Explore {
+        #[arg(value_name = "PATH")]
+        path: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
-    /// Pin a DAG recursively (every block must be present).
+    /// Pin a DAG recursively, fetching every missing block first.
     Add {
-        cid: String,
+        /// CID or IPFS path.
+        #[arg(value_name = "PATH")]
+        path: String,
         /// Pin only the root block.
         #[arg(long)]
         direct: bool,
+        #[command(flatten)]
+        net: FetchArgs,
     },
     /// Remove a pin.
     Rm { cid: String },
     /// List pins, or check one CID.
     Ls {
         cid: Option<String>,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -355,11 +412,13 @@ pub enum PinCommand {
 pub enum RepoCommand {
     /// Blocks, block bytes, bytes on disk, and blocks found damaged.
     Stat {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Re-hash every stored block; damaged ones are dropped so that a re-add or a fetch stores them again.
     Verify {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
         /// Rebuild the index from the segments (every record re-hashed; blocks, pins, totals), keeping the old
@@ -369,6 +428,7 @@ pub enum RepoCommand {
     },
     /// Remove every block that no pin reaches.
     Gc {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -378,9 +438,11 @@ pub enum RepoCommand {
 pub enum SwarmCommand {
     /// Connected peers.
     Peers {
-        /// Also show agent and Bitswap support.
+        /// Also show direction, latency, agent, the negotiated Bitswap version, traffic, and (indented) the
+        /// protocols each peer advertised.
         #[arg(short, long)]
         verbose: bool,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -394,19 +456,23 @@ pub enum SwarmCommand {
 pub enum BitswapCommand {
     /// Totals: blocks and bytes both ways, duplicates, wants, peers.
     Stat {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Our wantlist, or what a peer wants from us.
     Wantlist {
-        #[arg(long)]
+        /// What this peer (a peer id) wants from us, instead of our own wantlist.
+        #[arg(long, value_name = "PEER")]
         peer: Option<String>,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// What was exchanged with one peer.
     Ledger {
         peer: String,
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -417,6 +483,18 @@ pub enum CidCommand {
     /// Version, codec, multihash, base32 v1 and v0 forms.
     Inspect {
         cid: String,
+        /// Print JSON (one object per line) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Bitswap traffic: block bytes in and out since the daemon started and their rates over one second, in
+    /// Kubo's fields.
+    Bw {
+        /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,
     },

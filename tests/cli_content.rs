@@ -143,7 +143,8 @@ fn block_put_get_stat_rm() {
     assert_eq!(repo.run(&["block", "get", &cid], None).stdout, b"some bytes");
     assert_eq!(repo.ok(&["block", "stat", &cid]), format!("Key: {cid}\nSize: 10\n"));
     repo.ok(&["block", "rm", &cid]);
-    assert!(repo.fails(&["block", "get", &cid], None).contains("not found"));
+    assert!(repo.fails(&["block", "get", "--offline", &cid], None).contains("not found"));
+    assert!(repo.fails(&["block", "get", "--no-mdns", &cid], None).contains("not found"), "no peers: said at once");
     let bad = repo.fails(&["block", "put", "--cid-codec", "dag-pb"], Some(b"\xff\xff not protobuf"));
     assert!(bad.contains("dag-pb"), "{bad}");
 }

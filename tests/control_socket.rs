@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use common::background::Background;
 use common::swarmscope::{Repo, allocated_bytes, bin};
 use swarmscope::control::client::Client;
+use swarmscope::node::dag::resolver::IpfsPath;
 use swarmscope::ops::request::FetchOptions;
 use swarmscope::ops::{Call, Cancelled, Observer, OpEvent, OpId, Outcome, Request};
 use tokio_util::sync::CancellationToken;
@@ -76,8 +77,10 @@ fn a_capped_cat_through_the_daemon_reads_16_kib_not_the_file() {
     let before = rss_kib(d.child.id());
     let call = Call {
         request: Request::Cat {
-            cid: cid.parse().unwrap(),
+            path: IpfsPath::parse(&cid).unwrap(),
             fetch: FetchOptions { offline: true, ..Default::default() },
+            offset: 0,
+            length: None,
         },
         cwd: repo.path().to_path_buf(),
         output_cap: Some(16 * 1024),
@@ -109,7 +112,8 @@ fn an_explicit_cancel_stops_a_get() {
     let client = Client::connect(repo.path()).unwrap().expect("the daemon listens");
     let cancel = CancellationToken::new();
     let token = cancel.clone();
-    let call = Call::here(Request::DagFetch { cid: NOWHERE.parse().unwrap(), fetch: FetchOptions::default() });
+    let call =
+        Call::here(Request::DagFetch { path: IpfsPath::parse(NOWHERE).unwrap(), fetch: FetchOptions::default() });
     let running = std::thread::spawn(move || client.run(call, None, Some(token), &mut Collect::default()));
     wait_until("the want", Duration::from_secs(20), || wanted(&repo));
     let asked = Instant::now();

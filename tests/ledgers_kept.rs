@@ -123,4 +123,16 @@ fn a_daemon_keeps_showing_the_ledger_of_a_peer_that_fetched_and_left() {
     assert!(ledger["blocks_sent"].as_u64().unwrap() >= 4, "{kept}");
     assert!(ledger["bytes_sent"].as_u64().unwrap() >= data.len() as u64, "{kept}");
     assert!(ledger["left_ms"].as_u64().is_some(), "marked as departed: {kept}");
+
+    // The CLI through the daemon says the same: lifetime totals, and the departed peer's own ledger.
+    let getter = getter.unwrap();
+    let stat: serde_json::Value = serde_json::from_str(&server.ok(&["bitswap", "stat", "--json"])).unwrap();
+    assert!(stat["blocks_sent"].as_u64().unwrap() >= 4, "{stat}");
+    assert!(stat["bytes_sent"].as_u64().unwrap() >= data.len() as u64, "{stat}");
+    assert_eq!(stat["peers"], 0, "{stat}");
+    assert!(stat["departed"].as_u64().unwrap() >= 1, "{stat}");
+    let led: serde_json::Value = serde_json::from_str(&server.ok(&["bitswap", "ledger", &getter, "--json"])).unwrap();
+    assert!(led["bytes_sent"].as_u64().unwrap() >= data.len() as u64, "{led}");
+    assert!(led["left_ms"].as_u64().is_some(), "{led}");
+    assert!(server.ok(&["bitswap", "ledger", &getter]).contains("Connected:\tno"));
 }

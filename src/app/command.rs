@@ -5,19 +5,22 @@ use std::path::PathBuf;
 use cid::Cid;
 use libp2p::{Multiaddr, PeerId};
 
+use crate::node::dag::resolver::IpfsPath;
+
 /// What the user asked for in the input bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Add(PathBuf),
     Put(String),
-    Get(Cid, Option<PathBuf>),
-    Cat(Cid),
-    Ls(Cid),
+    /// An IPFS path (a CID, or `CID/a/b`, `/ipfs/CID/a/b`) for the commands that read content.
+    Get(IpfsPath, Option<PathBuf>),
+    Cat(IpfsPath),
+    Ls(IpfsPath),
     Inspect(Cid),
-    Explore(Cid),
+    Explore(IpfsPath),
     Connect(Multiaddr),
     Disconnect(PeerId),
-    Pin(Cid),
+    Pin(IpfsPath),
     Unpin(Cid),
     Export(Cid, PathBuf),
     Import(PathBuf),
@@ -28,6 +31,7 @@ pub enum Command {
 }
 
 /// Every command word with its arguments and what it does: the input bar's help and its Tab completion.
+/// (`get`, `cat`, `ls`, `explore` and `pin` also take IPFS paths: `CID/a/b`, `/ipfs/CID/a/b`.)
 pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("add", "PATH", "add a file or directory (default profile)"),
     ("put", "TEXT", "store the text as a block, show its CID"),
@@ -52,6 +56,11 @@ fn cid(word: Option<&str>, cmd: &str) -> Result<Cid, String> {
     crate::ops::parse::cid(w).map_err(|e| format!("{cmd}: {e}"))
 }
 
+fn ipfs_path(word: Option<&str>, cmd: &str) -> Result<IpfsPath, String> {
+    let w = word.ok_or_else(|| format!("{cmd}: a CID is required"))?;
+    crate::ops::parse::path(w).map_err(|e| format!("{cmd}: {e}"))
+}
+
 fn path(word: Option<&str>, cmd: &str, what: &str) -> Result<PathBuf, String> {
     word.map(PathBuf::from).ok_or_else(|| format!("{cmd}: {what} is required"))
 }
@@ -74,16 +83,16 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "put" if rest.is_empty() => return Err("put: some text is required".into()),
         "put" => Command::Put(rest.to_string()),
         "get" => {
-            let c = cid(args.next(), word)?;
+            let c = ipfs_path(args.next(), word)?;
             let p = args.next().map(PathBuf::from);
             extra(&mut args)?;
             Command::Get(c, p)
         }
-        "cat" => Command::Cat(cid(args.next(), word)?),
-        "ls" => Command::Ls(cid(args.next(), word)?),
+        "cat" => Command::Cat(ipfs_path(args.next(), word)?),
+        "ls" => Command::Ls(ipfs_path(args.next(), word)?),
         "inspect" => Command::Inspect(cid(args.next(), word)?),
-        "explore" => Command::Explore(cid(args.next(), word)?),
-        "pin" => Command::Pin(cid(args.next(), word)?),
+        "explore" => Command::Explore(ipfs_path(args.next(), word)?),
+        "pin" => Command::Pin(ipfs_path(args.next(), word)?),
         "unpin" => Command::Unpin(cid(args.next(), word)?),
         "connect" => {
             let a = args.next().ok_or("connect: a multiaddr is required")?;
@@ -169,6 +178,9 @@ mod tests {
         assert!(matches!(parse(&format!("get {CID}")), Ok(Command::Get(_, None))));
         assert!(matches!(parse(&format!("get {CID} /tmp/x")), Ok(Command::Get(_, Some(_)))));
         assert!(matches!(parse("connect /ip4/127.0.0.1/tcp/4021"), Ok(Command::Connect(_))));
+        let Ok(Command::Cat(p)) = parse(&format!("cat /ipfs/{CID}/a/b.txt")) else { panic!("cat takes a path") };
+        assert_eq!((p.root.to_string().as_str(), p.segments.as_slice()), (CID, &["a".to_string(), "b.txt".into()][..]));
+        assert!(matches!(parse(&format!("ls {CID}/sub")), Ok(Command::Ls(p)) if p.segments == ["sub"]));
         assert_eq!(parse("q"), Ok(Command::Quit));
     }
 

@@ -61,7 +61,7 @@ pub async fn run(main: NodeHandle, tui: mpsc::Sender<Msg>) -> anyhow::Result<()>
         )
         .map(|b| *b.cid())
     };
-    let _ = tui.send(Msg::Command(Command::Get(nowhere(u64::MAX)?, None))).await;
+    let _ = tui.send(Msg::Command(Command::Get(nowhere(u64::MAX)?.into(), None))).await;
     let missing = nowhere(u64::MAX - 1)?;
     let asker = peer.clone();
     tokio::spawn(async move {
@@ -76,7 +76,7 @@ pub async fn run(main: NodeHandle, tui: mpsc::Sender<Msg>) -> anyhow::Result<()>
             let data = content(round, 3 * 1024 * 1024 + (round as usize % 7) * 100_000);
             let s = store.clone();
             let cid = tokio::task::spawn_blocking(move || import(&s, Pin::Roots, &data, &opts)).await??;
-            if tui.send(Msg::Command(Command::Get(cid, None))).await.is_err() {
+            if tui.send(Msg::Command(Command::Get(cid.into(), None))).await.is_err() {
                 return Ok(());
             }
         } else {

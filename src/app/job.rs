@@ -8,6 +8,7 @@ use cid::Cid;
 use libp2p::{Multiaddr, PeerId};
 
 use super::command::Command;
+use crate::node::dag::resolver::IpfsPath;
 use crate::ops::request::{AddRequest, AddSource, FetchOptions};
 use crate::ops::{Call, Outcome, Request};
 
@@ -18,6 +19,8 @@ pub const PREVIEW_BYTES: u64 = 16 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Cid(Cid),
+    /// An IPFS path below a CID (a bare CID is a `Cid`).
+    Ipfs(IpfsPath),
     Path(PathBuf),
     /// `put`: the text's length.
     Text(usize),
@@ -25,10 +28,17 @@ pub enum Target {
     Addr(Multiaddr),
 }
 
+impl From<&IpfsPath> for Target {
+    fn from(p: &IpfsPath) -> Self {
+        if p.is_cid() { Target::Cid(p.root) } else { Target::Ipfs(p.clone()) }
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Cid(c) => write!(f, "{c}"),
+            Target::Ipfs(p) => write!(f, "{p}"),
             Target::Path(p) => write!(f, "{}", p.display()),
             Target::Text(n) => write!(f, "{n} bytes"),
             Target::Peer(p) => write!(f, "{p}"),
@@ -75,24 +85,32 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
             let request = Request::Add(AddRequest::simple(AddSource::Path(p.clone())));
             ("add", Target::Path(p), Shown::Operation, request, None)
         }
-        Command::Get(cid, Some(out)) => {
-            let request = Request::Get { cid, output: Some(path(out)), fetch, stats: true };
-            ("get", Target::Cid(cid), Shown::Operation, request, None)
+        Command::Get(p, Some(out)) => {
+            let target = Target::from(&p);
+            let request = Request::Get { path: p, output: Some(path(out)), fetch, stats: true };
+            ("get", target, Shown::Operation, request, None)
         }
-        Command::Get(cid, None) => ("get", Target::Cid(cid), Shown::Operation, Request::DagFetch { cid, fetch }, None),
-        Command::Cat(cid) => ("cat", Target::Cid(cid), Shown::Operation, Request::Cat { cid, fetch }, None),
-        Command::Ls(cid) => ("ls", Target::Cid(cid), Shown::Operation, Request::Ls { cid, fetch: Some(fetch) }, None),
-        Command::Explore(cid) => ("explore", Target::Cid(cid), Shown::Quiet, Request::DagExplore { cid }, None),
+        Command::Get(p, None) => {
+            ("get", Target::from(&p), Shown::Operation, Request::DagFetch { path: p, fetch }, None)
+        }
+        Command::Cat(p) => {
+            ("cat", Target::from(&p), Shown::Operation, Request::Cat { path: p, fetch, offset: 0, length: None }, None)
+        }
+        Command::Ls(p) => ("ls", Target::from(&p), Shown::Operation, Request::Ls { path: p, fetch }, None),
+        Command::Explore(p) => ("explore", Target::from(&p), Shown::Quiet, Request::DagExplore { path: p }, None),
         Command::Connect(addr) => {
             ("connect", Target::Addr(addr.clone()), Shown::Quiet, Request::SwarmConnect { addr }, None)
         }
         Command::Disconnect(peer) => {
             ("disconnect", Target::Peer(peer), Shown::Quiet, Request::SwarmDisconnect { peer }, None)
         }
-        Command::Pin(cid) => ("pin", Target::Cid(cid), Shown::Operation, Request::PinAdd { cid, direct: false }, None),
+        Command::Pin(p) => {
+            let request = Request::PinAdd { path: p.clone(), direct: false, fetch };
+            ("pin", Target::from(&p), Shown::Operation, request, None)
+        }
         Command::Unpin(cid) => ("unpin", Target::Cid(cid), Shown::Operation, Request::PinRm { cid }, None),
         Command::Export(cid, file) => {
-            let request = Request::DagExport { cid, output: Some(path(file)) };
+            let request = Request::DagExport { cid, output: Some(path(file)), fetch };
             ("export", Target::Cid(cid), Shown::Operation, request, None)
         }
         Command::Import(file) => {
@@ -149,10 +167,10 @@ mod tests {
             (put.kind, put.target.to_string(), put.stdin.as_deref()),
             ("put", "5 bytes".into(), Some(&b"hello"[..]))
         );
-        let get = job(Command::Get(cid, Some("out".into())), Path::new("/home")).unwrap();
+        let get = job(Command::Get(cid.into(), Some("out".into())), Path::new("/home")).unwrap();
         assert_eq!(get.target, Target::Cid(cid));
         assert!(matches!(get.call.request, Request::Get { output: Some(ref p), .. } if p == Path::new("/home/out")));
-        let cat = job(Command::Cat(cid), Path::new("/")).unwrap();
+        let cat = job(Command::Cat(cid.into()), Path::new("/")).unwrap();
         assert_eq!(cat.call.output_cap, Some(PREVIEW_BYTES), "a cat preview reads 16 KiB, not the file");
         let connect = job(Command::Connect("/ip4/127.0.0.1/tcp/1".parse().unwrap()), Path::new("/")).unwrap();
         assert_eq!(connect.shown, Shown::Quiet);

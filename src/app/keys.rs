@@ -144,7 +144,7 @@ impl AppState {
                 Pane::Operations => {
                     // The DAG of the selected operation (its target, or the root it made), in the explorer.
                     if let Some(cid) = self.ops.iter().rev().nth(current).and_then(|o| o.cid()) {
-                        effects.extend(self.command(Command::Explore(cid)));
+                        effects.extend(self.command(Command::Explore(cid.into())));
                     }
                 }
                 Pane::Transfers => {

@@ -130,7 +130,7 @@ fn enter_on_an_operation_explores_its_cid_without_guessing() {
     update(&mut s, key(KeyCode::Down));
     let effects = update(&mut s, key(KeyCode::Enter));
     let job = jobs(&effects)[0];
-    assert_eq!((job.kind, &job.call.request), ("explore", &Request::DagExplore { cid: cid() }));
+    assert_eq!((job.kind, &job.call.request), ("explore", &Request::DagExplore { path: cid().into() }));
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::node::events::NodeEvent;
 use crate::ops::Shared;
 
 pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
+    let storage_max = crate::node::storage_limit::parse_size(&args.storage_max).map_err(anyhow::Error::msg)?;
     let store = crate::node::blockstore::Blockstore::open(repo)?;
     let mut config = NodeConfig::new(repo.to_path_buf());
     args.node.configure(&mut config)?;
@@ -20,8 +21,11 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
     runtime.block_on(async {
         let (node, mut events) = crate::node::start(config, store.clone())?;
         let (watchers, _) = tokio::sync::broadcast::channel(4096);
-        let shared = Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
+        let shared = Shared { store: store.clone(), node: node.clone(), runtime: tokio::runtime::Handle::current() };
         crate::control::server::serve(Daemon { repo: repo.to_path_buf(), shared, events: watchers.clone() })?;
+        let auto_gc = args
+            .enable_gc
+            .then(|| tokio::spawn(crate::node::storage_limit::run(store.clone(), node.clone(), storage_max)));
         let mut stdout = std::io::stdout().lock();
         let mut ready = false;
         let mut early = Vec::new();
@@ -52,6 +56,9 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
             } else {
                 print_human(&mut stdout, &event.kind)?;
             }
+        }
+        if let Some(task) = auto_gc {
+            task.abort();
         }
         node.shutdown().await;
         let _ = std::fs::remove_file(repo.join(crate::control::SOCKET));

@@ -17,3 +17,14 @@ pub fn bytes_bar(total: u64, visible: bool) -> ProgressBar {
     }
     bar
 }
+
+/// A fetch's bar: bytes, blocks and throughput (the DAG's size is unknown until it is fetched).
+pub fn fetch_bar(visible: bool) -> ProgressBar {
+    let bar = ProgressBar::no_length();
+    bar.set_draw_target(if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+    if let Ok(style) = ProgressStyle::with_template("{spinner} fetching {bytes}, {msg} {bytes_per_sec}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

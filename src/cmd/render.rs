@@ -156,8 +156,28 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
                     line(out, &p)?;
                 } else if view.verbose {
                     let agent = p.agent.as_deref().unwrap_or("-");
-                    let bitswap = if p.bitswap { "bitswap" } else { "-" };
-                    writeln!(out, "{}/p2p/{} {agent} {bitswap}", p.addr, p.peer)?;
+                    let direction = match p.direction {
+                        Some(crate::node::events::Direction::In) => "inbound",
+                        Some(crate::node::events::Direction::Out) => "outbound",
+                        None => "-",
+                    };
+                    let latency = p.latency_ms.map_or("-".to_string(), |ms| format!("{ms:.1}ms"));
+                    let bitswap = match (&p.bitswap_version, p.bitswap) {
+                        (Some(v), _) => format!("bitswap/{v}"),
+                        (None, true) => "bitswap".to_string(),
+                        (None, false) => "-".to_string(),
+                    };
+                    writeln!(
+                        out,
+                        "{}/p2p/{} {direction} {latency} {agent} {bitswap} in:{} out:{}",
+                        p.addr,
+                        p.peer,
+                        si_bytes(p.bytes_received as f64),
+                        si_bytes(p.bytes_sent as f64)
+                    )?;
+                    for protocol in &p.protocols {
+                        writeln!(out, "  {protocol}")?;
+                    }
                 } else {
                     writeln!(out, "{}/p2p/{}", p.addr, p.peer)?;
                 }
@@ -182,6 +202,19 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
         }
         Outcome::Provided { cid, peers } => writeln!(out, "provided {cid} to {peers} peers")?,
         Outcome::BitswapStat(s) => bitswap_stat(view, &s, out)?,
+        Outcome::Bandwidth(b) => {
+            if view.json {
+                line(out, &b)?;
+            } else {
+                writeln!(
+                    out,
+                    "Bandwidth\nTotalIn: {}\nTotalOut: {}",
+                    si_bytes(b.total_in as f64),
+                    si_bytes(b.total_out as f64)
+                )?;
+                writeln!(out, "RateIn: {}/s\nRateOut: {}/s", si_bytes(b.rate_in), si_bytes(b.rate_out))?;
+            }
+        }
         Outcome::Wantlist { ours } => {
             for w in &ours {
                 if view.json {
@@ -268,6 +301,7 @@ fn identity(view: &View, id: &IdInfo, out: &mut dyn Write) -> Result<()> {
         return line(out, id);
     }
     writeln!(out, "{}", id.peer_id)?;
+    writeln!(out, "agent: {}", id.agent)?;
     for a in &id.addresses {
         writeln!(out, "{a}")?;
     }
@@ -279,7 +313,7 @@ fn bitswap_stat(view: &View, s: &BitswapStat, out: &mut dyn Write) -> Result<()>
         return line(out, s);
     }
     writeln!(out, "bitswap status")?;
-    writeln!(out, "\tpeers: {}\n\twantlist: {} keys", s.peers, s.wants)?;
+    writeln!(out, "\tpeers: {}\n\tpeers departed: {}\n\twantlist: {} keys", s.peers, s.departed, s.wants)?;
     writeln!(out, "\tblocks received: {} ({} bytes)", s.blocks_received, s.bytes_received)?;
     writeln!(out, "\tblocks sent: {} ({} bytes)", s.blocks_sent, s.bytes_sent)?;
     writeln!(out, "\tdup blocks received: {}\n\trejected blocks: {}", s.duplicate_blocks, s.rejected_blocks)?;
@@ -306,5 +340,30 @@ fn ledger(view: &View, ledger: &Ledger, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "Bytes received:\t{}", ledger.bytes_received)?;
     writeln!(out, "Blocks sent:\t{}\nBlocks received:\t{}", ledger.blocks_sent, ledger.blocks_received)?;
     writeln!(out, "Duplicate blocks:\t{}", ledger.duplicate_blocks)?;
+    if ledger.left_ms.is_some() {
+        writeln!(out, "Connected:\tno (left; ledger kept)")?;
+    }
     Ok(())
+}
+
+/// Bytes as Kubo prints them (go-humanize's SI form): "512 B", "1.2 kB", "34 MB".
+pub fn si_bytes(n: f64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    if n < 10.0 {
+        return format!("{} B", n.round() as u64);
+    }
+    let exp = ((n.log10() / 3.0).floor() as usize).min(UNITS.len() - 1);
+    let val = n / 1000f64.powi(exp as i32);
+    if val < 10.0 { format!("{val:.1} {}", UNITS[exp]) } else { format!("{val:.0} {}", UNITS[exp]) }
+}
+
+#[cfg(test)]
+mod si_tests {
+    #[test]
+    fn bytes_read_as_in_kubo() {
+        assert_eq!(super::si_bytes(0.0), "0 B");
+        assert_eq!(super::si_bytes(999.0), "999 B");
+        assert_eq!(super::si_bytes(1234.0), "1.2 kB");
+        assert_eq!(super::si_bytes(34_000_000.0), "34 MB");
+    }
 }

@@ -4,13 +4,18 @@
 use anyhow::Result;
 
 use super::view::View;
-use crate::cli::{AddArgs, RoutingCommand, SwarmCommand};
+use crate::cli::{AddArgs, RoutingCommand, StatsCommand, SwarmCommand};
 use crate::cli::{BitswapCommand, BlockCommand, CidCommand, Command, DagCommand, FetchArgs, PinCommand, RepoCommand};
+use crate::node::dag::resolver::IpfsPath;
 use crate::ops::parse;
 use crate::ops::request::{AddRequest, AddSource, FetchOptions, Layout, Request};
 
 fn cid(text: &str) -> Result<cid::Cid> {
     parse::cid(text).map_err(anyhow::Error::msg)
+}
+
+fn path(text: &str) -> Result<IpfsPath> {
+    parse::path(text).map_err(anyhow::Error::msg)
 }
 
 fn fetch(net: &FetchArgs) -> Result<FetchOptions> {
@@ -31,31 +36,40 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
     let json = |json: bool| View { json, ..View::default() };
     Ok(match command {
         Command::Add(args) => add(args),
-        Command::Cat { cid: c, net } => (Request::Cat { cid: cid(&c)?, fetch: fetch(&net)? }, plain),
-        Command::Get { cid: c, output, net, json: j } => {
-            (Request::Get { cid: cid(&c)?, output, fetch: fetch(&net)?, stats: j }, json(j))
+        Command::Cat { path: p, offset, length, net } => {
+            (Request::Cat { path: path(&p)?, fetch: fetch(&net)?, offset, length }, View { streams: true, ..plain })
         }
-        Command::Ls { cid: c, json: j } => (Request::Ls { cid: cid(&c)?, fetch: None }, json(j)),
+        Command::Get { path: p, output, net, json: j } => {
+            (Request::Get { path: path(&p)?, output, fetch: fetch(&net)?, stats: j }, json(j))
+        }
+        Command::Ls { path: p, net, json: j } => (Request::Ls { path: path(&p)?, fetch: fetch(&net)? }, json(j)),
         Command::Block(b) => match b {
             BlockCommand::Put { cid_codec, mhtype } => {
                 let codec = cid_codec.parse().map_err(anyhow::Error::msg)?;
                 let hash = mhtype.parse().map_err(anyhow::Error::msg)?;
                 (Request::BlockPut { codec, hash }, plain)
             }
-            BlockCommand::Get { cid: c } => (Request::BlockGet { cid: cid(&c)? }, plain),
+            BlockCommand::Get { cid: c, net } => {
+                (Request::BlockGet { cid: cid(&c)?, fetch: fetch(&net)? }, View { streams: true, ..plain })
+            }
             BlockCommand::Stat { cid: c, json: j } => (Request::BlockStat { cid: cid(&c)? }, json(j)),
             BlockCommand::Rm { cids } => {
                 (Request::BlockRm { cids: cids.iter().map(|c| cid(c)).collect::<Result<_>>()? }, plain)
             }
         },
         Command::Dag(d) => match d {
-            DagCommand::Export { cid: c, output } => (Request::DagExport { cid: cid(&c)?, output }, plain),
+            DagCommand::Export { cid: c, output, net } => {
+                let streams = output.is_none();
+                (Request::DagExport { cid: cid(&c)?, output, fetch: fetch(&net)? }, View { streams, ..plain })
+            }
             DagCommand::Import { files } => (Request::DagImport { files }, plain),
-            DagCommand::Fetch { cid: c, net } => (Request::DagFetch { cid: cid(&c)?, fetch: fetch(&net)? }, plain),
-            DagCommand::Explore { cid: c } => (Request::DagExplore { cid: cid(&c)? }, plain),
+            DagCommand::Fetch { path: p, net } => (Request::DagFetch { path: path(&p)?, fetch: fetch(&net)? }, plain),
+            DagCommand::Explore { path: p } => (Request::DagExplore { path: path(&p)? }, plain),
         },
         Command::Pin(p) => match p {
-            PinCommand::Add { cid: c, direct } => (Request::PinAdd { cid: cid(&c)?, direct }, plain),
+            PinCommand::Add { path: p, direct, net } => {
+                (Request::PinAdd { path: path(&p)?, direct, fetch: fetch(&net)? }, plain)
+            }
             PinCommand::Rm { cid: c } => (Request::PinRm { cid: cid(&c)? }, plain),
             PinCommand::Ls { cid: c, json: j } => (Request::PinLs { cid: c.as_deref().map(cid).transpose()? }, json(j)),
         },
@@ -98,6 +112,7 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
                 (Request::BitswapLedger { peer: id }, View { arg: peer, ..json(j) })
             }
         },
+        Command::Stats(StatsCommand::Bw { json: j }) => (Request::StatsBw, json(j)),
         Command::Daemon(_) | Command::Tui(_) | Command::Demo => {
             anyhow::bail!("the daemon and the TUI are not requests")
         }
@@ -119,9 +134,12 @@ fn add(args: AddArgs) -> (Request, View) {
             cid_version: args.cid_version,
             raw_leaves: args.raw_leaves,
             chunker: args.chunker,
+            hash: args.hash,
+            trickle: args.trickle,
         },
         only_hash: args.only_hash,
         pin: args.pin,
+        wrap: args.wrap_with_directory,
     };
     (Request::Add(request), View { json: args.json, quieter: args.quieter, ..View::default() })
 }

@@ -18,6 +18,9 @@ pub struct View {
     pub verbose: bool,
     /// The argument as the user typed it, when the result repeats it (`connect … success`).
     pub arg: String,
+    /// The command streams its result to stdout (`cat`): no bar when stdout is the terminal too, where it would
+    /// cross the content; to a file or a pipe, the bar is drawn on stderr.
+    pub streams: bool,
 }
 
 /// This process's stdout and stderr as a command's [`Observer`].
@@ -39,12 +42,8 @@ struct AddedEntry<'a> {
 impl Terminal {
     pub fn new(view: View) -> Self {
         use std::io::IsTerminal;
-        Self {
-            view,
-            out: BufWriter::with_capacity(1 << 20, std::io::stdout()),
-            bars: std::io::stderr().is_terminal(),
-            bar: None,
-        }
+        let bars = bars_visible(&view, std::io::stderr().is_terminal(), std::io::stdout().is_terminal());
+        Self { view, out: BufWriter::with_capacity(1 << 20, std::io::stdout()), bars, bar: None }
     }
 
     /// Takes the progress bar off the screen (before an error or the result is printed).
@@ -53,6 +52,12 @@ impl Terminal {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Whether progress bars are drawn: on a terminal's stderr, unless the command's streamed output goes to the
+/// same terminal.
+fn bars_visible(view: &View, stderr_tty: bool, stdout_tty: bool) -> bool {
+    stderr_tty && !(view.streams && stdout_tty)
 }
 
 impl Observer for Terminal {
@@ -67,7 +72,12 @@ impl Observer for Terminal {
                     bar.set_position(bytes);
                 }
             }
-            OpEvent::Fetch { .. } => {}
+            OpEvent::Fetch { blocks, bytes } => {
+                let bars = self.bars;
+                let bar = self.bar.get_or_insert_with(|| super::progress::fetch_bar(bars));
+                bar.set_position(bytes);
+                bar.set_message(format!("{blocks} blocks"));
+            }
             OpEvent::Added { name, cid, size } => {
                 if self.view.quieter {
                 } else if self.view.json {
@@ -93,5 +103,20 @@ impl Observer for Terminal {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_go_to_a_terminal_stderr_but_never_across_streamed_output() {
+        let get = View::default();
+        let cat = View { streams: true, ..View::default() };
+        assert!(bars_visible(&get, true, true));
+        assert!(!bars_visible(&get, false, true), "stderr is a file or a pipe");
+        assert!(bars_visible(&cat, true, false), "cat > file: the bar is on stderr");
+        assert!(!bars_visible(&cat, true, true), "cat to the terminal: no bar across the content");
     }
 }

@@ -324,6 +324,23 @@ pub struct PeerInfo {
     pub addr: String,
     pub agent: Option<String>,
     pub bitswap: bool,
+    /// Who dialled the first connection.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    /// The latest ping round trip.
+    #[serde(default)]
+    pub latency_ms: Option<f64>,
+    /// The protocols the peer advertised (identify).
+    #[serde(default)]
+    pub protocols: Vec<String>,
+    /// The Bitswap version actually negotiated: of our stream to the peer, else of the peer's stream to us
+    /// (the highest advertised one may differ).
+    #[serde(default)]
+    pub bitswap_version: Option<String>,
+    #[serde(default)]
+    pub bytes_received: u64,
+    #[serde(default)]
+    pub bytes_sent: u64,
 }
 
 /// Departed peers a snapshot carries at most: the most recent. The node keeps more ledgers (the archive's 1,024),

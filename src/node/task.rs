@@ -21,7 +21,7 @@ use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::{Blockstore, StoreChange};
 use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
 use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
-use super::handle::{Command, PeerInfo};
+use super::handle::Command;
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
 
@@ -34,6 +34,7 @@ struct PeerState {
     addr: Option<Multiaddr>,
     agent: Option<String>,
     bitswap: bool,
+    details: super::peer_details::PeerDetails,
     actor: Option<mpsc::Sender<PeerCmd>>,
     their_wants: PeerWantlist,
     /// Their wants waiting for an answer, shared with the peer's actor.
@@ -192,11 +193,9 @@ impl NodeTask {
                 let peers = self
                     .peers
                     .iter()
-                    .map(|(p, s)| PeerInfo {
-                        peer: p.to_string(),
-                        addr: s.addr.as_ref().map(|a| a.to_string()).unwrap_or_default(),
-                        agent: s.agent.clone(),
-                        bitswap: s.bitswap,
+                    .map(|(p, s)| {
+                        let addr = s.addr.as_ref().map(|a| a.to_string()).unwrap_or_default();
+                        s.details.info(p.to_string(), addr, s.agent.clone(), s.bitswap, &s.ledger)
                     })
                     .collect();
                 let _ = reply.send(peers);
@@ -310,6 +309,7 @@ impl NodeTask {
                     .entry(peer_id)
                     .or_insert_with(|| PeerState { ledger: archive.take(&peer_id), ..PeerState::default() });
                 state.addr = Some(addr.clone());
+                state.details.direction.get_or_insert(direction);
                 state.ledger.connections += 1;
                 self.events.emit(NodeEvent::Connected {
                     peer: peer_id.to_string(),
@@ -349,6 +349,7 @@ impl NodeTask {
                 let speaks = info.protocols.iter().any(|p| PROTOCOLS.iter().any(|b| b == p));
                 let Some(state) = self.peers.get_mut(&peer_id) else { return };
                 state.agent = Some(info.agent_version.clone());
+                state.details.protocols.clone_from(&protocols);
                 self.events.emit(NodeEvent::Identified {
                     peer: peer_id.to_string(),
                     agent: info.agent_version,
@@ -360,6 +361,9 @@ impl NodeTask {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.routing.on_kad(&mut self.swarm, e, &mut self.events),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
+                if let Some(state) = self.peers.get_mut(&peer) {
+                    state.details.rtt_ms = Some(rtt.as_secs_f64() * 1000.0);
+                }
                 self.events.emit(NodeEvent::Ping { peer: peer.to_string(), rtt_ms: rtt.as_secs_f64() * 1000.0 });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Inbound(inbound)) => {
@@ -444,7 +448,7 @@ impl NodeTask {
     fn on_stream(&mut self, event: StreamEvent) {
         let now = Instant::now();
         match event {
-            StreamEvent::Received { peer, parsed, .. } => {
+            StreamEvent::Received { peer, parsed, version } => {
                 if !self.peers.contains_key(&peer) {
                     // Read after the connection closed: its wants died with it, but blocks we want still count.
                     for received in parsed.blocks {
@@ -454,6 +458,7 @@ impl NodeTask {
                 }
                 self.bitswap_peer(peer);
                 let Some(state) = self.peers.get_mut(&peer) else { return };
+                state.details.bitswap_in = Some(version);
                 state.ledger.touch(self.events.clock().now_ms());
                 state.ledger.protocol_errors += parsed.malformed as u64;
                 let applied = state.their_wants.apply(parsed.full, &parsed.wants);
@@ -487,9 +492,10 @@ impl NodeTask {
                     self.on_block(peer, received, now);
                 }
             }
-            StreamEvent::Sent { peer, out, .. } => {
+            StreamEvent::Sent { peer, out, version } => {
                 let now_ms = self.events.clock().now_ms();
                 let Some(state) = self.peers.get_mut(&peer) else { return };
+                state.details.bitswap_out = Some(version);
                 let l = &mut state.ledger;
                 l.touch(now_ms);
                 l.blocks_sent += out.blocks.len() as u64;

@@ -14,7 +14,7 @@ use super::request::{AddRequest, AddSource};
 use super::stream::CancelRead;
 use super::{Ctx, OpEvent, Outcome};
 use crate::node::dag::importer::{self, DirOptions, Imported};
-use crate::node::dag::profile::ImportOptions;
+use crate::node::dag::profile::{ImportFlags, ImportOptions};
 use crate::node::dag::{BlockSink, NullSink};
 
 /// What to import for one source, checked.
@@ -26,7 +26,14 @@ enum Source {
 
 pub fn run(ctx: &mut Ctx, add: AddRequest) -> Result<Outcome> {
     let l = &add.layout;
-    let opts = ImportOptions::resolve(l.profile.as_deref(), l.cid_version, l.raw_leaves, l.chunker.as_deref())?;
+    let opts = ImportOptions::resolve_flags(&ImportFlags {
+        profile: l.profile.as_deref(),
+        cid_version: l.cid_version,
+        raw_leaves: l.raw_leaves,
+        chunker: l.chunker.as_deref(),
+        hash: l.hash.as_deref(),
+        trickle: l.trickle,
+    })?;
     let sources = check_sources(ctx, &add)?;
     let total: u64 = sources.iter().map(|s| if let Source::File(_, n) = s { *n } else { 0 }).sum();
     ctx.report(OpEvent::Total { bytes: total });
@@ -77,6 +84,7 @@ fn check_sources(ctx: &Ctx, add: &AddRequest) -> Result<Vec<Source>> {
     Ok(sources)
 }
 
+/// Imports every source; returns the roots (with `wrap`, the one directory that holds them all).
 fn import_all(
     ctx: &mut Ctx,
     sources: &[Source],
@@ -84,6 +92,23 @@ fn import_all(
     sink: &mut dyn BlockSink,
     add: &AddRequest,
 ) -> Result<Vec<Cid>> {
+    let entries = import_each(ctx, sources, opts, sink, add)?;
+    if !add.wrap {
+        return Ok(entries.into_iter().map(|(_, imported)| imported.cid).collect());
+    }
+    let wrapper = importer::wrap_in_directory(&entries, opts, sink).context("wrapping in a directory")?;
+    report_added(ctx, String::new(), &wrapper);
+    Ok(vec![wrapper.cid])
+}
+
+/// Imports every source; returns each one's name (as `-w` links it) and what it became.
+fn import_each(
+    ctx: &mut Ctx,
+    sources: &[Source],
+    opts: &ImportOptions,
+    sink: &mut dyn BlockSink,
+    add: &AddRequest,
+) -> Result<Vec<(String, Imported)>> {
     let mut roots = Vec::new();
     let mut done_before = 0u64;
     let cancel = ctx.cancel.clone();
@@ -92,8 +117,10 @@ fn import_all(
             Source::Stdin => {
                 let input = CancelRead { inner: &mut *ctx.input, cancel: &cancel };
                 let imported = import_reader(input, opts, sink, ctx.events, 0).context("reading stdin")?;
-                report_added(ctx, imported.cid.to_string(), &imported);
-                roots.push(imported.cid);
+                // Kubo names stdin by its CID, also inside a `-w` wrapper.
+                let name = imported.cid.to_string();
+                report_added(ctx, name.clone(), &imported);
+                roots.push((name, imported));
             }
             Source::File(path, len) => {
                 let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -102,7 +129,7 @@ fn import_all(
                     .with_context(|| format!("adding {}", path.display()))?;
                 done_before += len;
                 report_added(ctx, display_name(path), &imported);
-                roots.push(imported.cid);
+                roots.push((display_name(path), imported));
             }
             Source::Dir(path) => {
                 let events = &mut *ctx.events;
@@ -116,7 +143,7 @@ fn import_all(
                 let imported =
                     importer::import_dir(path, opts, &DirOptions { hidden: add.hidden }, &mut sink, &mut on_entry)
                         .with_context(|| format!("adding {}", path.display()))?;
-                roots.push(imported.cid);
+                roots.push((display_name(path), imported));
             }
         }
         ctx.check_cancelled()?;

@@ -5,8 +5,9 @@ use std::io::Read;
 use anyhow::{Context, Result, bail};
 use cid::Cid;
 
+use super::fetch::Net;
 use super::outcome::Removal;
-use super::request::{BlockCodec, BlockHash};
+use super::request::{BlockCodec, BlockHash, FetchOptions};
 use super::stream::{CancelRead, stream};
 use super::{Ctx, Outcome};
 use crate::node::block::{self, Block};
@@ -40,8 +41,14 @@ pub fn put(ctx: &mut Ctx, codec: BlockCodec, hash: BlockHash) -> Result<Outcome>
     Ok(Outcome::BlockPut { cid: *block.cid() })
 }
 
-pub fn get(ctx: &mut Ctx, cid: Cid) -> Result<Outcome> {
-    let data = ctx.store()?.get(&cid)?.ok_or_else(|| anyhow::anyhow!("block {cid} not found in the local store"))?;
+/// One block's bytes, fetched when it is not stored (unless `--offline`).
+pub fn get(ctx: &mut Ctx, cid: Cid, fetch: &FetchOptions) -> Result<Outcome> {
+    let store = ctx.store()?;
+    let data = if fetch.offline {
+        store.get(&cid)?.ok_or_else(|| anyhow::anyhow!("block {cid} not found in the local store"))?
+    } else {
+        Net::new(fetch).block(ctx, &store, &cid)?
+    };
     let (bytes, truncated) = stream(ctx, |out| out.write_all(&data).context("writing to stdout"))?;
     Ok(Outcome::Streamed { bytes, truncated })
 }

@@ -6,15 +6,22 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use cid::Cid;
 
-use super::fetch::{count, ensure_local};
+use super::fetch::{Net, count};
 use super::import::{Pin, import_into};
 use super::request::FetchOptions;
 use super::stream::{CancelRead, stream};
 use super::{Ctx, OpEvent, Outcome};
 use crate::node::dag::car;
+use crate::node::dag::resolver::IpfsPath;
 
-pub fn export(ctx: &mut Ctx, cid: Cid, output: Option<&Path>) -> Result<Outcome> {
+/// Writes the DAG as a CAR, fetching what is missing first (unless `--offline`).
+pub fn export(ctx: &mut Ctx, cid: Cid, output: Option<&Path>, fetch: &FetchOptions) -> Result<Outcome> {
     let store = ctx.store()?;
+    let _hold = store.hold_gc();
+    let output_is_dir = output.map(|p| ctx.path(p)).is_some_and(|p| p.is_dir());
+    if !output_is_dir {
+        Net::new(fetch).dag(ctx, &store, &cid)?;
+    }
     let Some(path) = output.map(|p| ctx.path(p)) else {
         let (bytes, truncated) = stream(ctx, |out| car::write_car(&store, &[cid], out))?;
         return Ok(Outcome::Streamed { bytes, truncated });
@@ -78,17 +85,22 @@ pub fn import(ctx: &mut Ctx, files: &[PathBuf]) -> Result<Outcome> {
     Ok(Outcome::Imported { roots: all })
 }
 
-pub fn fetch(ctx: &mut Ctx, cid: Cid, fetch: &FetchOptions) -> Result<Outcome> {
+pub fn fetch(ctx: &mut Ctx, path: &IpfsPath, fetch: &FetchOptions) -> Result<Outcome> {
     let store = ctx.store()?;
     // What is fetched is not pinned: keep gc off it until it is counted.
     let _hold = store.hold_gc();
-    ensure_local(ctx, &store, &cid, fetch)?;
+    let mut net = Net::new(fetch);
+    let cid = net.resolve(ctx, &store, path)?;
+    net.dag(ctx, &store, &cid)?;
     let (blocks, bytes) = count(&store, &cid)?;
     Ok(Outcome::Fetched { cid, blocks, bytes })
 }
 
-pub fn explore(ctx: &mut Ctx, cid: Cid) -> Result<Outcome> {
-    Ok(Outcome::Explored(super::explore::explore(&ctx.store()?, cid)))
+/// Explores what the store holds under `path`, which resolves through stored nodes only.
+pub fn explore(ctx: &mut Ctx, path: &IpfsPath) -> Result<Outcome> {
+    let store = ctx.store()?;
+    let cid = Net::offline().resolve(ctx, &store, path)?;
+    Ok(Outcome::Explored(super::explore::explore(&store, cid)))
 }
 
 #[cfg(test)]

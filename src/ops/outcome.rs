@@ -150,6 +150,7 @@ pub enum Outcome {
         peers: u64,
     },
     BitswapStat(BitswapStat),
+    Bandwidth(Bandwidth),
     /// Our wantlist.
     Wantlist {
         ours: Vec<OurWantInfo>,
@@ -172,7 +173,11 @@ pub enum Outcome {
 pub struct GetStats {
     #[serde(with = "text")]
     pub cid: Cid,
+    /// File bytes written out (every file of a tree), as Kubo counts them.
     pub bytes: u64,
+    /// Bytes of every block of the DAG.
+    #[serde(default)]
+    pub dag_bytes: u64,
     pub blocks: u64,
     /// Blocks that came from the network (the rest were already stored: a resumed fetch).
     pub fetched_blocks: u64,
@@ -301,6 +306,9 @@ pub struct IdInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BitswapStat {
     pub peers: usize,
+    /// Peers that left and whose ledgers are kept; their figures are in the totals.
+    #[serde(default)]
+    pub departed: usize,
     pub wants: usize,
     pub blocks_received: u64,
     pub bytes_received: u64,
@@ -310,4 +318,15 @@ pub struct BitswapStat {
     pub rejected_blocks: u64,
     /// Tokio tasks alive in the node's process: the soak script watches this for leaks.
     pub tasks: usize,
+}
+
+/// `stats bw`: Bitswap traffic of the node's lifetime and its rate over the last second, Kubo's fields.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Bandwidth {
+    pub total_in: u64,
+    pub total_out: u64,
+    /// Bytes per second.
+    pub rate_in: f64,
+    pub rate_out: f64,
 }

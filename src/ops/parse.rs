@@ -4,6 +4,8 @@
 use cid::Cid;
 use libp2p::{Multiaddr, PeerId};
 
+use crate::node::dag::resolver::IpfsPath;
+
 /// Characters of the user's input an error quotes at most.
 const QUOTED: usize = 64;
 
@@ -19,6 +21,15 @@ pub fn quote(text: &str) -> String {
 pub fn cid(text: &str) -> Result<Cid, String> {
     let trimmed = text.trim().trim_start_matches("/ipfs/");
     Cid::try_from(trimmed).map_err(|e| format!("invalid CID {}: {e}", quote(text)))
+}
+
+/// An IPFS path: `CID`, `CID/a/b` or `/ipfs/CID/a/b`. A bad CID is reported as one, as before paths existed.
+pub fn path(text: &str) -> Result<IpfsPath, String> {
+    IpfsPath::parse(text).map_err(|e| {
+        let t = text.trim();
+        let bare = !t.trim_start_matches("/ipfs/").contains('/');
+        if bare { format!("invalid CID {}: {e}", quote(text)) } else { format!("invalid path {}: {e}", quote(text)) }
+    })
 }
 
 pub fn multiaddr(text: &str) -> Result<Multiaddr, String> {
@@ -45,6 +56,9 @@ mod tests {
         assert!(e.starts_with(&format!("invalid CID \"{}…\"", &huge[..QUOTED])), "{e}");
         assert!(multiaddr(&"/x".repeat(100)).unwrap_err().contains("…\""));
         assert!(peer_id("nope").unwrap_err().starts_with("invalid peer id \"nope\""));
+        assert_eq!(path("bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq/a").unwrap().segments, ["a"]);
+        assert!(path("not-a-cid").unwrap_err().starts_with("invalid CID \"not-a-cid\": "));
+        assert!(path("/ipfs/nope/a").unwrap_err().starts_with("invalid path \"/ipfs/nope/a\": "));
         assert_eq!(cid("/ipfs/bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq").unwrap().codec(), 0x55);
     }
 }

@@ -3,13 +3,27 @@
 use anyhow::{Result, bail};
 use cid::Cid;
 
+use super::fetch::Net;
 use super::outcome::{PinEntry, PinType};
+use super::request::FetchOptions;
 use super::{Ctx, Outcome};
 use crate::node::blockstore::PinKind;
+use crate::node::dag::resolver::IpfsPath;
 
-pub fn add(ctx: &mut Ctx, cid: Cid, direct: bool) -> Result<Outcome> {
+/// Pins what `path` names, fetching the whole DAG first (only the root block with `direct`), as Kubo does.
+pub fn add(ctx: &mut Ctx, path: &IpfsPath, direct: bool, fetch: &FetchOptions) -> Result<Outcome> {
     let kind = if direct { PinKind::Direct } else { PinKind::Recursive };
-    ctx.store()?.pin_add(&cid, kind)?;
+    let store = ctx.store()?;
+    let _hold = store.hold_gc();
+    let mut net = Net::new(fetch);
+    let cid = net.resolve(ctx, &store, path)?;
+    if direct {
+        net.block(ctx, &store, &cid)?;
+    } else {
+        net.dag(ctx, &store, &cid)?;
+    }
+    drop(net);
+    store.pin_add(&cid, kind)?;
     super::routing::announce(ctx, &[cid], true);
     Ok(Outcome::Pinned { cid, direct })
 }

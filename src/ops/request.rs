@@ -8,6 +8,7 @@ use libp2p::{Multiaddr, PeerId};
 use serde::{Deserialize, Serialize};
 
 use super::text;
+use crate::node::dag::resolver::IpfsPath;
 
 /// One command with everything it needs to run somewhere else (a daemon): the request, the caller's working
 /// directory, and how much streamed output the caller wants at most.
@@ -33,24 +34,30 @@ impl Call {
 pub enum Request {
     Add(AddRequest),
     Cat {
-        #[serde(with = "text")]
-        cid: Cid,
+        #[serde(alias = "cid")]
+        path: IpfsPath,
         fetch: FetchOptions,
+        /// Kubo's `--offset`: skip this many bytes (only the blocks holding the range are read and fetched).
+        #[serde(default)]
+        offset: u64,
+        /// Kubo's `--length`: at most this many bytes.
+        #[serde(default)]
+        length: Option<u64>,
     },
     Get {
-        #[serde(with = "text")]
-        cid: Cid,
-        /// Default: the CID, in the caller's directory.
+        #[serde(alias = "cid")]
+        path: IpfsPath,
+        /// Default: the path's last name (the CID for a bare CID), in the caller's directory.
         output: Option<PathBuf>,
         fetch: FetchOptions,
         /// Count blocks and bytes even when nothing had to be fetched (for `get --json`).
         stats: bool,
     },
+    /// Fetches the directory's node(s) only (every shard node of a HAMT), never the entries, as Kubo does.
     Ls {
-        #[serde(with = "text")]
-        cid: Cid,
-        /// Fetch the DAG first (the TUI); `None` reads only the local store (the CLI).
-        fetch: Option<FetchOptions>,
+        #[serde(alias = "cid")]
+        path: IpfsPath,
+        fetch: FetchOptions,
     },
     BlockPut {
         codec: BlockCodec,
@@ -59,6 +66,8 @@ pub enum Request {
     BlockGet {
         #[serde(with = "text")]
         cid: Cid,
+        #[serde(default)]
+        fetch: FetchOptions,
     },
     BlockStat {
         #[serde(with = "text")]
@@ -73,23 +82,29 @@ pub enum Request {
         cid: Cid,
         /// Default: streamed output.
         output: Option<PathBuf>,
+        #[serde(default)]
+        fetch: FetchOptions,
     },
     DagImport {
         files: Vec<PathBuf>,
     },
     DagFetch {
-        #[serde(with = "text")]
-        cid: Cid,
+        #[serde(alias = "cid")]
+        path: IpfsPath,
         fetch: FetchOptions,
     },
+    /// Reads only the local store (a path resolves through stored nodes only).
     DagExplore {
-        #[serde(with = "text")]
-        cid: Cid,
+        #[serde(alias = "cid")]
+        path: IpfsPath,
     },
+    /// Fetches the whole DAG first (only its root with `direct`).
     PinAdd {
-        #[serde(with = "text")]
-        cid: Cid,
+        #[serde(alias = "cid")]
+        path: IpfsPath,
         direct: bool,
+        #[serde(default)]
+        fetch: FetchOptions,
     },
     PinRm {
         #[serde(with = "text")]
@@ -120,6 +135,8 @@ pub enum Request {
         peer: PeerId,
     },
     BitswapStat,
+    /// `stats bw`: traffic totals and rates over one second.
+    StatsBw,
     BitswapWantlist {
         #[serde(with = "text::opt")]
         peer: Option<PeerId>,
@@ -173,6 +190,9 @@ pub struct AddRequest {
     pub only_hash: bool,
     /// Pin the roots.
     pub pin: bool,
+    /// Wrap everything added in one directory (Kubo's `-w`): the wrapper is the one root.
+    #[serde(default)]
+    pub wrap: bool,
 }
 
 impl AddRequest {
@@ -185,6 +205,7 @@ impl AddRequest {
             layout: Layout::default(),
             only_hash: false,
             pin: true,
+            wrap: false,
         }
     }
 }
@@ -196,7 +217,8 @@ pub enum AddSource {
     Path(PathBuf),
 }
 
-/// How files become blocks, as the user spelled it (`--profile`, `--cid-version`, `--raw-leaves`, `--chunker`);
+/// How files become blocks, as the user spelled it (`--profile`, `--cid-version`, `--raw-leaves`, `--chunker`,
+/// `--hash`, `--trickle`);
 /// resolved into `ImportOptions` where the command runs, so that an unknown profile is one line from there.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
@@ -204,10 +226,15 @@ pub struct Layout {
     pub cid_version: Option<u8>,
     pub raw_leaves: Option<bool>,
     pub chunker: Option<String>,
+    #[serde(default)]
+    pub hash: Option<String>,
+    #[serde(default)]
+    pub trickle: bool,
 }
 
 /// How `cat`, `get` and `dag fetch` reach the network for missing blocks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FetchOptions {
     /// Peers to dial first.
     #[serde(with = "text::vec")]
@@ -281,7 +308,7 @@ mod tests {
         let cid: Cid = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq".parse().unwrap();
         let call = Call {
             request: Request::Get {
-                cid,
+                path: IpfsPath::cid(cid),
                 output: Some("out".into()),
                 fetch: FetchOptions { connect: vec!["/ip4/127.0.0.1/tcp/1".parse().unwrap()], ..Default::default() },
                 stats: true,
@@ -290,7 +317,7 @@ mod tests {
             output_cap: Some(16),
         };
         let json = serde_json::to_string(&call).unwrap();
-        assert!(json.contains(r#""cid":"bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq""#), "{json}");
+        assert!(json.contains(r#""path":"bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq""#), "{json}");
         assert!(json.contains(r#""command":"get""#), "{json}");
         assert_eq!(serde_json::from_str::<Call>(&json).unwrap(), call);
         let bad = json.replace("bafkrei", "zzz");

@@ -155,6 +155,63 @@ pub fn cat(source: &dyn BlockSource, cid: &Cid, out: &mut dyn Write) -> Result<u
     Ok(written)
 }
 
+/// Streams the bytes `offset..offset + length` of a file (to its end without `length`) to `out`, loading only
+/// the blocks that hold them: a subtree is skipped by the sizes its parent records (UnixFS `blocksizes`).
+/// Returns the number of bytes written.
+pub fn cat_range(
+    source: &dyn BlockSource,
+    cid: &Cid,
+    offset: u64,
+    length: Option<u64>,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let end = length.map_or(u64::MAX, |l| offset.saturating_add(l));
+    let mut written = 0u64;
+    let mut pos = 0u64;
+    let mut emit = |bytes: &[u8], pos: &mut u64, out: &mut dyn Write| -> Result<(), ExportError> {
+        let (from, to) = (*pos, *pos + bytes.len() as u64);
+        *pos = to;
+        let (a, b) = (from.max(offset), to.min(end));
+        if a < b {
+            out.write_all(&bytes[(a - from) as usize..(b - from) as usize])?;
+            written += b - a;
+        }
+        Ok(())
+    };
+    // (node, depth, its content size when the parent recorded it)
+    let mut stack = vec![(*cid, 0usize, None::<u64>)];
+    while let Some((next, depth, size)) = stack.pop() {
+        if pos >= end {
+            break;
+        }
+        if let Some(size) = size.filter(|s| pos + s <= offset) {
+            pos += size;
+            continue;
+        }
+        if depth > MAX_DEPTH {
+            return Err(ExportError::TooDeep(*cid));
+        }
+        match load(source, &next)? {
+            Decoded::Raw(bytes) => emit(&bytes, &mut pos, out)?,
+            Decoded::Pb { node, data } => {
+                match kind_of(&data) {
+                    Kind::File | Kind::Raw => {}
+                    Kind::Directory | Kind::HamtShard => return Err(ExportError::IsDirectory(next)),
+                    _ => return Err(ExportError::NotAFile(next)),
+                }
+                if let Some(bytes) = &data.data {
+                    emit(bytes, &mut pos, out)?;
+                }
+                let sizes = (data.blocksizes.len() == node.links.len()).then_some(&data.blocksizes);
+                for (i, link) in node.links.iter().enumerate().rev() {
+                    stack.push((link.cid, depth + 1, sizes.map(|s| s[i])));
+                }
+            }
+        }
+    }
+    Ok(written)
+}
+
 /// The content size of a file (or the size of a raw block); directories have none.
 pub fn file_size(source: &dyn BlockSource, cid: &Cid) -> Result<u64, ExportError> {
     match load(source, cid)? {
@@ -171,15 +228,22 @@ pub fn file_size(source: &dyn BlockSource, cid: &Cid) -> Result<u64, ExportError
 
 /// A directory's entries (a HAMT-sharded one listed flat, with real names), or a file's chunk links.
 pub fn ls(source: &dyn BlockSource, cid: &Cid) -> Result<Vec<Entry>, ExportError> {
-    let (node, data) = match load(source, cid)? {
+    ls_split(source, source, cid)
+}
+
+/// [`ls`] reading the directory's own nodes (the node, every HAMT shard node) from `nodes` and its entries (for
+/// their kind and size) from `entries`: `ls` fetches the first and only looks up the second, as Kubo's does.
+pub fn ls_split(nodes: &dyn BlockSource, entries: &dyn BlockSource, cid: &Cid) -> Result<Vec<Entry>, ExportError> {
+    let source = entries;
+    let (node, data) = match load(nodes, cid)? {
         Decoded::Raw(_) => return Ok(Vec::new()),
         Decoded::Pb { node, data } => (node, data),
     };
     let links = match kind_of(&data) {
-        Kind::HamtShard => hamt_links(source, cid, node, 0)?,
+        Kind::HamtShard => hamt_links(nodes, cid, node, 0)?,
         _ => node.links.into_iter().map(|l| (l.name, l.cid, l.tsize.unwrap_or(0))).collect(),
     };
-    let mut entries = Vec::with_capacity(links.len());
+    let mut listed = Vec::with_capacity(links.len());
     for (name, child, tsize) in links {
         let (kind, size) = match source.get(&child)? {
             None => (Kind::Missing, tsize),
@@ -195,9 +259,9 @@ pub fn ls(source: &dyn BlockSource, cid: &Cid) -> Result<Vec<Entry>, ExportError
                 }
             },
         };
-        entries.push(Entry { name, cid: child, size, kind });
+        listed.push(Entry { name, cid: child, size, kind });
     }
-    Ok(entries)
+    Ok(listed)
 }
 
 /// Walks a HAMT shard: link names are a 2-hex-digit bucket prefix, alone for a sub-shard, followed by the entry
@@ -259,14 +323,15 @@ fn entries_to_write(source: &dyn BlockSource, dir: &Cid) -> Result<Vec<Entry>, E
 /// following any symlink, is what keeps the export inside `dest`, see `out_dir`). The path up to `dest`'s parent
 /// is the caller's and is resolved as given. If the export fails after `dest` was created, what was written is
 /// removed again and the error says so (or says what is left, if removing failed).
-pub fn get(source: &dyn BlockSource, cid: &Cid, dest: &Path) -> Result<(), ExportError> {
+/// Returns the file bytes written (every file of a tree).
+pub fn get(source: &dyn BlockSource, cid: &Cid, dest: &Path) -> Result<u64, ExportError> {
     let output_error = |e| ExportError::Output { path: dest.to_path_buf(), source: e };
     let Some((parent, name)) = OutDir::parent_of(dest).map_err(output_error)? else {
         return Err(ExportError::Exists(dest.to_path_buf()));
     };
     let mut created = false;
     match write_entry(source, cid, &parent, &name, 0, &mut created) {
-        Ok(()) => Ok(()),
+        Ok(bytes) => Ok(bytes),
         Err(e) if !created => Err(e),
         Err(e) => {
             let removed = parent.remove(&name).map_err(|e| e.to_string());
@@ -283,7 +348,7 @@ fn write_entry(
     name: &OsStr,
     depth: usize,
     created: &mut bool,
-) -> Result<(), ExportError> {
+) -> Result<u64, ExportError> {
     if depth > MAX_DEPTH {
         return Err(ExportError::TooDeep(*cid));
     }
@@ -303,7 +368,7 @@ fn write_entry(
             }
             dir.symlink(name, &target).map_err(output_error)?;
             *created = true;
-            return Ok(());
+            return Ok(0);
         }
         Decoded::Pb { data, .. } => kind_of(&data),
     };
@@ -313,21 +378,22 @@ fn write_entry(
             let entries = entries_to_write(source, cid)?;
             let sub = dir.mkdir(name).map_err(output_error)?;
             *created = true;
+            let mut bytes = 0;
             for entry in entries {
-                write_entry(source, &entry.cid, &sub, OsStr::new(&entry.name), depth + 1, created)?;
+                bytes += write_entry(source, &entry.cid, &sub, OsStr::new(&entry.name), depth + 1, created)?;
             }
-            Ok(())
+            Ok(bytes)
         }
         _ => {
             let file = dir.create_file(name).map_err(output_error)?;
             *created = true;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            cat(source, cid, &mut out).map_err(|e| match e {
+            let bytes = cat(source, cid, &mut out).map_err(|e| match e {
                 ExportError::Io(e) => output_error(e),
                 e => e,
             })?;
             out.flush().map_err(output_error)?;
-            Ok(())
+            Ok(bytes)
         }
     }
 }

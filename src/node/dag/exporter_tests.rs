@@ -284,3 +284,32 @@ fn directory_trees_round_trip_through_get() {
     let chunks = ls(&store, &file_entries[0].cid).unwrap();
     assert_eq!(chunks.len(), 5, "a file lists its chunk links");
 }
+
+#[test]
+fn cat_range_reads_only_the_blocks_it_needs() {
+    use std::cell::Cell;
+    struct Counting<'a>(&'a MemoryStore, Cell<usize>);
+    impl BlockSource for Counting<'_> {
+        fn get(&self, cid: &Cid) -> Result<Option<Bytes>, StoreError> {
+            self.1.set(self.1.get() + 1);
+            self.0.get(cid)
+        }
+    }
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    for raw_leaves in [true, false] {
+        let opts = ImportOptions { chunk_size: 100, max_links: 4, raw_leaves, ..ImportOptions::unixfs_v1_2025() };
+        let store = MemoryStore::default();
+        let root = crate::node::dag::importer::import_file(&data[..], &opts, &mut &store, &mut |_| {}).unwrap().cid;
+        for (offset, length) in [(0, Some(10)), (150, Some(120)), (9_990, None), (9_999, Some(5)), (20_000, None)] {
+            let counting = Counting(&store, Cell::new(0));
+            let mut out = Vec::new();
+            let n = cat_range(&counting, &root, offset, length, &mut out).unwrap();
+            let from = (offset as usize).min(data.len());
+            let to = length.map_or(data.len(), |l| (from + l as usize).min(data.len()));
+            assert_eq!(out, &data[from..to], "{offset} {length:?}");
+            assert_eq!(n, out.len() as u64);
+            // A 100-leaf tree of 4-link parents is 5 levels deep: a short range loads a few blocks per level.
+            assert!(counting.1.get() <= 20, "{offset} {length:?}: {} blocks loaded", counting.1.get());
+        }
+    }
+}

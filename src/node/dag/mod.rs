@@ -10,6 +10,7 @@ pub mod out_dir;
 pub mod pb;
 pub mod profile;
 pub mod rabin;
+pub mod resolver;
 pub mod store;
 pub mod trickle;
 pub mod unixfs_pb;
