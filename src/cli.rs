@@ -151,16 +151,13 @@ pub struct FetchArgs {
     /// default). A daemon uses its own.
     #[arg(long, value_name = "MULTIADDR")]
     pub bootstrap: Vec<String>,
-    /// Set from the global `--no-bootstrap`.
-    #[arg(skip)]
-    pub no_bootstrap: bool,
 }
 
 impl FetchArgs {
-    /// The bootstrap peers of a node started for this command: `--bootstrap`, else none with `--no-bootstrap`,
-    /// else the public list.
-    pub fn bootstrap_peers(&self) -> Result<Vec<libp2p::Multiaddr>> {
-        bootstrap_list(&self.bootstrap, self.no_bootstrap)
+    /// The bootstrap peers of a node started for this command: `--bootstrap`, else none with the global
+    /// `--no-bootstrap`, else the public list.
+    pub fn bootstrap_peers(&self, no_bootstrap: bool) -> Result<Vec<libp2p::Multiaddr>> {
+        bootstrap_list(&self.bootstrap, no_bootstrap)
     }
 }
 
@@ -178,14 +175,11 @@ fn bootstrap_list(given: &[String], no_bootstrap: bool) -> Result<Vec<libp2p::Mu
 }
 
 impl Command {
-    /// Passes the global `--no-bootstrap` to every command that starts a node.
+    /// Passes the global `--no-bootstrap` to the node of `daemon` and `tui` (the commands that fetch get it
+    /// through `cmd::request::from_cli`).
     pub fn set_no_bootstrap(&mut self, no_bootstrap: bool) {
-        match self {
-            Command::Tui(n) | Command::Daemon(DaemonArgs { node: n, .. }) => n.no_bootstrap |= no_bootstrap,
-            Command::Cat { net, .. } | Command::Get { net, .. } | Command::Dag(DagCommand::Fetch { net, .. }) => {
-                net.no_bootstrap |= no_bootstrap
-            }
-            _ => {}
+        if let Command::Tui(n) | Command::Daemon(DaemonArgs { node: n, .. }) = self {
+            n.no_bootstrap |= no_bootstrap
         }
     }
 }

@@ -55,7 +55,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             swarmscope::app::run::run(&repo, &args, true)
         }
-        command => swarmscope::cmd::run(&repo, command),
+        command => swarmscope::cmd::run(&repo, command, cli.no_bootstrap),
     }
 }
 

@@ -18,7 +18,8 @@ fn path(text: &str) -> Result<IpfsPath> {
     parse::path(text).map_err(anyhow::Error::msg)
 }
 
-fn fetch(net: &FetchArgs) -> Result<FetchOptions> {
+/// `no_bootstrap`: the global `--no-bootstrap` (a node started for the command dials no default bootstrap peers).
+fn fetch_options(net: &FetchArgs, no_bootstrap: bool) -> Result<FetchOptions> {
     let connect = net.connect.iter().map(|a| parse::multiaddr(a).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
     Ok(FetchOptions {
         connect,
@@ -26,12 +27,14 @@ fn fetch(net: &FetchArgs) -> Result<FetchOptions> {
         offline: net.offline,
         mdns: !net.no_mdns,
         events: net.events,
-        bootstrap: net.bootstrap_peers()?,
+        bootstrap: net.bootstrap_peers(no_bootstrap)?,
     })
 }
 
 /// The request for `command` (anything but `daemon`, `tui` and `demo`) and how to show its result.
-pub fn from_cli(command: Command) -> Result<(Request, View)> {
+/// `no_bootstrap` is the global `--no-bootstrap`, for every command that may start a node to fetch.
+pub fn from_cli(command: Command, no_bootstrap: bool) -> Result<(Request, View)> {
+    let fetch = |net: &FetchArgs| fetch_options(net, no_bootstrap);
     let plain = View::default();
     let json = |json: bool| View { json, ..View::default() };
     Ok(match command {
