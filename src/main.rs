@@ -45,16 +45,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     command.set_no_bootstrap(cli.no_bootstrap);
     match command {
         Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
-        Command::Demo => {
-            // The demo never uses public routing.
-            let args = NodeArgs {
-                listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
-                no_mdns: true,
-                no_bootstrap: true,
-                ..NodeArgs::default()
-            };
-            swarmscope::app::run::run(&repo, &args, true)
-        }
+        // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO); never public routing.
+        Command::Demo => swarmscope::app::run::demo(cli.repo.as_deref()),
         command => swarmscope::cmd::run(&repo, command, cli.no_bootstrap),
     }
 }

@@ -139,6 +139,17 @@ fn quic_carries_bitswap_too() {
     std::thread::sleep(Duration::from_millis(200));
     let lines = daemon.drain_lines();
     assert!(lines.iter().any(|l| l.contains("\"connected\"") && l.contains("\"transport\":\"quic\"")), "{lines:?}");
+
+    // The `get` closed its QUIC connection as it exited: the daemon sees it leave now, not after the QUIC idle
+    // timeout (10 s), and `swarm peers` no longer lists it.
+    let gone = |l: &String| l.contains("\"disconnected\"");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut left = lines.iter().any(gone);
+    while !left && std::time::Instant::now() < deadline {
+        left = daemon.lines.recv_timeout(Duration::from_millis(100)).is_ok_and(|l| gone(&l));
+    }
+    assert!(left, "the daemon still holds the QUIC connection of a client that exited");
+    assert_eq!(server.ok(&["swarm", "peers"]).trim(), "");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The TUI end to end, as a person uses it: two instances in tmux on 127.0.0.1, text `put` in one, its CID `get`
 //! in the other by typing into the input bar; the screens show the peer, the WANT / BLOCK lines and the finished
-//! operations; `?` shows the help; `q` restores the terminal. tmux is installed by scripts/install-test-deps.
+//! operations; Enter on the peer opens its detail; `x` cancels a get nobody answers; `?` shows the help; `q` restores
+//! the terminal. tmux is installed by scripts/install-test-deps.
 
 mod common;
 
@@ -110,7 +111,7 @@ fn put_in_one_tui_and_get_in_the_other() {
     tmux.command("b", &format!("get {cid}"));
     tmux.wait_for("b", &format!("get {cid}: 1 blocks, 29 bytes"));
 
-    let a_tail = &field_after(&screen, "peer ")[40..];
+    let a_tail = &field_after(&screen, "peer ")[44..];
     tmux.pane("b", "1", a_tail);
     let transfers = tmux.pane("b", "4", "BLOCK");
     assert!(transfers.contains("WANT_HAVE") && transfers.contains(cid), "{transfers}");
@@ -118,6 +119,23 @@ fn put_in_one_tui_and_get_in_the_other() {
     let served = tmux.pane("a", "4", "BLOCK");
     assert!(served.contains("->"), "A shows the block going out:\n{served}");
     tmux.pane("a", "5", "put");
+
+    // Drill-in: Enter on A in B's Peers pane opens A's detail with its whole id and its ledger; Esc goes back.
+    tmux.keys("b", &["1"]);
+    tmux.keys("b", &["Enter"]);
+    let detail = tmux.wait_for("b", "Peer · connected");
+    assert!(detail.contains(field_after(&screen, "peer ")), "the whole id:\n{detail}");
+    tmux.wait_for("b", "received 1 blk / 29 B");
+    tmux.keys("b", &["Escape"]);
+    tmux.wait_for("b", "sorted by id");
+
+    // Cancel: a get nobody can answer runs until `x` on its row stops it.
+    let nobody = format!("bafkrei{}", "a".repeat(52));
+    tmux.command("b", &format!("get {nobody}"));
+    tmux.pane("b", "5", "get");
+    tmux.wait_for("b", "aaaaaaaa");
+    tmux.keys("b", &["x"]);
+    tmux.wait_for("b", "cancelled");
 
     tmux.keys("b", &["?"]);
     tmux.wait_for("b", "Help (Esc closes)");

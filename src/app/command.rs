@@ -26,6 +26,8 @@ pub enum Command {
     Import(PathBuf),
     /// `filter` alone clears; `filter peer:X cid:Y kind:BLOCK` narrows the transfer log.
     Filter(String),
+    /// Stop a running operation (its number in the Operations pane), here or in the daemon.
+    Cancel(u64),
     Help,
     Quit,
 }
@@ -47,6 +49,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("export", "CID FILE.car", "write the DAG as a CAR file"),
     ("import", "FILE.car", "import a CAR file and pin its roots"),
     ("filter", "[peer:P] [cid:C] [kind:K]", "narrow the transfer log (alone: clear)"),
+    ("cancel", "OP", "stop a running operation (its # in Operations; x there cancels the selected one)"),
     ("help", "", "show the keys and commands"),
     ("quit", "", "leave (the node stops)"),
 ];
@@ -108,6 +111,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "import" => Command::Import(path(args.next(), word, "a CAR file")?),
         "filter" => Command::Filter(rest.to_string()),
+        "cancel" => {
+            let op = args.next().ok_or("cancel: an operation number is required (see Operations)")?;
+            Command::Cancel(
+                op.trim_start_matches('#').parse().map_err(|_| format!("cancel: not an operation number: {op:?}"))?,
+            )
+        }
         "help" | "?" => Command::Help,
         "quit" | "q" | "exit" => Command::Quit,
         other => return Err(format!("unknown command {other:?} (try `help`)")),
@@ -125,24 +134,55 @@ pub enum Completion {
     Line(String),
     /// Nothing known matches the last word: it may be a path (see [`complete_path`]).
     Path,
+    /// Several match: the line as far as they agree, and the candidates to show.
+    Several {
+        line: String,
+        candidates: Vec<String>,
+    },
     Nothing,
+}
+
+/// The longest start all of `words` share.
+fn common_prefix(words: &[&str]) -> String {
+    let Some(first) = words.first() else { return String::new() };
+    let mut n = first.len();
+    for w in &words[1..] {
+        n = n.min(first.bytes().zip(w.bytes()).take_while(|(a, b)| a == b).count());
+    }
+    first[..n].to_string()
 }
 
 /// Completes the first word from the command list, or an argument from `candidates` (known CIDs, peer ids).
 pub fn complete(line: &str, candidates: &[String]) -> Completion {
     if !line.contains(' ') {
         let hits: Vec<&str> = COMMANDS.iter().map(|c| c.0).filter(|c| c.starts_with(line)).collect();
-        return if hits.len() == 1 { Completion::Line(format!("{} ", hits[0])) } else { Completion::Nothing };
+        return match hits.len() {
+            0 => Completion::Nothing,
+            1 => Completion::Line(format!("{} ", hits[0])),
+            _ => Completion::Several {
+                line: common_prefix(&hits),
+                candidates: hits.iter().map(|h| h.to_string()).collect(),
+            },
+        };
     }
     let Some((head, last)) = line.rsplit_once(' ') else { return Completion::Nothing };
     if last.is_empty() {
         return Completion::Nothing;
     }
-    let hits: Vec<&String> = candidates.iter().filter(|c| c.starts_with(last)).collect();
-    if hits.len() == 1 {
-        return Completion::Line(format!("{head} {}", hits[0]));
+    let mut hits: Vec<&str> = candidates.iter().map(String::as_str).filter(|c| c.starts_with(last)).collect();
+    // The tables show ids cut in the middle: their ends are what a user reads, so an end completes too.
+    let by_end = hits.is_empty() && last.len() >= 4;
+    if by_end {
+        hits = candidates.iter().map(String::as_str).filter(|c| c.ends_with(last)).collect();
     }
-    Completion::Path
+    match hits.len() {
+        0 => Completion::Path,
+        1 => Completion::Line(format!("{head} {}", hits[0])),
+        _ => Completion::Several {
+            line: if by_end { line.to_string() } else { format!("{head} {}", common_prefix(&hits)) },
+            candidates: hits.iter().map(|h| h.to_string()).collect(),
+        },
+    }
 }
 
 /// Completes the path that ends `line` when exactly one filesystem entry matches (reads the directory: the run
@@ -202,7 +242,9 @@ mod tests {
     #[test]
     fn tab_completes_commands_and_known_cids() {
         assert_eq!(complete("con", &[]), Completion::Line("connect ".into()));
-        assert_eq!(complete("c", &[]), Completion::Nothing, "cat and connect are ambiguous");
+        let several =
+            Completion::Several { line: "c".into(), candidates: vec!["cat".into(), "connect".into(), "cancel".into()] };
+        assert_eq!(complete("c", &[]), several, "cat, connect and cancel are ambiguous: all are shown");
         assert_eq!(complete("get bafkrei", &[CID.to_string()]), Completion::Line(format!("get {CID}")));
         assert_eq!(complete("add /tm", &[]), Completion::Path);
         let dir = tempfile::tempdir().unwrap();

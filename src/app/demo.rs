@@ -111,7 +111,12 @@ fn import(store: &Blockstore, pin: Pin, data: &[u8], opts: &ImportOptions) -> an
 }
 
 fn tempfile_dir() -> anyhow::Result<TempDir> {
-    let base = std::env::temp_dir().join(format!("swarmscope-demo-{}", std::process::id()));
+    temp_dir("peer")
+}
+
+/// A new directory `swarmscope-demo-PID-NAME` under the system's temporary directory, removed on drop.
+pub fn temp_dir(name: &str) -> anyhow::Result<TempDir> {
+    let base = std::env::temp_dir().join(format!("swarmscope-demo-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&base)?;
     Ok(TempDir(base))
 }

@@ -118,7 +118,7 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
             let request = Request::DagImport { files: vec![file.clone()] };
             ("import", Target::Path(file), Shown::Operation, request, None)
         }
-        Command::Inspect(_) | Command::Filter(_) | Command::Help | Command::Quit => return None,
+        Command::Inspect(_) | Command::Filter(_) | Command::Cancel(_) | Command::Help | Command::Quit => return None,
     };
     let output_cap = matches!(request, Request::Cat { .. }).then_some(PREVIEW_BYTES);
     Some(Job { kind, target, shown, call: Call { request, cwd: cwd.to_path_buf(), output_cap }, stdin })

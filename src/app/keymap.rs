@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::state::Pane;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
@@ -13,6 +15,13 @@ pub enum Action {
     Down,
     Top,
     Bottom,
+    PageUp,
+    PageDown,
+    HalfUp,
+    HalfDown,
+    Follow,
+    Copy,
+    CancelOp,
     Enter,
     FocusInput,
     Filter,
@@ -31,16 +40,30 @@ pub struct Binding {
 
 pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Tab / Shift-Tab", action: Action::NextPane, desc: "next / previous pane" },
+    Binding { keys: "l / h, Right / Left", action: Action::NextPane, desc: "next / previous pane" },
     Binding { keys: "1-7", action: Action::Pane(0), desc: "go to pane 1-7" },
-    Binding { keys: "j / k, Down / Up", action: Action::Down, desc: "move the selection" },
-    Binding { keys: "g / G", action: Action::Top, desc: "first / last row" },
+    Binding { keys: "j / k, Down / Up", action: Action::Down, desc: "move the selection (or the mouse wheel)" },
+    Binding { keys: "PgDn / PgUp", action: Action::PageDown, desc: "a page down / up" },
+    Binding { keys: "Ctrl-d / Ctrl-u", action: Action::HalfDown, desc: "half a page down / up" },
+    Binding { keys: "g / G, Home / End", action: Action::Top, desc: "first / last row" },
+    Binding {
+        keys: "f",
+        action: Action::Follow,
+        desc: "follow the newest row (Transfers, Operations) or hold the selected one",
+    },
+    Binding { keys: "x", action: Action::CancelOp, desc: "cancel the selected operation (Operations)" },
+    Binding { keys: "y", action: Action::Copy, desc: "copy the selected CID, peer id or line (OSC 52)" },
     Binding {
         keys: "Enter",
         action: Action::Enter,
-        desc: "drill in: a peer's ledger, a transfer's CID, an operation's DAG",
+        desc: "drill in: a peer's detail, a transfer's CID, an operation's DAG",
     },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
-    Binding { keys: "/", action: Action::Filter, desc: "filter the transfer log (peer:, cid:, kind:)" },
+    Binding {
+        keys: "/",
+        action: Action::Filter,
+        desc: "filter the transfer log as you type (peer:, cid:, kind: prefix); Esc clears",
+    },
     Binding {
         keys: "p",
         action: Action::TogglePause,
@@ -48,24 +71,47 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: "s", action: Action::Sort, desc: "sort peers: id, RTT, bytes in, bytes out" },
     Binding { keys: "?", action: Action::ToggleHelp, desc: "this help" },
-    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview or input" },
+    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview, input or a peer's detail" },
     Binding { keys: "q, Ctrl-C", action: Action::Quit, desc: "quit" },
 ];
 
+/// The keys that matter in a pane, for the line under the input bar (always shown, whatever the status says).
+pub fn pane_hints(pane: Pane) -> &'static str {
+    match pane {
+        Pane::Peers => "j/k select · Enter detail · s sort · y copy id",
+        Pane::Wantlists => "j/k select · y copy CID",
+        Pane::Ledger => "j/k select · Enter detail · y copy id",
+        Pane::Transfers => "p pause · / filter · f follow · Enter this CID · y copy",
+        Pane::Operations => "x cancel · f follow · Enter its DAG · y copy CID",
+        Pane::Explorer => "j/k select · y copy CID",
+        Pane::Log => "j/k select · y copy line",
+    }
+}
+
 /// The action for a key outside the input bar.
 pub fn action_for(key: KeyEvent) -> Option<Action> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        return Some(Action::Quit);
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return match key.code {
+            KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('d') => Some(Action::HalfDown),
+            KeyCode::Char('u') => Some(Action::HalfUp),
+            _ => None,
+        };
     }
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
-        KeyCode::Tab => Action::NextPane,
-        KeyCode::BackTab => Action::PrevPane,
+        KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => Action::NextPane,
+        KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => Action::PrevPane,
         KeyCode::Char(c @ '1'..='7') => Action::Pane(c as usize - '1' as usize),
         KeyCode::Char('j') | KeyCode::Down => Action::Down,
         KeyCode::Char('k') | KeyCode::Up => Action::Up,
         KeyCode::Char('g') | KeyCode::Home => Action::Top,
         KeyCode::Char('G') | KeyCode::End => Action::Bottom,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::Char('f') => Action::Follow,
+        KeyCode::Char('y') => Action::Copy,
+        KeyCode::Char('x') => Action::CancelOp,
         KeyCode::Enter => Action::Enter,
         KeyCode::Char(':') => Action::FocusInput,
         KeyCode::Char('/') => Action::Filter,
@@ -87,10 +133,15 @@ mod tests {
         let probe = |c: KeyCode| action_for(KeyEvent::new(c, KeyModifiers::NONE));
         for b in BINDINGS {
             let reached = match b.action {
-                Action::NextPane => probe(KeyCode::Tab),
+                Action::NextPane => probe(if b.keys.starts_with('l') { KeyCode::Right } else { KeyCode::Tab }),
                 Action::Pane(_) => probe(KeyCode::Char('1')),
                 Action::Down => probe(KeyCode::Char('j')),
-                Action::Top => probe(KeyCode::Char('g')),
+                Action::Top => probe(KeyCode::Home),
+                Action::PageDown => probe(KeyCode::PageDown),
+                Action::HalfDown => action_for(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+                Action::Follow => probe(KeyCode::Char('f')),
+                Action::Copy => probe(KeyCode::Char('y')),
+                Action::CancelOp => probe(KeyCode::Char('x')),
                 Action::Enter => probe(KeyCode::Enter),
                 Action::FocusInput => probe(KeyCode::Char(':')),
                 Action::Filter => probe(KeyCode::Char('/')),

@@ -1,13 +1,15 @@
 //! The reducer's part for keys: moving around the panes (the keymap's actions) and the input bar (editing, history,
 //! Tab completion, Enter runs a command).
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use tui_input::backend::crossterm::EventHandler;
 
 use super::command::{self, Command, Completion};
 use super::keymap::{self, Action};
 use super::msg::Effect;
+use super::selection::Anchor;
 use super::state::{AppState, Filter, Pane};
+use crate::node::events::OpId;
 
 /// History lines kept (in memory and in the repo).
 pub const HISTORY: usize = 500;
@@ -16,6 +18,23 @@ impl AppState {
     pub(super) fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
+        }
+        if self.help && !self.input_focused {
+            // The help scrolls with the movement keys; anything else closes it or acts as usual.
+            let step: i32 = match keymap::action_for(key) {
+                Some(Action::Down) => 1,
+                Some(Action::Up) => -1,
+                Some(Action::PageDown | Action::HalfDown) => self.page() as i32,
+                Some(Action::PageUp | Action::HalfUp) => -(self.page() as i32),
+                Some(Action::Top) => -10_000,
+                Some(Action::Bottom) => 10_000,
+                _ => 0,
+            };
+            if step != 0 {
+                let most = (keymap::BINDINGS.len() + command::COMMANDS.len() + 3) as i32;
+                self.help_scroll = (self.help_scroll as i32 + step).clamp(0, most) as u16;
+                return Vec::new();
+            }
         }
         if !self.input_focused {
             return match keymap::action_for(key) {
@@ -26,17 +45,36 @@ impl AppState {
         match key.code {
             KeyCode::Enter => return self.submit(),
             KeyCode::Esc => {
+                // Esc on a filter being typed clears the filter too.
+                if self.input.value().starts_with("filter") {
+                    self.filter = Filter::default();
+                }
                 self.input_focused = false;
                 self.input.reset();
             }
             KeyCode::Tab => match command::complete(self.input.value(), &self.known_ids()) {
                 Completion::Line(done) => self.input = tui_input::Input::new(done),
                 Completion::Path => return vec![Effect::CompletePath { line: self.input.value().to_string() }],
+                Completion::Several { line, candidates } => {
+                    if line.len() > self.input.value().len() {
+                        self.input = tui_input::Input::new(line);
+                    }
+                    let shown: Vec<String> =
+                        candidates.iter().take(6).map(|c| crate::ui::format::middle(c, 20)).collect();
+                    let more = candidates.len().saturating_sub(6);
+                    let more = if more > 0 { format!(" … {more} more") } else { String::new() };
+                    self.set_status(format!("{} match: {}{more}", candidates.len(), shown.join("  ")), false);
+                }
                 Completion::Nothing => {}
             },
             KeyCode::Up | KeyCode::Down if !self.history.is_empty() => self.browse_history(key.code),
             _ => {
                 self.input.handle_event(&Event::Key(key));
+                // A filter applies as it is typed.
+                if let Some(rest) = self.input.value().strip_prefix("filter") {
+                    self.filter = Filter::parse(rest);
+                    self.pane = Some(Pane::Transfers);
+                }
             }
         }
         Vec::new()
@@ -83,7 +121,7 @@ impl AppState {
         }
         match command::parse(&line) {
             Ok(cmd) => effects.extend(self.command(cmd)),
-            Err(e) => self.status = Some((e, true)),
+            Err(e) => self.set_status(e, true),
         }
         effects
     }
@@ -93,6 +131,7 @@ impl AppState {
         match cmd {
             Command::Quit => return vec![Effect::Quit],
             Command::Help => self.help = true,
+            Command::Cancel(n) => return self.cancel(OpId(n)),
             Command::Filter(text) => {
                 self.filter = Filter::parse(&text);
                 self.pane = Some(Pane::Transfers);
@@ -107,27 +146,14 @@ impl AppState {
         Vec::new()
     }
 
-    /// Rows in the focused pane, for moving the selection.
-    fn rows(&self) -> usize {
-        match self.pane() {
-            Pane::Peers => self.peers.len(),
-            Pane::Wantlists => {
-                self.wantlists.ours.len() + self.wantlists.theirs.values().map(|v| v.len()).sum::<usize>()
-            }
-            Pane::Ledger => self.ledgers.len(),
-            Pane::Transfers => self.visible_transfers().count(),
-            Pane::Operations => self.ops.len(),
-            Pane::Explorer => self.explorer.as_ref().map_or(0, |e| e.rows.len()),
-            Pane::Log => self.log.len(),
-        }
-    }
-
     /// What a key's action does outside the input bar.
     fn action(&mut self, action: Action) -> Vec<Effect> {
         let pane = self.pane();
         let idx = Pane::ALL.iter().position(|p| *p == pane).unwrap_or(0);
-        let n = self.rows();
-        let current = self.selected.get(&pane).copied().unwrap_or(0);
+        let n = self.rows(pane);
+        let current = self.selection(pane);
+        let last = n.saturating_sub(1);
+        let (page, half) = (self.page(), self.page().div_ceil(2));
         let mut sel = current;
         let mut effects = Vec::new();
         match action {
@@ -135,12 +161,41 @@ impl AppState {
             Action::NextPane => self.pane = Some(Pane::ALL[(idx + 1) % Pane::ALL.len()]),
             Action::PrevPane => self.pane = Some(Pane::ALL[(idx + Pane::ALL.len() - 1) % Pane::ALL.len()]),
             Action::Pane(i) => self.pane = Pane::ALL.get(i).copied().or(self.pane),
-            Action::Down => sel = (sel + 1).min(n.saturating_sub(1)),
+            Action::Down => sel = (sel + 1).min(last),
             Action::Up => sel = sel.saturating_sub(1),
+            Action::PageDown => sel = (sel + page).min(last),
+            Action::PageUp => sel = sel.saturating_sub(page),
+            Action::HalfDown => sel = (sel + half).min(last),
+            Action::HalfUp => sel = sel.saturating_sub(half),
             Action::Top => sel = 0,
-            Action::Bottom => sel = n.saturating_sub(1),
+            Action::Bottom => sel = last,
+            Action::Follow => {
+                self.follow = !self.follow;
+                if self.follow {
+                    sel = 0;
+                }
+            }
+            Action::CancelOp => {
+                if pane == Pane::Operations
+                    && let Some(id) = self.ops.iter().rev().nth(current).map(|o| o.id)
+                {
+                    effects.extend(self.cancel(id));
+                }
+            }
+            Action::Copy => {
+                if let Some(text) = self.copyable(pane, current) {
+                    self.set_status(format!("copied {text}"), false);
+                    effects.push(Effect::Copy(text));
+                }
+            }
             Action::Enter => match pane {
-                Pane::Peers => self.pane = Some(Pane::Ledger),
+                // A peer's detail: from the Peers pane or the Ledger.
+                Pane::Peers | Pane::Ledger => {
+                    if let Some(Anchor::Peer(peer)) = self.anchor_at(pane, current) {
+                        self.detail = Some(peer);
+                        self.pane = Some(Pane::Peers);
+                    }
+                }
                 Pane::Operations => {
                     // The DAG of the selected operation (its target, or the root it made), in the explorer.
                     if let Some(cid) = self.ops.iter().rev().nth(current).and_then(|o| o.cid()) {
@@ -166,15 +221,97 @@ impl AppState {
                     None => Some(self.transfers.len()),
                 }
             }
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                self.help_scroll = 0;
+            }
             Action::Sort => self.sort_column = (self.sort_column + 1) % 4,
             Action::Escape => {
+                if !self.help && self.preview.is_none() && !self.input_focused {
+                    self.detail = None;
+                    // Esc in the transfer log clears its filter.
+                    if pane == Pane::Transfers {
+                        self.filter = Filter::default();
+                    }
+                }
                 self.help = false;
                 self.preview = None;
                 self.input_focused = false;
             }
         }
+        if sel != current && matches!(pane, Pane::Transfers | Pane::Operations) {
+            // Moving off the newest row holds the selection where it is; going back to the top follows again.
+            self.follow = sel == 0;
+        }
         self.selected.insert(pane, sel);
         effects
+    }
+
+    /// Cancels operation `id` if it is running; says so either way.
+    fn cancel(&mut self, id: OpId) -> Vec<Effect> {
+        match self.ops.iter().find(|o| o.id == id) {
+            Some(op) if op.result.is_none() => {
+                self.set_status(format!("cancelling #{} {} {}", id.0, op.kind, op.target), false);
+                vec![Effect::Cancel(id)]
+            }
+            Some(_) => {
+                self.set_status(format!("cancel: #{} has finished", id.0), true);
+                Vec::new()
+            }
+            None => {
+                self.set_status(format!("cancel: no operation #{}", id.0), true);
+                Vec::new()
+            }
+        }
+    }
+
+    /// What `y` copies from row `idx` of `pane`: the CID, peer id or log line it is about.
+    fn copyable(&self, pane: Pane, idx: usize) -> Option<String> {
+        match pane {
+            Pane::Transfers => self.visible_transfers().rev().nth(idx).map(|r| r.cid.clone()),
+            Pane::Operations => {
+                let op = self.ops.iter().rev().nth(idx)?;
+                op.cid().map(|c| c.to_string())
+            }
+            Pane::Log => self.log.get(idx).cloned(),
+            Pane::Wantlists => {
+                self.want_keys().into_iter().nth(idx).map(|k| k.rsplit(' ').next().unwrap_or_default().to_string())
+            }
+            _ => match self.anchor_at(pane, idx)? {
+                Anchor::Peer(p) => Some(p),
+                Anchor::Key(k) => Some(k),
+                _ => None,
+            },
+        }
+    }
+
+    /// The wheel moves the selection by three rows; a click selects the row under it (a click on the tabs switches).
+    pub(super) fn mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        if self.help || self.preview.is_some() || self.input_focused {
+            return Vec::new();
+        }
+        match mouse.kind {
+            MouseEventKind::ScrollDown => {
+                for _ in 0..3 {
+                    self.action(Action::Down);
+                }
+            }
+            MouseEventKind::ScrollUp => {
+                for _ in 0..3 {
+                    self.action(Action::Up);
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(row) = self.row_at(mouse.row) {
+                    let pane = self.pane();
+                    if matches!(pane, Pane::Transfers | Pane::Operations) {
+                        self.follow = row == 0;
+                    }
+                    self.selected.insert(pane, row);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
     }
 }

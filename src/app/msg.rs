@@ -2,7 +2,7 @@
 //! (`update`) is the only writer of `AppState`: keys, node events, command results, log lines and ticks all come in
 //! as messages; what needs I/O goes out as effects.
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::command::Command;
 use super::job::{Job, Shown, Target};
@@ -13,8 +13,10 @@ use crate::ops::{OpEvent, Outcome};
 pub enum Msg {
     /// A key press (repeats and releases are filtered out by the loop).
     Key(KeyEvent),
-    /// The terminal changed size: only a redraw.
-    Resize,
+    /// The terminal's size (columns, rows), at the start and when it changes.
+    Resize { width: u16, height: u16 },
+    /// A mouse wheel or click.
+    Mouse(MouseEvent),
     /// A node event; its `at_ms` is the time of everything it changes, and moves "now" forward.
     Node(Event),
     /// Time passes (ages, rates), on the node's clock (ms since it started); never moves "now" back.
@@ -35,6 +37,8 @@ pub enum Msg {
     JobDone(Box<JobDone>),
     /// The store's totals, refreshed now and then.
     Stored { blocks: u64, bytes: u64 },
+    /// The store's totals could not be read this time (the next heartbeat asks again).
+    StoredFailed,
     /// A path completion the loop looked up for the input line `line`.
     Completed { line: String, completed: Option<String> },
 }
@@ -63,5 +67,9 @@ pub enum Effect {
     CompletePath {
         line: String,
     },
+    /// Cancel a running operation through the command layer (its token: here, or a `Cancel` to the daemon).
+    Cancel(OpId),
+    /// Put this text on the terminal's clipboard (OSC 52: works over ssh and in tmux with `set-clipboard on`).
+    Copy(String),
     Quit,
 }

@@ -47,9 +47,7 @@ impl AppState {
                 self.selected.insert(Pane::Explorer, 0);
                 return;
             }
-            Ok(Outcome::Streamed { .. }) => {
-                self.preview = Some((title.clone(), String::from_utf8_lossy(&output).into_owned()))
-            }
+            Ok(Outcome::Streamed { .. }) => self.preview = Some((title.clone(), printable(&output))),
             Ok(o @ Outcome::Listed { .. }) => self.preview = Some((title.clone(), ls_lines(o).unwrap_or_default())),
             _ => {}
         }
@@ -66,7 +64,7 @@ impl AppState {
             if error {
                 self.push_log(format!("error: {text}"));
             }
-            self.status = Some((text, error));
+            self.set_status(text, error);
             return;
         }
         if let Some(op) = self.ops.iter_mut().find(|o| o.id == id) {
@@ -74,7 +72,7 @@ impl AppState {
             op.result = Some(line);
             op.root = root;
         }
-        self.status = Some((format!("{title}: {text}"), error));
+        self.set_status(format!("{title}: {text}"), error);
         self.retain_ops();
     }
 
@@ -91,5 +89,36 @@ impl AppState {
                 }
             });
         }
+    }
+}
+
+/// Content as the preview can show it: text as it is (tabs as spaces), anything else (invalid UTF-8, control
+/// characters that would move the cursor and break the popup) as a hex dump with the printable bytes beside.
+pub fn printable(bytes: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return text.replace('\t', "    ").replace('\r', "");
+    }
+    let mut out = String::from("(binary: hex)\n");
+    // Eight bytes a line: the dump fits the preview popup of an 80-column terminal.
+    for (i, chunk) in bytes.chunks(8).enumerate() {
+        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+        let ascii: String = chunk.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+        out.push_str(&format!("{:08x}  {:<23}  |{ascii}|\n", i * 8, hex.join(" ")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn binary_content_is_shown_as_hex_and_text_as_text() {
+        assert_eq!(printable(b"hello\tworld\r\n"), "hello    world\n");
+        let hex = printable(&[0x00, 0x1b, b'[', b'2', b'J', 0xff, b'A']);
+        assert_eq!(hex, "(binary: hex)\n00000000  00 1b 5b 32 4a ff 41     |..[2J.A|\n");
+        assert!(!hex.contains('\x1b'), "no escape reaches the terminal");
     }
 }

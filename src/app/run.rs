@@ -13,7 +13,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::msg::{Effect, Msg};
-use super::runner::Backend;
+use super::runner::{Backend, Cancels};
 use super::state::AppState;
 use super::update::update;
 use crate::cli::NodeArgs;
@@ -51,15 +51,47 @@ pub fn run(repo: &Path, args: &NodeArgs, demo: bool) -> Result<()> {
     };
     runtime.block_on(async move {
         let (node, events) = crate::node::start(config, store.clone())?;
-        let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
+        let mut terminal = open_terminal()?;
         let shared = Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
         let backend = Backend::Local { repo: repo.clone(), shared };
         let demo = demo.then(|| node.clone());
         let result = event_loop(&mut terminal, &repo, backend, events, log_lines, demo).await;
-        ratatui::restore();
+        close_terminal();
         node.shutdown().await;
         result
     })
+}
+
+/// The terminal in raw mode on the alternate screen, with the mouse reported (wheel and clicks).
+fn open_terminal() -> Result<ratatui::DefaultTerminal> {
+    let terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    Ok(terminal)
+}
+
+/// Gives the terminal back as it was.
+fn close_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
+}
+
+/// `swarmscope demo`: the TUI's node on a temporary repo (removed on exit) unless a repo was given, so that the
+/// demo's content never fills the user's own repo; it opens on the Transfers pane, where the exchange shows.
+pub fn demo(repo: Option<&Path>) -> Result<()> {
+    // The demo never uses public routing.
+    let args = NodeArgs {
+        listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
+        no_mdns: true,
+        no_bootstrap: true,
+        ..NodeArgs::default()
+    };
+    match repo {
+        Some(repo) => run(repo, &args, true),
+        None => {
+            let temp = super::demo::temp_dir("tui")?;
+            run(temp.path(), &args, true)
+        }
+    }
 }
 
 /// Asks the daemon something small (no progress, no output).
@@ -105,9 +137,9 @@ async fn attach(repo: &Path, client: Client, log_lines: mpsc::Receiver<String>) 
         }
     });
     tracing::info!("attached to the daemon of {}", repo.display());
-    let mut terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
+    let mut terminal = open_terminal()?;
     let result = event_loop(&mut terminal, repo, Backend::Daemon(client), events, log_lines, None).await;
-    ratatui::restore();
+    close_terminal();
     result
 }
 
@@ -162,6 +194,7 @@ async fn event_loop(
     demo: Option<crate::node::handle::NodeHandle>,
 ) -> Result<()> {
     let (tx, mut msgs) = mpsc::channel::<Msg>(1024);
+    let is_demo = demo.is_some();
     if let Some(node) = demo {
         let tui = tx.clone();
         tokio::spawn(async move {
@@ -172,6 +205,12 @@ async fn event_loop(
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut state = AppState { cwd, history: load_history(repo), ..AppState::new() };
+    if is_demo {
+        state.pane = Some(super::state::Pane::Transfers);
+    }
+    let size = terminal.size()?;
+    update(&mut state, Msg::Resize { width: size.width, height: size.height });
+    let cancels = Cancels::default();
     let mut clock = NodeClock::new();
     let mut keys = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
@@ -189,7 +228,8 @@ async fn event_loop(
         tokio::select! {
             Some(Ok(ev)) = keys.next() => match ev {
                 Event::Key(key) if key.kind == KeyEventKind::Press => batch.push(Msg::Key(key)),
-                Event::Resize(..) => batch.push(Msg::Resize),
+                Event::Resize(width, height) => batch.push(Msg::Resize { width, height }),
+                Event::Mouse(mouse) => batch.push(Msg::Mouse(mouse)),
                 _ => {}
             },
             Some(ev) = node_events.recv() => {
@@ -218,7 +258,7 @@ async fn event_loop(
         for msg in batch {
             dirty = true;
             for effect in update(&mut state, msg) {
-                if !carry_out(effect, repo, &backend, &tx) {
+                if !carry_out(effect, repo, &backend, &tx, &cancels) {
                     return Ok(());
                 }
             }
@@ -227,17 +267,24 @@ async fn event_loop(
 }
 
 /// Does what the reducer asked; `false` to quit.
-fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<Msg>) -> bool {
+fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<Msg>, cancels: &Cancels) -> bool {
     match effect {
-        Effect::Run(job) => super::runner::spawn(backend, *job, tx.clone()),
+        Effect::Run(job) => super::runner::spawn(backend, *job, tx.clone(), cancels),
+        Effect::Cancel(op) => {
+            if !cancels.cancel(op) {
+                let _ = tx.try_send(Msg::Status { text: format!("cancel: #{} is not running", op.0), error: true });
+            }
+        }
         Effect::SaveHistory(lines) => save_history(repo, &lines),
         Effect::RefreshStored => {
             let (backend, tx) = (backend.clone(), tx.clone());
             tokio::spawn(async move {
                 let stat = tokio::task::spawn_blocking(move || stored(&backend)).await;
-                if let Ok(Some((blocks, bytes))) = stat {
-                    let _ = tx.send(Msg::Stored { blocks, bytes }).await;
-                }
+                let msg = match stat {
+                    Ok(Some((blocks, bytes))) => Msg::Stored { blocks, bytes },
+                    _ => Msg::StoredFailed,
+                };
+                let _ = tx.send(msg).await;
             });
         }
         Effect::CompletePath { line } => {
@@ -247,9 +294,20 @@ fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<M
                 let _ = tx.blocking_send(Msg::Completed { line, completed });
             });
         }
+        Effect::Copy(text) => copy(&text),
         Effect::Quit => return false,
     }
     true
+}
+
+/// Puts `text` on the terminal's clipboard with OSC 52 (the terminal, not this process, owns the clipboard: it
+/// works over ssh; tmux passes it on with `set-clipboard on`).
+fn copy(text: &str) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
 }
 
 /// The store's totals, from the store or from the daemon.

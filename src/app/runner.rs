@@ -21,10 +21,34 @@ pub enum Backend {
     Daemon(Arc<Client>),
 }
 
-/// Runs `job` on the blocking pool; everything it reports goes to `events`.
-pub fn spawn(backend: &Backend, job: Job, events: mpsc::Sender<Msg>) {
+/// The cancel tokens of the running jobs, by op id: the loop cancels one when the reducer asks
+/// ([`super::msg::Effect::Cancel`]); a job's entry goes when it ends.
+#[derive(Clone, Default)]
+pub struct Cancels(Arc<std::sync::Mutex<std::collections::HashMap<OpId, CancellationToken>>>);
+
+impl Cancels {
+    /// Cancels `op` if it is running (locally its command stops at its next check; in a daemon the client sends
+    /// `Cancel`). Returns whether it was running.
+    pub fn cancel(&self, op: OpId) -> bool {
+        let token = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&op).cloned();
+        token.map(|t| t.cancel()).is_some()
+    }
+
+    fn insert(&self, op: OpId, token: CancellationToken) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(op, token);
+    }
+
+    fn remove(&self, op: OpId) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&op);
+    }
+}
+
+/// Runs `job` on the blocking pool; everything it reports goes to `events`; `cancels` can stop it once started.
+pub fn spawn(backend: &Backend, job: Job, events: mpsc::Sender<Msg>, cancels: &Cancels) {
     let backend = backend.clone();
+    let cancels = cancels.clone();
     tokio::task::spawn_blocking(move || {
+        let cancel = CancellationToken::new();
         let Job { kind, target, shown, call, stdin } = job;
         let cap = call.output_cap.unwrap_or(u64::MAX);
         let mut observer = Reporter {
@@ -35,8 +59,9 @@ pub fn spawn(backend: &Backend, job: Job, events: mpsc::Sender<Msg>) {
             shown,
             output: Vec::new(),
             cap,
+            cancel: cancel.clone(),
+            cancels: cancels.clone(),
         };
-        let cancel = CancellationToken::new();
         let result = match backend {
             Backend::Local { repo, shared } => {
                 let mut input = std::io::Cursor::new(stdin.unwrap_or_default());
@@ -51,6 +76,7 @@ pub fn spawn(backend: &Backend, job: Job, events: mpsc::Sender<Msg>) {
             Ok(outcome) => tracing::info!("{kind} {target}: {}", super::job::summary(outcome)),
             Err(e) => tracing::error!("{kind} {target}: {}", one_line(e)),
         }
+        cancels.remove(observer.op);
         let done = JobDone {
             id: observer.op,
             kind,
@@ -72,11 +98,14 @@ struct Reporter {
     shown: Shown,
     output: Vec<u8>,
     cap: u64,
+    cancel: CancellationToken,
+    cancels: Cancels,
 }
 
 impl Observer for Reporter {
     fn started(&mut self, op: OpId) -> std::io::Result<()> {
         self.op = op;
+        self.cancels.insert(op, self.cancel.clone());
         if self.shown == Shown::Operation {
             let started = Msg::OpStarted { id: op, kind: self.kind.to_string(), target: self.target.clone() };
             let _ = self.events.blocking_send(started);

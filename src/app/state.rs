@@ -16,8 +16,19 @@ use crate::ops::explore::Explored;
 pub const MAX_TRANSFERS: usize = 10_000;
 /// Lines kept in the log pane.
 pub const MAX_LOG: usize = 1_000;
+/// (peer, CID) pairs we answered DONT_HAVE kept between snapshots (a snapshot prunes them to live wants).
+pub const MAX_UNSERVED: usize = 100_000;
+/// Peers that left kept (greyed, with their ledgers); the oldest to leave go first.
+pub const MAX_GONE_PEERS: usize = 256;
+/// Addresses kept per peer.
+pub const MAX_ADDRS: usize = 8;
 /// Finished operations kept.
 pub const MAX_FINISHED_OPS: usize = 100;
+
+/// How long a result stays in the status line.
+pub const STATUS_OK_MS: u64 = 10_000;
+/// How long an error stays in the status line.
+pub const STATUS_ERROR_MS: u64 = 30_000;
 
 /// The panes, in tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -48,7 +59,7 @@ impl Pane {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct PeerRow {
     pub peer: String,
     pub addr: String,
@@ -62,10 +73,29 @@ pub struct PeerRow {
     pub bytes_out: u64,
     pub wants_in: usize,
     pub wants_out: usize,
+    /// Every protocol it announced (identify).
+    pub protocols: Vec<String>,
+    /// Every address it was seen at, newest last (bounded).
+    pub addrs: Vec<String>,
+    /// When it left (node clock); `None` while connected. A peer that left stays, greyed, with its ledger.
+    pub gone_at_ms: Option<u64>,
+    /// Its ledger as the last snapshot had it.
+    pub ledger: Option<crate::node::bitswap::ledger::Ledger>,
+    /// Block bytes from and to it, per second: the detail's graph.
+    pub rate_in: Series,
+    pub rate_out: Series,
+}
+
+impl PeerRow {
+    pub fn connected(&self) -> bool {
+        self.gone_at_ms.is_none()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransferRow {
+    /// Counts up from 0 in arrival order: what the selection holds on to while rows arrive.
+    pub id: u64,
     pub at_ms: u64,
     pub direction: Direction,
     pub peer: String,
@@ -123,7 +153,8 @@ impl Filter {
             match w.split_once(':') {
                 Some(("peer", v)) => f.peer = Some(v.to_string()),
                 Some(("cid", v)) => f.cid = Some(v.to_string()),
-                Some(("kind", v)) => f.kind = Some(v.to_uppercase()),
+                // A prefix: `kind:want` is both WANT_HAVE and WANT_BLOCK; `-` for `_` (`kind:dont-have`).
+                Some(("kind", v)) => f.kind = Some(v.to_uppercase().replace('-', "_")),
                 _ => f.cid = Some(w.to_string()),
             }
         }
@@ -137,7 +168,7 @@ impl Filter {
     pub fn matches(&self, row: &TransferRow) -> bool {
         self.peer.as_ref().is_none_or(|p| row.peer.contains(p.as_str()))
             && self.cid.as_ref().is_none_or(|c| row.cid.contains(c.as_str()))
-            && self.kind.as_ref().is_none_or(|k| kind_name(row.kind) == k.as_str())
+            && self.kind.as_ref().is_none_or(|k| kind_name(row.kind).starts_with(k.as_str()))
     }
 }
 
@@ -163,17 +194,27 @@ pub struct AppState {
     pub peers: BTreeMap<String, PeerRow>,
     pub ledgers: Vec<PeerSnapshot>,
     pub wantlists: Wantlists,
+    /// When the last snapshot came (node clock): wantlist ages are as of then, and the panes say how long ago.
+    pub wantlists_at_ms: u64,
+    /// A `repo stat` is running: the heartbeat asks for no other until it answers.
+    pub stat_in_flight: bool,
     /// HAVE / DONT_HAVE answers to our wants, by CID.
     pub answers: HashMap<String, Answers>,
     /// (peer, CID) pairs we answered DONT_HAVE: their wants we could not serve.
     pub unserved: HashSet<(String, String)>,
     pub transfers: VecDeque<TransferRow>,
+    /// The id the next transfer row gets.
+    pub next_transfer: u64,
     /// Transfer rows that arrived while paused are still kept; the view shows the log as it was.
     pub paused_at: Option<usize>,
     pub filter: Filter,
     pub ops: Vec<Operation>,
     pub log: VecDeque<String>,
     pub status: Option<(String, bool)>,
+    /// When the status line was set (node clock): it times out.
+    pub status_at_ms: u64,
+    /// How far the help is scrolled (lines).
+    pub help_scroll: u16,
     pub dropped: u64,
     pub bytes_in: Series,
     pub bytes_out: Series,
@@ -182,12 +223,18 @@ pub struct AppState {
     // View state: what is focused and selected (the UI only reads it).
     pub pane: Option<Pane>,
     pub selected: HashMap<Pane, usize>,
+    /// Transfers and Operations keep the newest row selected (`f` toggles); moving the selection stops it.
+    pub follow: bool,
+    /// The terminal's size (columns, rows) as the loop last reported it: how far a page is, where a click lands.
+    pub viewport: (u16, u16),
     pub sort_column: usize,
     pub help: bool,
     pub input_focused: bool,
     pub input: tui_input::Input,
     pub preview: Option<(String, String)>,
     pub explorer: Option<Explored>,
+    /// The peer whose detail is open (Enter on a peer; Esc closes).
+    pub detail: Option<String>,
     /// Lines typed into the input bar, oldest first (loaded by the loop, saved through an effect).
     pub history: Vec<String>,
     /// Where Up/Down is in the history while browsing it.
@@ -198,11 +245,19 @@ pub struct AppState {
 
 impl AppState {
     pub fn new() -> Self {
-        Self { pane: Some(Pane::Peers), ..Default::default() }
+        Self { pane: Some(Pane::Peers), follow: true, ..Default::default() }
     }
 
     pub fn pane(&self) -> Pane {
         self.pane.unwrap_or(Pane::Peers)
+    }
+
+    /// The status line, if it has not timed out: results for [`STATUS_OK_MS`], errors for [`STATUS_ERROR_MS`]
+    /// (they are also in the Log pane).
+    pub fn status_line(&self) -> Option<(&str, bool)> {
+        let (text, error) = self.status.as_ref()?;
+        let ttl = if *error { STATUS_ERROR_MS } else { STATUS_OK_MS };
+        (self.now_ms.saturating_sub(self.status_at_ms) < ttl).then_some((text.as_str(), *error))
     }
 
     /// The transfer rows the view shows: frozen at the pause point, filtered.
@@ -213,14 +268,23 @@ impl AppState {
 
     /// Peer rows sorted by the chosen column.
     pub fn sorted_peers(&self) -> Vec<&PeerRow> {
-        let mut rows: Vec<&PeerRow> = self.peers.values().collect();
+        // Connected peers first; those that left below them.
+        let mut rows: Vec<&PeerRow> = self.peers.values().filter(|p| p.connected()).collect();
         match self.sort_column % 4 {
             1 => rows.sort_by(|a, b| a.rtt_ms.unwrap_or(f64::MAX).total_cmp(&b.rtt_ms.unwrap_or(f64::MAX))),
             2 => rows.sort_by_key(|r| std::cmp::Reverse(r.bytes_in)),
             3 => rows.sort_by_key(|r| std::cmp::Reverse(r.bytes_out)),
             _ => {}
         }
+        let mut gone: Vec<&PeerRow> = self.peers.values().filter(|p| !p.connected()).collect();
+        gone.sort_by_key(|p| std::cmp::Reverse(p.gone_at_ms));
+        rows.extend(gone);
         rows
+    }
+
+    /// Peers connected now (those that left are kept, greyed, but not counted).
+    pub fn connected_peers(&self) -> usize {
+        self.peers.values().filter(|p| p.connected()).count()
     }
 
     /// CIDs and peer ids seen, for Tab completion.

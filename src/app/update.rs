@@ -7,9 +7,17 @@ use super::msg::{Effect, Msg};
 use super::state::{AppState, MAX_LOG};
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    let before = state.anchor_before(&msg);
+    let effects = apply(state, msg);
+    state.reanchor(before);
+    effects
+}
+
+fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => return state.key(key),
-        Msg::Resize => {}
+        Msg::Resize { width, height } => state.viewport = (width, height),
+        Msg::Mouse(mouse) => return state.mouse(mouse),
         Msg::Node(e) => {
             state.advance(e.at_ms);
             state.apply_node(e.at_ms, e.kind);
@@ -17,7 +25,11 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Tick { now_ms } => state.advance(now_ms),
         Msg::Heartbeat { now_ms } => {
             state.advance(now_ms);
-            return vec![Effect::RefreshStored];
+            // At most one `repo stat` at a time: a slow store (or daemon) is not asked again until it answers.
+            if !state.stat_in_flight {
+                state.stat_in_flight = true;
+                return vec![Effect::RefreshStored];
+            }
         }
         Msg::Log(line) => state.push_log(line),
         Msg::Command(cmd) => return state.command(cmd),
@@ -25,15 +37,17 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             if error {
                 state.push_log(format!("error: {text}"));
             }
-            state.status = Some((text, error));
+            state.set_status(text, error);
         }
         Msg::OpStarted { id, kind, target } => state.op_started(id, kind, target),
         Msg::OpProgress { id, event } => state.op_progress(id, event),
         Msg::JobDone(done) => state.job_done(*done),
         Msg::Stored { blocks, bytes } => {
+            state.stat_in_flight = false;
             state.stored_blocks = blocks;
             state.stored_bytes = bytes;
         }
+        Msg::StoredFailed => state.stat_in_flight = false,
         Msg::Completed { line, completed } => state.completed(line, completed),
     }
     Vec::new()
@@ -45,6 +59,12 @@ impl AppState {
         self.now_ms = self.now_ms.max(now_ms);
         self.bytes_in.advance(self.now_ms);
         self.bytes_out.advance(self.now_ms);
+    }
+
+    /// A line for the status bar; it shows until a newer one or its timeout ([`AppState::status_line`]).
+    pub(super) fn set_status(&mut self, text: String, error: bool) {
+        self.status = Some((text, error));
+        self.status_at_ms = self.now_ms;
     }
 
     pub(super) fn push_log(&mut self, line: String) {

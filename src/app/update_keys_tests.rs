@@ -6,8 +6,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::update;
 use crate::app::job::{Job, Shown, Target};
 use crate::app::msg::{Effect, JobDone, Msg};
+use crate::app::selection::Anchor;
 use crate::app::state::{AppState, Pane};
-use crate::node::events::OpId;
+use crate::node::events::{Direction, EntryKind, Event, NodeEvent, OpId};
 use crate::ops::explore::{DagRow, Explored};
 use crate::ops::outcome::{LsEntry, LsKind};
 use crate::ops::{OpEvent, Outcome, Request};
@@ -142,7 +143,8 @@ fn ticks_move_now_forward_and_the_heartbeat_asks_for_the_stores_totals() {
     assert_eq!(s.now_ms, 5_000, "never back");
     assert!(update(&mut s, Msg::Stored { blocks: 3, bytes: 300 }).is_empty());
     assert_eq!((s.stored_blocks, s.stored_bytes), (3, 300));
-    assert!(update(&mut s, Msg::Resize).is_empty());
+    assert!(update(&mut s, Msg::Resize { width: 80, height: 24 }).is_empty());
+    assert_eq!(s.page(), 11);
 }
 
 #[test]
@@ -212,4 +214,214 @@ fn job_progress_and_results_fill_rows_previews_and_the_explorer() {
     update(&mut s, done(11, "explore", Target::Cid(cid()), Shown::Quiet, Ok(Outcome::Explored(explored))));
     assert_eq!((s.pane(), s.explorer.as_ref().map(|e| e.rows.len())), (Pane::Explorer, Some(1)));
     assert_eq!(s.ops.len(), 1, "only shown jobs have rows (and only those that started)");
+}
+
+fn bitswap(at_ms: u64, cid: &str) -> Msg {
+    use crate::node::events::{Direction, EntryKind, Event, NodeEvent};
+    let kind = NodeEvent::Bitswap {
+        direction: Direction::In,
+        peer: "P".into(),
+        kind: EntryKind::Block,
+        cid: cid.into(),
+        size: Some(1),
+        latency_ms: None,
+    };
+    Msg::Node(Event { seq: 0, at_ms, kind })
+}
+
+#[test]
+fn the_selection_follows_the_item_as_rows_arrive_unless_following_newest() {
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 80, height: 24 });
+    s.pane = Some(Pane::Transfers);
+    for i in 0..5 {
+        update(&mut s, bitswap(i, &format!("cid{i}")));
+    }
+    // Following the newest: the top row stays selected as rows arrive.
+    assert!(s.follow);
+    update(&mut s, bitswap(5, "cid5"));
+    assert_eq!(s.selection(Pane::Transfers), 0);
+    // Moving down holds the selection on its item: new rows above push its index, not the item.
+    update(&mut s, key(KeyCode::Char('j')));
+    update(&mut s, key(KeyCode::Char('j')));
+    assert!(!s.follow);
+    let held = s.visible_transfers().rev().nth(2).unwrap().cid.clone();
+    assert_eq!(held, "cid3");
+    for i in 6..10 {
+        update(&mut s, bitswap(i, &format!("cid{i}")));
+    }
+    assert_eq!(s.selection(Pane::Transfers), 6);
+    assert_eq!(update(&mut s, key(KeyCode::Char('y'))), [Effect::Copy("cid3".into())]);
+    // f follows again: the newest row.
+    update(&mut s, key(KeyCode::Char('f')));
+    assert!(s.follow && s.selection(Pane::Transfers) == 0);
+
+    // Operations: Enter acts on the operation that was selected, not on whatever slid under the cursor.
+    s.pane = Some(Pane::Operations);
+    update(&mut s, Msg::OpStarted { id: OpId(1), kind: "put".into(), target: Target::Text(5) });
+    update(&mut s, done(1, "put", Target::Text(5), Shown::Operation, Ok(Outcome::Added { roots: vec![cid()] })));
+    update(&mut s, Msg::OpStarted { id: OpId(2), kind: "get".into(), target: Target::Text(1) });
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.ops.iter().rev().nth(s.selection(Pane::Operations)).unwrap().id, OpId(1));
+    for id in 3..8 {
+        update(&mut s, Msg::OpStarted { id: OpId(id), kind: "get".into(), target: Target::Text(1) });
+    }
+    assert_eq!(s.ops.iter().rev().nth(s.selection(Pane::Operations)).unwrap().id, OpId(1));
+    let job = jobs(&update(&mut s, key(KeyCode::Enter)))[0].clone();
+    assert_eq!(job.call.request, Request::DagExplore { path: cid().into() });
+}
+
+#[test]
+fn the_selection_follows_a_peer_when_the_sort_reorders_and_pages_move_by_the_screen() {
+    use crate::node::events::{Direction, Event, NodeEvent, Transport};
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 80, height: 24 });
+    let connect = |p: &str| {
+        let kind = NodeEvent::Connected {
+            peer: p.into(),
+            addr: "/ip4/127.0.0.1/tcp/1".into(),
+            direction: Direction::In,
+            transport: Transport::Tcp,
+        };
+        Msg::Node(Event { seq: 0, at_ms: 0, kind })
+    };
+    for p in ["P10", "P20", "P30"] {
+        update(&mut s, connect(p));
+    }
+    update(&mut s, key(KeyCode::Char('j')));
+    assert_eq!(s.anchor_at(Pane::Peers, s.selection(Pane::Peers)), Some(Anchor::Peer("P20".into())));
+    update(&mut s, connect("P00"));
+    assert_eq!(s.anchor_at(Pane::Peers, s.selection(Pane::Peers)), Some(Anchor::Peer("P20".into())));
+    assert_eq!(s.selection(Pane::Peers), 2);
+    // A peer that leaves goes below those connected (greyed): the selection goes with it.
+    update(
+        &mut s,
+        Msg::Node(Event {
+            seq: 0,
+            at_ms: 1,
+            kind: NodeEvent::Disconnected {
+                peer: "P20".into(),
+                cause: crate::node::events::CloseCause::Idle,
+                error: None,
+            },
+        }),
+    );
+    assert_eq!(s.selection(Pane::Peers), 3);
+    assert_eq!(s.anchor_at(Pane::Peers, 3), Some(Anchor::Peer("P20".into())));
+
+    s.pane = Some(Pane::Log);
+    for i in 0..40 {
+        update(&mut s, Msg::Log(format!("line {i}")));
+    }
+    update(&mut s, key(KeyCode::PageDown));
+    assert_eq!(s.selection(Pane::Log), 11, "a page is the table rows of an 80x24 screen");
+    let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    update(&mut s, ctrl('d'));
+    assert_eq!(s.selection(Pane::Log), 17);
+    update(&mut s, ctrl('u'));
+    update(&mut s, key(KeyCode::PageUp));
+    assert_eq!(s.selection(Pane::Log), 0);
+    update(&mut s, key(KeyCode::End));
+    assert_eq!(s.selection(Pane::Log), 39);
+    update(&mut s, key(KeyCode::Home));
+    assert_eq!(s.selection(Pane::Log), 0);
+    // h / l and Left / Right move between panes.
+    update(&mut s, key(KeyCode::Char('l')));
+    assert_eq!(s.pane(), Pane::Peers);
+    update(&mut s, key(KeyCode::Left));
+    assert_eq!(s.pane(), Pane::Log);
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_and_a_click_selects_the_row_under_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, row| Msg::Mouse(MouseEvent { kind, column: 10, row, modifiers: KeyModifiers::NONE });
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 80, height: 24 });
+    s.pane = Some(Pane::Log);
+    for i in 0..40 {
+        update(&mut s, Msg::Log(format!("line {i}")));
+    }
+    update(&mut s, mouse(MouseEventKind::ScrollDown, 10));
+    assert_eq!(s.selection(Pane::Log), 3);
+    s.pane = Some(Pane::Transfers);
+    for i in 0..20 {
+        update(&mut s, bitswap(i, &format!("cid{i}")));
+    }
+    // The first table row is screen line 8: line 10 is the third row.
+    update(&mut s, mouse(MouseEventKind::Down(MouseButton::Left), 10));
+    assert_eq!((s.selection(Pane::Transfers), s.follow), (2, false));
+    assert_eq!(update(&mut s, key(KeyCode::Char('y'))), [Effect::Copy("cid17".into())]);
+}
+
+#[test]
+fn x_and_cancel_op_cancel_a_running_operation_through_an_effect() {
+    let mut s = AppState::new();
+    update(&mut s, Msg::OpStarted { id: OpId(4), kind: "get".into(), target: Target::Cid(cid()) });
+    update(&mut s, Msg::OpStarted { id: OpId(5), kind: "put".into(), target: Target::Text(3) });
+    update(&mut s, done(5, "put", Target::Text(3), Shown::Operation, Ok(Outcome::Added { roots: vec![cid()] })));
+    s.pane = Some(Pane::Operations);
+    // The newest (the finished put) is selected: nothing to cancel, and it says so.
+    assert!(update(&mut s, key(KeyCode::Char('x'))).is_empty());
+    assert_eq!(s.status.as_ref().map(|(t, e)| (t.as_str(), *e)), Some(("cancel: #5 has finished", true)));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(update(&mut s, key(KeyCode::Char('x'))), [Effect::Cancel(OpId(4))]);
+    assert_eq!(type_line(&mut s, "cancel #4").last(), Some(&Effect::Cancel(OpId(4))));
+    assert!(!type_line(&mut s, "cancel 99").contains(&Effect::Cancel(OpId(99))));
+    assert_eq!(s.status.as_ref().map(|(t, _)| t.as_str()), Some("cancel: no operation #99"));
+    let effects = type_line(&mut s, "cancel nine");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Cancel(_))));
+    assert!(s.status.as_ref().is_some_and(|(t, e)| *e && t.starts_with("cancel: not an operation number")));
+}
+
+#[test]
+fn the_filter_applies_as_it_is_typed_matches_kind_prefixes_and_esc_clears_it() {
+    let mut s = AppState::new();
+    for (i, kind) in
+        [EntryKind::WantHave, EntryKind::WantBlock, EntryKind::Block, EntryKind::DontHave].into_iter().enumerate()
+    {
+        let e = NodeEvent::Bitswap {
+            direction: Direction::Out,
+            peer: "P".into(),
+            kind,
+            cid: format!("c{i}"),
+            size: None,
+            latency_ms: None,
+        };
+        update(&mut s, Msg::Node(Event { seq: 0, at_ms: i as u64, kind: e }));
+    }
+    update(&mut s, key(KeyCode::Char('/')));
+    for c in "kind:want".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    assert_eq!(s.pane(), Pane::Transfers);
+    assert_eq!(s.rows(Pane::Transfers), 2, "WANT_HAVE and WANT_BLOCK, before Enter");
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.filter.is_empty() && s.rows(Pane::Transfers) == 4, "Esc on the filter line clears it");
+    type_line(&mut s, "filter kind:dont-have");
+    assert_eq!(s.rows(Pane::Transfers), 1);
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.filter.is_empty(), "Esc in the transfer log clears its filter");
+}
+
+#[test]
+fn an_ambiguous_tab_shows_the_candidates_and_an_id_completes_from_its_end() {
+    let mut s = AppState::new();
+    update(&mut s, key(KeyCode::Char(':')));
+    for c in "ex".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.input.value(), "exp", "as far as explore and export agree");
+    let (text, error) = s.status.clone().unwrap();
+    assert!(!error && text.contains("explore") && text.contains("export"), "{text}");
+    update(&mut s, key(KeyCode::Esc));
+    // The transfer log shows CIDs by their ends: the end a user read completes the whole CID.
+    update(&mut s, bitswap(1, CID));
+    update(&mut s, key(KeyCode::Char(':')));
+    for c in "get atv5sq".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.input.value(), format!("get {CID}"));
 }

@@ -65,7 +65,7 @@ fn connections_identify_and_ping_fill_the_peer_row() {
     assert_eq!((row.direction.as_str(), row.bitswap.as_str(), row.rtt_ms), ("out", "1.2.0", Some(1.5)));
     assert_eq!(row.connected_at_ms, 5_000);
     update(&mut s, at(6_000, NodeEvent::Disconnected { peer: "P".into(), cause: CloseCause::Local, error: None }));
-    assert!(s.peers.is_empty());
+    assert_eq!((s.connected_peers(), s.peers["P"].gone_at_ms), (0, Some(6_000)), "kept, as a peer that left");
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
         theirs: Default::default(),
     };
     update(&mut s, at(2_000, NodeEvent::Snapshot { peers, departed: vec![], wantlists, dropped_events: 17 }));
-    assert!(!s.peers.contains_key("gone"), "a peer the snapshot does not list is gone");
+    assert!(!s.peers["gone"].connected(), "a peer the snapshot does not list has left");
     assert_eq!(s.peers["P"].bytes_in, 4096);
     assert_eq!(s.peers["P"].wants_out, 1);
     assert_eq!(s.dropped, 17);
@@ -271,4 +271,125 @@ fn dropped_stays_cumulative() {
     assert_eq!(s.dropped, 5, "a snapshot's older total does not lower it");
     update(&mut s, at(3, NodeEvent::Dropped { count: 9 }));
     assert_eq!(s.dropped, 9);
+}
+
+fn entry(direction: Direction, peer: &str, kind: EntryKind, cid: &str) -> Msg {
+    at(1_000, NodeEvent::Bitswap { direction, peer: peer.into(), kind, cid: cid.into(), size: None, latency_ms: None })
+}
+
+#[test]
+fn wantlists_follow_the_entries_between_snapshots_and_unserved_is_pruned() {
+    let mut s = AppState::new();
+    update(&mut s, entry(Direction::Out, "P", EntryKind::WantBlock, "A"));
+    update(&mut s, entry(Direction::Out, "Q", EntryKind::WantBlock, "A"));
+    assert_eq!(s.wantlists.ours.len(), 1, "one want however many peers are asked");
+    update(&mut s, entry(Direction::In, "P", EntryKind::WantHave, "B"));
+    update(&mut s, entry(Direction::In, "P", EntryKind::WantBlock, "C"));
+    update(&mut s, entry(Direction::Out, "P", EntryKind::DontHave, "B"));
+    assert_eq!(s.wantlists.theirs["P"].len(), 2);
+    assert!(s.unserved.contains(&("P".to_string(), "B".to_string())));
+    // Our block arrives; we serve theirs: both wants are gone at once, not a snapshot later.
+    update(&mut s, block_in("P", "A", 10));
+    assert!(s.wantlists.ours.is_empty());
+    update(&mut s, at(1_000, block(Direction::Out, "P", "C", 10)));
+    assert_eq!(s.wantlists.theirs["P"].iter().map(|w| w.cid.as_str()).collect::<Vec<_>>(), ["B"]);
+    // The snapshot is the truth: P no longer wants B, so its DONT_HAVE mark goes.
+    let snapshot =
+        NodeEvent::Snapshot { peers: Vec::new(), departed: vec![], wantlists: Wantlists::default(), dropped_events: 0 };
+    update(&mut s, at(3_000, snapshot));
+    assert!(s.unserved.is_empty() && s.wantlists.theirs.is_empty());
+    assert_eq!(s.wantlists_at_ms, 3_000);
+}
+
+#[test]
+fn the_explorer_follows_the_store_and_one_repo_stat_runs_at_a_time() {
+    use crate::ops::explore::{DagRow, Explored};
+    let v0: cid::Cid = "QmWATWQ7fVPP2EFGu71UkfnqhYXDYH566qy47CnJDgvs8u".parse().unwrap();
+    let v1 = cid::Cid::new_v1(0x70, *v0.hash());
+    let row = DagRow { depth: 0, name: String::new(), cid: v0, size: 1, kind: "missing".into(), present: false };
+    let mut s = AppState::new();
+    s.explorer = Some(Explored { root: v0, rows: vec![row], truncated: false });
+    let stored = |added: Vec<String>, removed: Vec<String>| NodeEvent::Stored {
+        added: added.len() as u64,
+        removed: removed.len() as u64,
+        damaged: 0,
+        added_cids: added,
+        removed_cids: removed,
+        damaged_cids: Vec::new(),
+        wanted_by: 0,
+    };
+    update(&mut s, at(1, stored(vec![v1.to_string()], Vec::new())));
+    assert!(s.explorer.as_ref().unwrap().rows[0].present, "a CIDv1 store notice finds the CIDv0 row");
+    update(&mut s, at(2, stored(Vec::new(), vec![v1.to_string()])));
+    assert!(!s.explorer.as_ref().unwrap().rows[0].present);
+
+    use crate::app::msg::Effect;
+    assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 1_000 }), [Effect::RefreshStored]);
+    assert!(update(&mut s, Msg::Heartbeat { now_ms: 2_000 }).is_empty(), "the first stat has not answered");
+    update(&mut s, Msg::StoredFailed);
+    assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 3_000 }), [Effect::RefreshStored]);
+    update(&mut s, Msg::Stored { blocks: 1, bytes: 2 });
+    assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 4_000 }), [Effect::RefreshStored]);
+}
+
+#[test]
+fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
+    use crate::app::state::MAX_GONE_PEERS;
+    let mut s = AppState::new();
+    let connect = |p: String| {
+        at(
+            1,
+            NodeEvent::Connected {
+                peer: p,
+                addr: "/ip4/127.0.0.1/tcp/1".into(),
+                direction: Direction::In,
+                transport: Transport::Tcp,
+            },
+        )
+    };
+    for i in 0..MAX_GONE_PEERS + 5 {
+        update(&mut s, connect(format!("P{i:04}")));
+    }
+    let ledger = Ledger { bytes_received: 7, ..Ledger::default() };
+    let snap = PeerSnapshot {
+        peer: "P0000".into(),
+        addr: Some("/ip4/10.0.0.1/tcp/2".into()),
+        agent: None,
+        bitswap: true,
+        debt_ratio: 0.0,
+        ledger,
+    };
+    // The snapshot lists only P0000: the others left (kept, greyed); P0000 has its ledger and both addresses.
+    let snapshot = |departed| NodeEvent::Snapshot {
+        peers: vec![snap.clone()],
+        departed,
+        wantlists: Wantlists::default(),
+        dropped_events: 0,
+    };
+    update(&mut s, at(2, snapshot(vec![])));
+    assert_eq!(s.connected_peers(), 1);
+    assert_eq!(s.peers.len(), 1 + MAX_GONE_PEERS, "the oldest to leave beyond the cap are dropped");
+    // A peer the node says left before this view saw it (an attached TUI, a dropped event): shown, with its ledger.
+    let old = PeerSnapshot {
+        peer: "OLD".into(),
+        addr: None,
+        agent: Some("kubo".into()),
+        bitswap: true,
+        debt_ratio: 0.0,
+        ledger: Ledger { bytes_sent: 9, left_ms: Some(3), ..Ledger::default() },
+    };
+    update(&mut s, at(3, snapshot(vec![old])));
+    let old = &s.peers["OLD"];
+    assert_eq!(
+        (old.gone_at_ms, old.ledger.as_ref().map(|l| l.bytes_sent), old.agent.as_str()),
+        (Some(3), Some(9), "kubo")
+    );
+    assert_eq!(s.peers["P0000"].addrs, ["/ip4/127.0.0.1/tcp/1", "/ip4/10.0.0.1/tcp/2"]);
+    update(&mut s, at(4, NodeEvent::Disconnected { peer: "P0000".into(), cause: CloseCause::Idle, error: None }));
+    let gone = &s.peers["P0000"];
+    assert_eq!((gone.gone_at_ms, gone.ledger.as_ref().map(|l| l.bytes_received)), (Some(4), Some(7)));
+    assert_eq!(s.sorted_peers().first().map(|p| p.peer.as_str()), Some("P0000"), "the newest to leave first");
+    // It comes back: connected again, its history kept.
+    update(&mut s, connect("P0000".into()));
+    assert!(s.peers["P0000"].connected() && s.peers["P0000"].ledger.is_some());
 }

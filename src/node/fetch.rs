@@ -12,7 +12,7 @@ use futures::stream::FuturesUnordered;
 use super::blockstore::StoreError;
 use super::dag::pb;
 use super::events::NodeEvent;
-use super::handle::{NodeError, NodeHandle};
+use super::handle::{NodeError, NodeHandle, SessionId};
 use super::op::OpId;
 
 /// Progress events are published at most this often per fetch.
@@ -20,6 +20,18 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Blocks wanted at once. With 1 MiB blocks this keeps up to 64 MiB in flight: enough to fill a fast link.
 pub const WINDOW: usize = 64;
+
+/// Ends the fetch's session however the fetch ends (done, failed, or dropped).
+struct Session<'a> {
+    node: &'a NodeHandle,
+    id: SessionId,
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.node.end_session(self.id);
+    }
+}
 
 /// What a fetch did.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
@@ -63,6 +75,8 @@ pub async fn fetch_dag(
         w.finish()
     });
 
+    // One Bitswap session for the whole DAG: its wants go to the peers that have its blocks, split by their speed.
+    let session = Session { node, id: SessionId::next() };
     let mut stats = FetchStats::default();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     let mut queue: VecDeque<Cid> = VecDeque::from([root]);
@@ -75,6 +89,7 @@ pub async fn fetch_dag(
                 let Some(cid) = queue.pop_front() else { break };
                 let node = node.clone();
                 let store = store.clone();
+                let session = session.id;
                 inflight.push(async move {
                     let local = tokio::task::spawn_blocking({
                         let store = store.clone();
@@ -85,7 +100,7 @@ pub async fn fetch_dag(
                     match local {
                         Some(data) => Ok::<_, FetchError>((cid, data, None)),
                         None => {
-                            let block = node.want(cid).await?;
+                            let block = node.want_in(session, cid).await?;
                             let data = block.data().clone();
                             Ok((cid, data, Some(block)))
                         }

@@ -8,6 +8,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use super::bitswap::ledger::{BitswapTotals, Ledger};
+pub use super::bitswap::session::SessionId;
 use super::block::Block;
 use super::blockstore::Blockstore;
 use super::events::NodeEvent;
@@ -21,8 +22,13 @@ pub(crate) enum Command {
     },
     Want {
         cid: Cid,
+        session: SessionId,
         reply: oneshot::Sender<Block>,
     },
+    /// A DAG fetch is over: its session's wants are done or dropped.
+    EndSession(SessionId),
+    /// A peer found outside the session (provider search) has its blocks.
+    SessionPeer(SessionId, PeerId),
     Peers {
         reply: oneshot::Sender<Vec<PeerInfo>>,
     },
@@ -94,7 +100,25 @@ impl NodeHandle {
     /// Wants a block from the network. The future resolves with the verified block; dropping it withdraws the
     /// want (peers get a CANCEL).
     pub async fn want(&self, cid: Cid) -> Result<Block, NodeError> {
-        self.ask(|reply| Command::Want { cid, reply }).await
+        self.want_in(SessionId::NONE, cid).await
+    }
+
+    /// Wants a block for a session (a DAG fetch, [`SessionId::next`]): its WANT_BLOCKs are split among the peers
+    /// that have the session's blocks, by their measured speed. The first CID a session wants is its root.
+    pub async fn want_in(&self, session: SessionId, cid: Cid) -> Result<Block, NodeError> {
+        self.ask(|reply| Command::Want { cid, session, reply }).await
+    }
+
+    /// Says a session is over (its figures stay published for a while). Never waits: if the command queue is full
+    /// the node collects the session once it has wanted nothing for a minute.
+    pub fn end_session(&self, session: SessionId) {
+        let _ = self.commands.try_send(Command::EndSession(session));
+    }
+
+    /// Adds a peer known to have a session's blocks (from provider search): it is asked like a peer that answered
+    /// HAVE, at once if connected, else once it connects (dialling it is the caller's).
+    pub async fn add_session_peer(&self, session: SessionId, peer: PeerId) -> Result<(), NodeError> {
+        self.commands.send(Command::SessionPeer(session, peer)).await.map_err(|_| NodeError::Stopped)
     }
 
     pub async fn peers(&self) -> Result<Vec<PeerInfo>, NodeError> {
@@ -137,7 +161,11 @@ impl NodeHandle {
         let _ = self.commands.send(Command::Emit(event)).await;
     }
 
+    /// Stops the node and waits (briefly) until it has closed its connections and ended, so that peers see it
+    /// leave rather than keep a dead connection.
     pub async fn shutdown(&self) {
-        let _ = self.commands.send(Command::Shutdown).await;
+        if self.commands.send(Command::Shutdown).await.is_ok() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.commands.closed()).await;
+        }
     }
 }

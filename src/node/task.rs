@@ -1,4 +1,4 @@
-//! The node task: one `select!` over the swarm, the commands, the Bitswap streams and a 1-second tick. It owns
+//! The node task: one `select!` over the swarm, the commands, the Bitswap streams and a tick (`client::TICK`). It owns
 //! all node state (peers, wantlists, ledgers, the Bitswap client), so every change is ordered and publishable.
 //! It never awaits a consumer: events are `try_send`, and what does not fit is counted.
 
@@ -25,9 +25,13 @@ use super::handle::Command;
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
 
+/// Leaving: every connection closed before the node stops.
+mod close;
 /// The serve side: late blocks, serve queues, the ledgers of peers that left.
 mod routing;
 mod serve;
+/// The want side: a fetch's wants and its session, to the Bitswap client.
+mod want;
 
 #[derive(Default)]
 struct PeerState {
@@ -120,7 +124,7 @@ impl NodeTask {
     }
 
     pub(crate) async fn run(mut self) {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut tick = tokio::time::interval(super::bitswap::client::TICK);
         let mut snapshots = tokio::time::interval(self.snapshot_every);
         snapshots.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.maybe_ready();
@@ -137,7 +141,8 @@ impl NodeTask {
             tokio::select! {
                 biased;
                 cmd = self.commands.recv() => match cmd {
-                    Some(Command::Shutdown) | None => return,
+                    Some(Command::Shutdown) => return self.close_connections().await,
+                    None => return,
                     Some(cmd) => self.on_command(cmd),
                 },
                 change = self.changes.recv(), if self.store_open => self.on_store(change),
@@ -185,10 +190,7 @@ impl NodeTask {
                     }
                 }
             }
-            Command::Want { cid, reply } => {
-                let sends = self.client.want(cid, reply, Instant::now());
-                self.dispatch(sends);
-            }
+            cmd @ (Command::Want { .. } | Command::EndSession(_) | Command::SessionPeer(..)) => self.on_want(cmd),
             Command::Peers { reply } => {
                 let peers = self
                     .peers
@@ -201,10 +203,12 @@ impl NodeTask {
                 let _ = reply.send(peers);
             }
             Command::Ledgers { reply } => {
-                let _ = reply.send(self.peers.iter().map(|(p, s)| (*p, s.ledger.clone())).collect());
+                let ledgers = self.peers.iter().map(|(p, s)| (*p, self.client.with_figures(p, &s.ledger))).collect();
+                let _ = reply.send(ledgers);
             }
             Command::Ledger { peer, reply } => {
-                let _ = reply.send(self.ledger_of(&peer));
+                let live = self.peers.get(&peer).map(|s| self.client.with_figures(&peer, &s.ledger));
+                let _ = reply.send(live.or_else(|| self.ledger_of(&peer)));
             }
             Command::Totals { reply } => {
                 let _ = reply.send(self.totals());
@@ -269,7 +273,7 @@ impl NodeTask {
                 agent: s.agent.clone(),
                 bitswap: s.bitswap,
                 debt_ratio: s.ledger.debt_ratio(),
-                ledger: s.ledger.clone(),
+                ledger: self.client.with_figures(p, &s.ledger),
             })
             .collect();
         let departed = self.departed_snapshots();
@@ -331,7 +335,8 @@ impl NodeTask {
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
-                if let Some(state) = self.peers.remove(&peer_id) {
+                if let Some(mut state) = self.peers.remove(&peer_id) {
+                    state.ledger.figures = self.client.figures(&peer_id);
                     self.depart(peer_id, state);
                 }
                 let sends = self.client.peer_gone(&peer_id, Instant::now());
@@ -361,6 +366,7 @@ impl NodeTask {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.routing.on_kad(&mut self.swarm, e, &mut self.events),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
+                self.client.on_ping(peer, rtt);
                 if let Some(state) = self.peers.get_mut(&peer) {
                     state.details.rtt_ms = Some(rtt.as_secs_f64() * 1000.0);
                 }
@@ -561,7 +567,7 @@ impl NodeTask {
                 return;
             }
         };
-        let (outcome, sends) = self.client.on_block(peer, block.cid(), now);
+        let (outcome, sends) = self.client.on_block(peer, block.cid(), block.len(), now);
         self.dispatch(sends);
         let mut gone = Ledger::default();
         let ledger = self.peers.get_mut(&peer).map_or(&mut gone, |s| &mut s.ledger);

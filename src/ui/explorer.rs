@@ -32,19 +32,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         return;
     };
     let missing = rows.iter().filter(|r| !r.present).count();
-    let visible = area.height.saturating_sub(3) as usize;
-    let selected = state.selected.get(&Pane::Explorer).copied().unwrap_or(0);
-    let skip = selected.saturating_sub(visible.saturating_sub(1));
+    let selected = state.selection(Pane::Explorer);
+    let (skip, visible) = table::window(area, selected);
+    let cols = table::columns(area, &WIDTHS);
     let body: Vec<Row> = rows
         .iter()
         .skip(skip)
-        .take(visible.max(1))
+        .take(visible)
         .map(|r| {
             let label = if r.name.is_empty() { "·".to_string() } else { r.name.clone() };
             let style = if r.present { Default::default() } else { theme::error() };
             Row::new(vec![
                 Cell::from(format!("{}{label}", "  ".repeat(r.depth))),
-                Cell::from(r.cid.to_string()),
+                Cell::from(format::middle(&r.cid.to_string(), cols[1])),
                 Cell::from(format::bytes(r.size)),
                 Cell::from(r.kind.clone()),
                 Cell::from(if r.present { "yes" } else { "MISSING" }),
@@ -56,9 +56,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     table::render(
         frame,
         area,
-        format!(" Explorer {} ({} blocks, {missing} missing{more}) ", format::short(&root.to_string(), 16), rows.len()),
+        format!(
+            " Explorer {} ({} blocks, {missing} missing{more}) ",
+            format::middle(&root.to_string(), 21),
+            rows.len()
+        ),
         &HEADER,
-        &WIDTHS,
+        &table::lengths(&cols),
         body,
         Some(selected - skip),
     );

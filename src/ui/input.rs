@@ -1,4 +1,5 @@
-//! The status line (the last result or error, one line) and the input bar (`:` to type a command).
+//! The status line (the last result or error, one line, until it times out; the global keys otherwise) and the input
+//! bar (`:` to type a command), with the focused pane's keys on its border.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -6,20 +7,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::theme;
+use crate::app::keymap::pane_hints;
 use crate::app::state::AppState;
 
 pub fn render_status(frame: &mut Frame, area: Rect, state: &AppState) {
-    let line = match &state.status {
+    let line = match state.status_line() {
         Some((text, true)) => Line::from(Span::styled(format!(" {text}"), theme::error())),
         Some((text, false)) => Line::from(Span::styled(format!(" {text}"), theme::ok())),
-        None => Line::from(Span::styled(" ? help  : command  / filter  p pause  Tab panes  q quit", theme::dim())),
+        None => Line::from(Span::styled(" ? help  : command  / filter  Tab h l panes  q quit", theme::dim())),
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
 pub fn render_input(frame: &mut Frame, area: Rect, state: &AppState) {
     let style = if state.input_focused { theme::focus_border() } else { theme::dim() };
-    let block = Block::default().borders(Borders::ALL).border_style(style).title(" : command ");
+    // The keys of the focused pane, on the bar's lower border: visible whatever the status line says.
+    let hints = fit_hints(pane_hints(state.pane()), area.width.saturating_sub(4) as usize);
+    let hints = Line::from(Span::styled(hints, theme::dim())).right_aligned();
+    let block = Block::default().borders(Borders::ALL).border_style(style).title(" : command ").title_bottom(hints);
     let inner = block.inner(area);
     let width = inner.width.max(1) as usize;
     let scroll = state.input.visual_scroll(width);
@@ -33,4 +38,17 @@ pub fn render_input(frame: &mut Frame, area: Rect, state: &AppState) {
         let x = state.input.visual_cursor().saturating_sub(scroll) as u16;
         frame.set_cursor_position(Position::new(inner.x + x, inner.y));
     }
+}
+
+/// As many of the `·`-separated hints as fit in `width`, first ones first.
+fn fit_hints(hints: &str, width: usize) -> String {
+    let mut out = String::new();
+    for h in hints.split(" · ") {
+        let next = if out.is_empty() { h.to_string() } else { format!("{out} · {h}") };
+        if next.chars().count() + 2 > width {
+            break;
+        }
+        out = next;
+    }
+    if out.is_empty() { out } else { format!(" {out} ") }
 }

@@ -9,16 +9,34 @@ use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let mut ledgers: Vec<_> = state.ledgers.iter().collect();
-    ledgers.sort_by(|a, b| a.peer.cmp(&b.peer));
-    let rows: Vec<Row> = ledgers
+    let selected = state.selection(Pane::Ledger);
+    let (skip, visible) = table::window(area, selected);
+    let peer = if area.width >= 150 { 52 } else { 14 };
+    let cols = table::columns(
+        area,
+        &[
+            Constraint::Length(peer),
+            Constraint::Min(12),
+            Constraint::Min(12),
+            Constraint::Length(5),
+            Constraint::Length(4),
+            Constraint::Length(9),
+            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(6),
+        ],
+    );
+    let rows: Vec<Row> = state
+        .sorted_ledgers()
         .into_iter()
+        .skip(skip)
+        .take(visible)
         .map(|p| {
             let l = &p.ledger;
             let last = l.last_exchange_ms.map_or("-".into(), |t| format::age(state.now_ms.saturating_sub(t)));
             let bad = l.rejected_blocks + l.protocol_errors + l.refused_wants;
             Row::new(vec![
-                Cell::from(format::short(&p.peer, 12)),
+                Cell::from(format::middle(&p.peer, cols[0])),
                 Cell::from(format!("{} / {}", l.blocks_received, format::bytes(l.bytes_received))),
                 Cell::from(format!("{} / {}", l.blocks_sent, format::bytes(l.bytes_sent))),
                 Cell::from(l.duplicate_blocks.to_string()),
@@ -39,18 +57,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         area,
         format!(" Ledger ({} peers) ", state.ledgers.len()),
         &["peer", "received", "sent", "dups", "bad", "wants i/o", "conns", "debt", "last"],
-        &[
-            Constraint::Length(14),
-            Constraint::Min(12),
-            Constraint::Min(12),
-            Constraint::Length(5),
-            Constraint::Length(4),
-            Constraint::Length(9),
-            Constraint::Length(5),
-            Constraint::Length(6),
-            Constraint::Length(6),
-        ],
+        &table::lengths(&cols),
         rows,
-        state.selected.get(&Pane::Ledger).copied(),
+        Some(selected - skip),
     );
 }

@@ -8,6 +8,7 @@ pub mod input;
 pub mod ledger;
 pub mod log;
 pub mod operations;
+pub mod peer_detail;
 pub mod peers;
 mod table;
 pub mod theme;
@@ -24,14 +25,16 @@ use crate::app::state::{AppState, Pane};
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, state: &AppState) {
     let [header_area, tabs_area, main, status, input_area] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(crate::app::selection::header_rows(frame.area().height)),
         Constraint::Length(1),
-        Constraint::Min(5),
+        Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(3),
     ])
     .areas(frame.area());
-    header::render(frame, header_area, state);
+    if header_area.height > 0 {
+        header::render(frame, header_area, state);
+    }
     // Narrow terminals get short tab names so that all seven fit.
     let narrow = frame.area().width < 100;
     let titles: Vec<Line> = Pane::ALL
@@ -45,7 +48,10 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     let selected = Pane::ALL.iter().position(|p| *p == state.pane()).unwrap_or(0);
     frame.render_widget(Tabs::new(titles).select(selected).highlight_style(theme::selected()), tabs_area);
     match state.pane() {
-        Pane::Peers => peers::render(frame, main, state),
+        Pane::Peers => match state.detail.as_ref().and_then(|p| state.peers.get(p)) {
+            Some(peer) => peer_detail::render(frame, main, state, peer),
+            None => peers::render(frame, main, state),
+        },
         Pane::Wantlists => wantlists::render(frame, main, state),
         Pane::Ledger => ledger::render(frame, main, state),
         Pane::Transfers => transfers::render(frame, main, state),
@@ -59,7 +65,7 @@ pub fn render(frame: &mut Frame, state: &AppState) {
         help::render_preview(frame, main, title, body);
     }
     if state.help {
-        help::render(frame, frame.area());
+        help::render(frame, frame.area(), state.help_scroll);
     }
 }
 

@@ -298,3 +298,226 @@ fn errors_in_the_status_line_are_red() {
     let t = draw(&s, 80, 24);
     assert_eq!(color_of(&t, "connect: invalid multiaddr"), Color::Red);
 }
+
+/// A state with a burst 3 s ago coming in and a steady stream going out.
+fn with_rates() -> AppState {
+    let mut s = state();
+    for sec in 30..65u64 {
+        s.bytes_out.add(sec * 1000, 2 << 20);
+    }
+    s.bytes_in.add(62_000, 8 << 20);
+    s.bytes_in.add(65_000, 0);
+    s.bytes_out.add(65_000, 0);
+    s
+}
+
+#[test]
+fn header_graphs_end_at_the_right_edge_with_their_scale() {
+    let s = with_rates();
+    let wide = draw(&s, 120, 40);
+    insta::assert_snapshot!("header_graphs_120x40", wide.backend());
+    let narrow = draw(&s, 80, 24);
+    insta::assert_snapshot!("header_graphs_80x24", narrow.backend());
+    for t in [&wide, &narrow] {
+        let text = format!("{}", t.backend());
+        assert!(text.contains("max 8.0") && text.contains("out 2.0"), "{text}");
+        // The newest second is drawn in the last column of the out graph (inside the border).
+        let buf = t.backend().buffer();
+        let x = buf.area.width - 2;
+        assert_ne!(buf[(x, 3)].symbol(), " ", "out graph's newest second at the right edge");
+        assert_eq!(buf[(x, 3)].fg, Color::Blue);
+    }
+}
+
+#[test]
+fn a_held_selection_is_highlighted_and_said_in_the_title() {
+    let mut s = pane(Pane::Transfers);
+    send(&mut s, Msg::Resize { width: 80, height: 24 });
+    key(&mut s, 'j');
+    key(&mut s, 'j');
+    let narrow = draw(&s, 80, 24);
+    insta::assert_snapshot!("transfers_held_80x24", narrow.backend());
+    insta::assert_snapshot!("transfers_held_120x40", draw(&s, 120, 40).backend());
+    let text = format!("{}", narrow.backend());
+    assert!(text.contains("selection held"), "{text}");
+    // The third row (screen line 10) is the highlighted one.
+    let buf = narrow.backend().buffer();
+    assert!(buf[(2, 10)].modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(!buf[(2, 9)].modifier.contains(ratatui::style::Modifier::REVERSED));
+    // Wantlists: one selection over both lists; the second row is the first of theirs.
+    let mut w = pane(Pane::Wantlists);
+    key(&mut w, 'j');
+    let t = draw(&w, 80, 24);
+    insta::assert_snapshot!("wantlists_theirs_selected_80x24", t.backend());
+    let text = format!("{}", t.backend());
+    let line = text.lines().find(|l| l.contains("…LQTMzLf")).unwrap();
+    let y = text.lines().position(|l| l == line).unwrap() as u16;
+    assert!(t.backend().buffer()[(2, y)].modifier.contains(ratatui::style::Modifier::REVERSED));
+}
+
+fn code(s: &mut AppState, code: crossterm::event::KeyCode) {
+    send(s, Msg::Key(crossterm::event::KeyEvent::from(code)));
+}
+
+#[test]
+fn typed_input_is_visible_at_40x10() {
+    let mut s = state();
+    send(&mut s, Msg::Resize { width: 40, height: 10 });
+    key(&mut s, ':');
+    for c in "get bafkreibceu2i6hie".chars() {
+        key(&mut s, c);
+    }
+    let t = draw(&s, 40, 10);
+    insta::assert_snapshot!("input_40x10", t.backend());
+    assert!(format!("{}", t.backend()).contains("get bafkreibceu2i6hie"));
+}
+
+#[test]
+fn ids_are_cut_in_the_middle_and_addresses_keep_their_port() {
+    let s = pane(Pane::Peers);
+    let t = draw(&s, 200, 50);
+    let text = format!("{}", t.backend());
+    assert!(text.contains(PEER), "the whole peer id at 200 columns:\n{text}");
+    assert!(text.contains("/ip4/127.0.0.1/tcp/40111"), "{text}");
+    let narrow = format!("{}", draw(&s, 120, 40).backend());
+    assert!(narrow.contains("…") && narrow.contains("/tcp/40111"), "the port survives:\n{narrow}");
+    let transfers = format!("{}", draw(&pane(Pane::Transfers), 80, 24).backend());
+    assert!(transfers.contains("bafkrei") && transfers.contains("atv5sq"), "both ends of the CID:\n{transfers}");
+}
+
+#[test]
+fn the_help_scrolls_at_80x24_and_messages_time_out_without_hiding_the_key_hints() {
+    let mut s = state();
+    send(&mut s, Msg::Resize { width: 80, height: 24 });
+    key(&mut s, '?');
+    let top = format!("{}", draw(&s, 80, 24).backend());
+    assert!(!top.contains("quit   leave"), "the end of the help does not fit at 80x24");
+    code(&mut s, crossterm::event::KeyCode::End);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("help_scrolled_80x24", t.backend());
+    let bottom = format!("{}", t.backend());
+    assert!(bottom.contains("quit") && !bottom.contains("Tab / Shift-Tab"), "{bottom}");
+    key(&mut s, '?');
+
+    send(&mut s, Msg::Status { text: "connect: invalid multiaddr".into(), error: true });
+    let text = format!("{}", draw(&s, 80, 24).backend());
+    assert!(text.contains("connect: invalid multiaddr") && text.contains("s sort"), "{text}");
+    send(&mut s, Msg::Tick { now_ms: NOW + crate::app::state::STATUS_ERROR_MS });
+    let text = format!("{}", draw(&s, 80, 24).backend());
+    assert!(!text.contains("invalid multiaddr") && text.contains("? help"), "the error timed out:\n{text}");
+}
+
+#[test]
+fn a_binary_cat_is_previewed_as_hex_inside_its_border() {
+    let mut s = state();
+    send(
+        &mut s,
+        Msg::JobDone(Box::new(JobDone {
+            id: OpId(9),
+            kind: "cat",
+            target: Target::Cid(CID.parse().unwrap()),
+            shown: Shown::Operation,
+            result: Ok(Outcome::Streamed { bytes: 6, truncated: false }),
+            output: vec![0x89, b'P', b'N', b'G', 0x1b, b'\n', 0, 0xff],
+        })),
+    );
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("cat_binary_80x24", t.backend());
+    insta::assert_snapshot!("cat_binary_120x40", draw(&s, 120, 40).backend());
+    assert!(format!("{}", t.backend()).contains("89 50 4e 47 1b 0a 00 ff"));
+}
+
+#[test]
+fn enter_on_a_peer_opens_its_detail_and_a_peer_that_left_stays_greyed() {
+    let mut s = state();
+    send(
+        &mut s,
+        at(
+            NOW - 2_000,
+            NodeEvent::Bitswap {
+                direction: Direction::Out,
+                peer: PEER.into(),
+                kind: EntryKind::Block,
+                cid: CID.into(),
+                size: Some(3 << 20),
+                latency_ms: None,
+            },
+        ),
+    );
+    code(&mut s, crossterm::event::KeyCode::Enter);
+    assert_eq!(s.detail.as_deref(), Some(PEER));
+    let wide = draw(&s, 120, 40);
+    insta::assert_snapshot!("peer_detail_120x40", wide.backend());
+    insta::assert_snapshot!("peer_detail_80x24", draw(&s, 80, 24).backend());
+    let text = format!("{}", wide.backend());
+    for needle in
+        [PEER, "helia/7.1.15", "/ipfs/bitswap/1.2.0", "/ip4/127.0.0.1/tcp/40111/p2p/", "received 1 blk / 1.0 MiB"]
+    {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    assert!(text.contains("max 3.0 MiB/s"), "the peer's bandwidth graph:\n{text}");
+
+    // It leaves: the detail stays, greyed, with its ledger; Esc goes back to the list, where it is greyed too.
+    let left = NodeEvent::Disconnected { peer: PEER.into(), cause: crate::node::events::CloseCause::Idle, error: None };
+    send(&mut s, at(NOW, left));
+    let text = format!("{}", draw(&s, 80, 24).backend());
+    assert!(text.contains("left 0ms ago") && text.contains("received 1 blk"), "{text}");
+    code(&mut s, crossterm::event::KeyCode::Esc);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("peers_left_80x24", t.backend());
+    assert!(format!("{}", t.backend()).contains("Peers (0, 1 left)"));
+    assert_eq!(color_of(&t, "helia/7.1.15"), Color::DarkGray);
+}
+
+#[test]
+fn a_get_of_known_size_shows_percentage_rate_and_eta() {
+    let mut s = pane(Pane::Operations);
+    send(&mut s, Msg::OpProgress { id: OpId(2), event: crate::ops::OpEvent::Total { bytes: 4 << 20 } });
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("operations_progress_80x24", t.backend());
+    insta::assert_snapshot!("operations_progress_120x40", draw(&s, 120, 40).backend());
+    let text = format!("{}", t.backend());
+    assert!(text.contains(" 25%") && text.contains("eta "), "{text}");
+    assert!(text.contains("x cancel"), "the key to cancel is on screen:\n{text}");
+}
+
+#[test]
+fn a_filtered_log_says_n_of_m() {
+    let mut s = pane(Pane::Transfers);
+    key(&mut s, '/');
+    for c in "kind:want".chars() {
+        key(&mut s, c);
+    }
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("transfers_filtered_80x24", t.backend());
+    insta::assert_snapshot!("transfers_filtered_120x40", draw(&s, 120, 40).backend());
+    assert!(format!("{}", t.backend()).contains("Transfers (2 of 6)"));
+}
+
+#[test]
+fn the_first_screen_says_how_to_get_a_first_peer_with_a_dialable_address() {
+    let mut s = AppState::new();
+    send(
+        &mut s,
+        at(
+            0,
+            NodeEvent::Ready {
+                schema: crate::node::events::SCHEMA_VERSION,
+                peer_id: "12D3KooWSBNSdC4QG5v6A6oHQYtM7QgiGtGrZJeLsBkjUwppNeSt".into(),
+                listen: vec!["/ip4/127.0.0.1/tcp/4021".into()],
+                started_unix_ms: STARTED,
+            },
+        ),
+    );
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("first_run_80x24", t.backend());
+    insta::assert_snapshot!("first_run_120x40", draw(&s, 120, 40).backend());
+    let text = format!("{}", draw(&s, 120, 40).backend());
+    for needle in [
+        ":connect",
+        "swarmscope demo",
+        "/ip4/127.0.0.1/tcp/4021/p2p/12D3KooWSBNSdC4QG5v6A6oHQYtM7QgiGtGrZJeLsBkjUwppNeSt",
+    ] {
+        assert!(text.contains(needle), "{needle}:\n{text}");
+    }
+}

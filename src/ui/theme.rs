@@ -40,6 +40,21 @@ pub fn ok() -> Style {
     Style::default().fg(Color::Green)
 }
 
+/// Bytes coming in (graphs and rates).
+pub fn rate_in() -> Style {
+    Style::default().fg(Color::Green)
+}
+
+/// Bytes going out.
+pub fn rate_out() -> Style {
+    Style::default().fg(Color::Blue)
+}
+
 pub fn focus_border() -> Style {
     Style::default().fg(Color::Cyan)
+}
+
+/// A peer that left: still shown, with its ledger, but greyed.
+pub fn gone() -> Style {
+    Style::default().fg(Color::DarkGray).add_modifier(Modifier::ITALIC)
 }

@@ -8,29 +8,50 @@ use super::{format, table, theme};
 use crate::app::state::{AppState, Pane, kind_name};
 use crate::node::events::Direction;
 
+const HEADER: [&str; 7] = ["time", "", "peer", "kind", "cid", "size", "latency"];
+
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let visible = area.height.saturating_sub(3) as usize;
-    let selected = state.selected.get(&Pane::Transfers).copied().unwrap_or(0);
-    let skip = selected.saturating_sub(visible.saturating_sub(1));
+    // A wide screen shows more of the peer id; the CID takes the rest, cut in the middle.
+    let peer = if area.width >= 150 { 24 } else { 12 };
+    let cols = table::columns(
+        area,
+        &[
+            Constraint::Length(12),
+            Constraint::Length(2),
+            Constraint::Length(peer),
+            Constraint::Length(10),
+            Constraint::Min(10),
+            Constraint::Length(9),
+            Constraint::Length(8),
+        ],
+    );
+    let selected = state.selection(Pane::Transfers);
+    let (skip, visible) = table::window(area, selected);
     let rows: Vec<Row> = state
         .visible_transfers()
         .rev()
         .skip(skip)
-        .take(visible.max(1))
+        .take(visible)
         .map(|r| {
             let style = theme::kind(r.kind);
             Row::new(vec![
                 Cell::from(format::clock(state.started_unix_ms + r.at_ms)),
                 Cell::from(if r.direction == Direction::In { "<-" } else { "->" }),
-                Cell::from(format::short(&r.peer, 10)),
+                Cell::from(format::middle(&r.peer, cols[2])),
                 Cell::from(kind_name(r.kind)).style(style),
-                Cell::from(r.cid.clone()).style(style),
+                Cell::from(format::middle(&r.cid, cols[4])).style(style),
                 Cell::from(r.size.map(format::bytes).unwrap_or_default()),
                 Cell::from(r.latency_ms.map(|l| format!("{l:.1}ms")).unwrap_or_default()),
             ])
         })
         .collect();
-    let mut title = format!(" Transfers ({}) ", state.transfers.len());
+    // "N of M" while a filter narrows the log.
+    let count = if state.filter.is_empty() {
+        state.transfers.len().to_string()
+    } else {
+        format!("{} of {}", state.rows(Pane::Transfers), state.transfers.len())
+    };
+    let mut title = format!(" Transfers ({count}){} ", super::operations::follow_label(state));
     if state.paused_at.is_some() {
         title.push_str("[PAUSED] ");
     }
@@ -40,23 +61,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             .iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}:{v}")))
             .collect();
-        title.push_str(&format!("filter {} ", parts.join(" ")));
+        title.push_str(&format!("· filter {} ", parts.join(" ")));
     }
-    table::render(
-        frame,
-        area,
-        title,
-        &["time", "", "peer", "kind", "cid", "size", "latency"],
-        &[
-            Constraint::Length(12),
-            Constraint::Length(2),
-            Constraint::Length(12),
-            Constraint::Length(10),
-            Constraint::Min(10),
-            Constraint::Length(9),
-            Constraint::Length(8),
-        ],
-        rows,
-        Some(selected - skip),
-    );
+    table::render(frame, area, title, &HEADER, &table::lengths(&cols), rows, Some(selected - skip));
 }

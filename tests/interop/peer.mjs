@@ -1,8 +1,9 @@
 // A real Helia Bitswap peer on 127.0.0.1 only: TCP + noise + yamux, identify, ping, bitswap. No bootstrap, no
 // mDNS, no DHT, no routers: it talks to the peers it is told about and to no one else.
 //
-//   node peer.mjs serve --profile default|kubo FILE
+//   node peer.mjs serve --profile default|kubo [--listen MULTIADDR] FILE
 //       imports FILE, prints {"cid", "peer_id", "addrs": [...]} and serves until stdin closes or it is killed.
+//       --listen (default /ip4/127.0.0.1/tcp/0): another address, for a peer inside a test's network namespace.
 //   node peer.mjs fetch CID MULTIADDR OUT_FILE
 //       dials MULTIADDR, fetches the UnixFS file CID over Bitswap into OUT_FILE, prints {"bytes", "ms"}.
 import './polyfill.mjs'
@@ -20,9 +21,9 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { importPath, parseArgs, run } from './lib.mjs'
 
-async function peer () {
+async function peer (listen = '/ip4/127.0.0.1/tcp/0') {
   const helia = withBitswap(withLibp2pLight(createHeliaLight(), {
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    addresses: { listen: [listen] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -35,7 +36,7 @@ async function peer () {
 const [mode, ...args] = process.argv.slice(2)
 if (mode === 'serve') {
   const { flags, rest } = parseArgs(args)
-  const helia = await peer()
+  const helia = await peer(flags.listen)
   const cid = await importPath(helia, rest[0], flags.profile ?? 'default')
   process.stdout.write(JSON.stringify({
     cid: cid.toString(),

@@ -22,7 +22,7 @@ fn want_have_to_all_then_want_block_to_the_first_have_then_cancel_to_the_rest() 
         assert!(client.peer_ready(p, now).is_empty());
     }
     let (tx, mut rx) = oneshot::channel();
-    let sends = client.want(cid(1), tx, now);
+    let sends = client.want(cid(1), SessionId::NONE, tx, now);
     for p in [a, b, c] {
         assert_eq!(kinds(&sends, p), [(WantType::Have, false)]);
     }
@@ -30,7 +30,7 @@ fn want_have_to_all_then_want_block_to_the_first_have_then_cancel_to_the_rest() 
     let sends = client.on_have(b, &cid(1), now);
     assert_eq!(kinds(&sends, b), [(WantType::Block, false)]);
     assert!(client.on_have(c, &cid(1), now).is_empty(), "one WANT_BLOCK at a time");
-    let (received, sends) = client.on_block(b, &cid(1), now);
+    let (received, sends) = client.on_block(b, &cid(1), 1, now);
     assert!(matches!(received, Received::Wanted { ref waiters, .. } if waiters.len() == 1));
     if let Received::Wanted { waiters, .. } = received {
         for w in waiters {
@@ -41,8 +41,8 @@ fn want_have_to_all_then_want_block_to_the_first_have_then_cancel_to_the_rest() 
     assert_eq!(kinds(&sends, a), [(WantType::Block, true)]);
     assert_eq!(kinds(&sends, c), [(WantType::Block, true)]);
     assert!(kinds(&sends, b).is_empty());
-    assert!(matches!(client.on_block(c, &cid(1), now).0, Received::Duplicate));
-    assert!(matches!(client.on_block(c, &cid(9), now).0, Received::Unsolicited));
+    assert!(matches!(client.on_block(c, &cid(1), 1, now).0, Received::Duplicate));
+    assert!(matches!(client.on_block(c, &cid(9), 1, now).0, Received::Unsolicited));
 }
 
 #[test]
@@ -53,12 +53,12 @@ fn providers_get_want_block_directly_and_timeouts_move_it() {
     client.peer_ready(a, now);
     client.peer_ready(b, now);
     let (tx, _rx) = oneshot::channel();
-    client.want(cid(1), tx, now);
+    client.want(cid(1), SessionId::NONE, tx, now);
     client.on_have(a, &cid(1), now);
     client.on_have(b, &cid(1), now);
-    client.on_block(a, &cid(1), now);
+    client.on_block(a, &cid(1), 1, now);
     let (tx, _rx2) = oneshot::channel();
-    let sends = client.want(cid(2), tx, now);
+    let sends = client.want(cid(2), SessionId::NONE, tx, now);
     let block_peers: Vec<PeerId> =
         [a, b].into_iter().filter(|p| kinds(&sends, *p).contains(&(WantType::Block, false))).collect();
     assert_eq!(block_peers.len(), 1, "known providers get WANT_BLOCK at once: {sends:?}");
@@ -76,7 +76,7 @@ fn late_peers_receive_the_wantlist_and_gone_peers_release_their_wants() {
     let mut client = Client::default();
     client.peer_ready(a, now);
     let (tx, _rx) = oneshot::channel();
-    client.want(cid(1), tx, now);
+    client.want(cid(1), SessionId::NONE, tx, now);
     client.on_have(a, &cid(1), now);
     let sends = client.peer_ready(b, now);
     assert_eq!(kinds(&sends, b), [(WantType::Have, false)]);
@@ -92,7 +92,7 @@ fn abandoned_wants_are_cancelled() {
     let mut client = Client::default();
     client.peer_ready(a, now);
     let (tx, rx) = oneshot::channel();
-    client.want(cid(1), tx, now);
+    client.want(cid(1), SessionId::NONE, tx, now);
     drop(rx);
     let sends = client.tick(now);
     assert_eq!(kinds(&sends, a), [(WantType::Block, true)]);
@@ -106,7 +106,7 @@ fn a_have_after_a_dont_have_gets_a_want_block() {
     let mut client = Client::default();
     client.peer_ready(a, now);
     let (tx, _rx) = oneshot::channel();
-    client.want(cid(1), tx, now);
+    client.want(cid(1), SessionId::NONE, tx, now);
     assert!(client.on_dont_have(a, &cid(1), now).is_empty());
     // The peer stored the block later and says so (a late HAVE): ask it for the block now, not at the rebroadcast.
     let sends = client.on_have(a, &cid(1), now);

@@ -35,6 +35,9 @@ pub struct Ledger {
     /// while it is connected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_ms: Option<u64>,
+    /// What our fetches measured of this peer (latency, throughput, blocks per session): flat in the JSON.
+    #[serde(default, flatten)]
+    pub figures: super::peer_stats::PeerFigures,
 }
 
 impl Ledger {
@@ -68,6 +71,7 @@ impl Ledger {
             connections,
             last_exchange_ms,
             left_ms: _,
+            figures: _,
         } = other;
         self.bytes_sent += bytes_sent;
         self.bytes_received += bytes_received;

@@ -1,0 +1,149 @@
+//! One peer in full (Enter on a peer): its whole id, every address, agent, protocols and the Bitswap version it
+//! speaks, its ledger, bandwidth both ways over the last minute, what it wants from us and the recent transfers with
+//! it. A peer that left keeps its detail, greyed, with the ledger it had.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
+
+use super::{format, header, table, theme};
+use crate::app::state::{AppState, PeerRow, kind_name};
+use crate::node::events::Direction;
+
+/// Transfer rows looked at (newest first) to find this peer's recent ones: bounded work per frame.
+const SCAN: usize = 5_000;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, peer: &PeerRow) {
+    let status = match peer.gone_at_ms {
+        None => format!("connected {}", format::age(state.now_ms.saturating_sub(peer.connected_at_ms))),
+        Some(t) => format!("left {} ago", format::age(state.now_ms.saturating_sub(t))),
+    };
+    let dim = if peer.connected() { theme::title() } else { theme::gone() };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::focus_border())
+        .title(Span::styled(format!(" Peer · {status} "), dim))
+        .title_bottom(Line::from(" Esc back ").right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let info = info_lines(state, peer, inner.width as usize);
+    let info_rows = (info.len() as u16).min(inner.height.saturating_sub(4).max(3));
+    let [info_area, rest] = Layout::vertical([Constraint::Length(info_rows), Constraint::Min(0)]).areas(inner);
+    let para = Paragraph::new(info).wrap(Wrap { trim: false });
+    frame.render_widget(if peer.connected() { para } else { para.style(theme::gone()) }, info_area);
+    if rest.height == 0 {
+        return;
+    }
+    let graphs_width = if rest.width >= 100 { rest.width / 3 } else { rest.width * 2 / 5 };
+    let [graphs, lists] = Layout::horizontal([Constraint::Length(graphs_width), Constraint::Min(0)]).areas(rest);
+    let [gin, gout] = Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(graphs);
+    let (win, wout) = (peer.rate_in.window_at(state.now_ms), peer.rate_out.window_at(state.now_ms));
+    let (rin, rout) = (win.last().copied().unwrap_or(0), wout.last().copied().unwrap_or(0));
+    header::graph(frame, gin, "in", &win, rin, theme::rate_in());
+    header::graph(frame, gout, "out", &wout, rout, theme::rate_out());
+    let [wants_area, transfers_area] =
+        Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(lists);
+    wants(frame, wants_area, state, peer);
+    transfers(frame, transfers_area, state, peer);
+}
+
+/// The lines about the peer, most telling first (a short screen shows the first ones): id, agent, ledger, addresses,
+/// protocols. `width` is the room on a line.
+fn info_lines<'a>(state: &AppState, peer: &'a PeerRow, width: usize) -> Vec<Line<'a>> {
+    let label = |s: &'static str| Span::styled(s, theme::dim());
+    let mut lines = vec![Line::from(vec![label("id "), Span::raw(peer.peer.as_str())])];
+    let rtt = peer.rtt_ms.map_or("-".into(), |r| format!("{r:.1}ms"));
+    lines.push(Line::from(vec![
+        label("agent "),
+        Span::raw(if peer.agent.is_empty() { "-" } else { peer.agent.as_str() }),
+        label("  bitswap "),
+        Span::raw(if peer.bitswap.is_empty() { "-" } else { peer.bitswap.as_str() }),
+        label("  rtt "),
+        Span::raw(rtt),
+        label("  "),
+        Span::raw(format!("{} {}", peer.direction, peer.transport)),
+    ]));
+    let ledger = match &peer.ledger {
+        Some(l) => {
+            let last = l.last_exchange_ms.map_or("-".into(), |t| format::age(state.now_ms.saturating_sub(t)));
+            format!(
+                "received {} blk / {}  sent {} blk / {}  dups {}  bad {}  wants i/o {}/{}  conns {}  last {last}",
+                l.blocks_received,
+                format::bytes(l.bytes_received),
+                l.blocks_sent,
+                format::bytes(l.bytes_sent),
+                l.duplicate_blocks,
+                l.rejected_blocks + l.protocol_errors + l.refused_wants,
+                l.wants_received,
+                l.wants_sent,
+                l.connections,
+            )
+        }
+        None => "no snapshot yet".into(),
+    };
+    lines.push(Line::from(vec![label("ledger "), Span::raw(ledger)]));
+    // Dialable addresses (with /p2p/) where the line has room for them, the bare address where not.
+    for addr in peer.addrs.iter().rev() {
+        let base = addr.split("/p2p/").next().unwrap_or(addr);
+        let full = format!("{base}/p2p/{}", peer.peer);
+        let text = if full.len() + 5 <= width { full } else { base.to_string() };
+        lines.push(Line::from(vec![label("addr "), Span::raw(text)]));
+    }
+    if !peer.protocols.is_empty() {
+        lines.push(Line::from(vec![label("protocols "), Span::raw(peer.protocols.join(" "))]));
+    }
+    lines
+}
+
+/// What it wants from us, and what we want (asked of every peer).
+fn wants(frame: &mut Frame, area: Rect, state: &AppState, peer: &PeerRow) {
+    let theirs = state.wantlists.theirs.get(&peer.peer).map(Vec::as_slice).unwrap_or_default();
+    let widths = [Constraint::Length(4), Constraint::Min(12), Constraint::Length(6)];
+    let cols = table::columns(area, &widths);
+    let (_, visible) = table::window(area, 0);
+    let rows: Vec<Row> = theirs
+        .iter()
+        .map(|w| ("in", &w.cid, w.want_type.to_string()))
+        .chain(state.wantlists.ours.iter().map(|w| ("out", &w.cid, "-".to_string())))
+        .take(visible)
+        .map(|(dir, cid, kind)| {
+            Row::new(vec![Cell::from(dir), Cell::from(format::middle(cid, cols[1])), Cell::from(kind)])
+        })
+        .collect();
+    let title = format!(" Wants: it wants {} · we want {} ", theirs.len(), state.wantlists.ours.len());
+    table::render(frame, area, title, &["", "cid", "type"], &table::lengths(&cols), rows, None);
+}
+
+/// The newest transfers with this peer.
+fn transfers(frame: &mut Frame, area: Rect, state: &AppState, peer: &PeerRow) {
+    let widths = [Constraint::Length(2), Constraint::Length(10), Constraint::Min(12), Constraint::Length(9)];
+    let cols = table::columns(area, &widths);
+    let (_, visible) = table::window(area, 0);
+    let rows: Vec<Row> = state
+        .transfers
+        .iter()
+        .rev()
+        .take(SCAN)
+        .filter(|r| r.peer == peer.peer)
+        .take(visible)
+        .map(|r| {
+            let style = theme::kind(r.kind);
+            Row::new(vec![
+                Cell::from(if r.direction == Direction::In { "<-" } else { "->" }),
+                Cell::from(kind_name(r.kind)).style(style),
+                Cell::from(format::middle(&r.cid, cols[2])).style(style),
+                Cell::from(r.size.map(format::bytes).unwrap_or_default()),
+            ])
+        })
+        .collect();
+    table::render(
+        frame,
+        area,
+        " Recent transfers ".into(),
+        &["", "kind", "cid", "size"],
+        &table::lengths(&cols),
+        rows,
+        None,
+    );
+}
