@@ -109,7 +109,7 @@ pub fn read_frame<T: serde::de::DeserializeOwned>(r: &mut impl Read) -> std::io:
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(e) => return Err(e),
     }
-    let len = u32::from_be_bytes(head[1..].try_into().expect("4 bytes"));
+    let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]);
     if len > MAX_FRAME {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "control frame too large"));
     }

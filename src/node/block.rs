@@ -73,15 +73,16 @@ pub fn codec_name(code: u64) -> &'static str {
 
 /// Hashes `data` with the multihash function `code`.
 pub fn hash(code: u64, data: &[u8]) -> Result<Multihash<64>, BlockError> {
-    let wrap = |digest: &[u8]| Multihash::wrap(code, digest).expect("digest fits 64 bytes");
+    // Every digest below is at most 64 bytes, the multihash's capacity.
+    let wrap = |digest: &[u8]| Multihash::wrap(code, digest).map_err(|_| BlockError::UnsupportedHash(code));
     match code {
-        SHA2_256 => Ok(wrap(&sha2::Sha256::digest(data))),
-        SHA2_512 => Ok(wrap(&sha2::Sha512::digest(data))),
-        SHA3_256 => Ok(wrap(&sha3::Sha3_256::digest(data))),
-        BLAKE2B_256 => Ok(wrap(&blake2::Blake2b::<blake2::digest::consts::U32>::digest(data))),
-        BLAKE3 => Ok(wrap(blake3::hash(data).as_bytes())),
+        SHA2_256 => wrap(&sha2::Sha256::digest(data)),
+        SHA2_512 => wrap(&sha2::Sha512::digest(data)),
+        SHA3_256 => wrap(&sha3::Sha3_256::digest(data)),
+        BLAKE2B_256 => wrap(&blake2::Blake2b::<blake2::digest::consts::U32>::digest(data)),
+        BLAKE3 => wrap(blake3::hash(data).as_bytes()),
         IDENTITY if data.len() > MAX_IDENTITY_LEN => Err(BlockError::IdentityTooLong(data.len())),
-        IDENTITY => Ok(wrap(data)),
+        IDENTITY => wrap(data),
         other => Err(BlockError::UnsupportedHash(other)),
     }
 }
@@ -130,11 +131,9 @@ impl Block {
     ) -> Result<Self, BlockError> {
         let data = data.into();
         let mh = hash(hash_code, &data)?;
-        let cid = if version == cid::Version::V0 && codec == DAG_PB && hash_code == SHA2_256 {
-            Cid::new_v0(mh).expect("sha2-256 multihash is a valid v0 CID")
-        } else {
-            Cid::new_v1(codec, mh)
-        };
+        // A sha2-256 dag-pb block is a valid CIDv0; anything else (or a refusal) is CIDv1.
+        let v0 = version == cid::Version::V0 && codec == DAG_PB && hash_code == SHA2_256;
+        let cid = v0.then(|| Cid::new_v0(mh).ok()).flatten().unwrap_or_else(|| Cid::new_v1(codec, mh));
         Ok(Self { cid, data })
     }
 

@@ -47,9 +47,11 @@ impl NodeConfig {
         if !self.listen.is_empty() {
             return self.listen.clone();
         }
-        [format!("/ip4/0.0.0.0/tcp/{DEFAULT_PORT}"), format!("/ip4/0.0.0.0/udp/{DEFAULT_PORT}/quic-v1")]
-            .iter()
-            .map(|a| a.parse().expect("valid default multiaddr"))
-            .collect()
+        use libp2p::multiaddr::Protocol;
+        let any = Multiaddr::empty().with(Protocol::Ip4(std::net::Ipv4Addr::UNSPECIFIED));
+        vec![
+            any.clone().with(Protocol::Tcp(DEFAULT_PORT)),
+            any.with(Protocol::Udp(DEFAULT_PORT)).with(Protocol::QuicV1),
+        ]
     }
 }

@@ -1,7 +1,6 @@
 //! `cid inspect`: what a CID is made of, and its other spellings.
 
 use cid::Cid;
-use multihash::Multihash;
 use serde::{Deserialize, Serialize};
 
 use crate::node::block::{self, DAG_PB, SHA2_256};
@@ -31,9 +30,8 @@ pub struct MultihashInfo {
 pub fn inspect(cid: &Cid) -> CidInfo {
     let mh = cid.hash();
     let v1 = Cid::new_v1(cid.codec(), *mh);
-    let v0 = (cid.codec() == DAG_PB && mh.code() == SHA2_256 && mh.size() == 32)
-        .then(|| Cid::new_v0(Multihash::<64>::wrap(mh.code(), mh.digest()).expect("fits")).ok())
-        .flatten();
+    let v0 =
+        (cid.codec() == DAG_PB && mh.code() == SHA2_256 && mh.size() == 32).then(|| Cid::new_v0(*mh).ok()).flatten();
     CidInfo {
         cid: cid.to_string(),
         version: cid.version() as u64,

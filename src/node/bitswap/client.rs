@@ -442,7 +442,7 @@ impl Client {
         let wanting: HashSet<SessionId> = self.wants.values().flat_map(|w| w.sessions.iter().copied()).collect();
         let keys: Vec<Vec<u8>> = self.wants.keys().cloned().collect();
         for key in keys {
-            let w = self.wants.get_mut(&key).expect("key from the map");
+            let Some(w) = self.wants.get_mut(&key) else { continue };
             if w.block_from.is_none() && now.saturating_duration_since(w.last_broadcast) > REBROADCAST {
                 w.last_broadcast = now;
                 w.asked.clear();

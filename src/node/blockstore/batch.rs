@@ -72,8 +72,9 @@ impl<'a> Batch<'a> {
         })
     }
 
-    fn txn(&self) -> &redb::WriteTransaction {
-        self.txn.as_ref().expect("the transaction lives until commit consumes the batch")
+    /// The open transaction; it lives until `commit` consumes the batch, so a missing one is a bug, reported.
+    fn txn(&self) -> Result<&redb::WriteTransaction, StoreError> {
+        self.txn.as_ref().ok_or_else(|| StoreError::Db("write batch used after its commit".into()))
     }
 
     /// Bytes of new blocks in this batch so far.
@@ -118,7 +119,7 @@ impl<'a> Batch<'a> {
             self.result.existing_blocks += 1;
             return Ok(false);
         }
-        let existing = self.txn().open_table(BLOCKS)?.get(key.as_slice())?.map(|v| Location::decode(v.value()));
+        let existing = self.txn()?.open_table(BLOCKS)?.get(key.as_slice())?.map(|v| Location::decode(v.value()));
         match existing {
             Some(Some(loc)) if self.inner.readable(&loc, &mh) => {
                 self.result.existing_blocks += 1;
@@ -128,12 +129,12 @@ impl<'a> Batch<'a> {
             Some(None) | None => {}
         }
         if self.bad_present {
-            self.txn().open_table(BAD)?.remove(key.as_slice())?;
+            self.txn()?.open_table(BAD)?.remove(key.as_slice())?;
         }
         let codec = block.cid().codec();
         let data = block.data();
         let loc = self.append_block(codec, &mh, data)?;
-        self.txn().open_table(BLOCKS)?.insert(key.as_slice(), loc.encode().as_slice())?;
+        self.txn()?.open_table(BLOCKS)?.insert(key.as_slice(), loc.encode().as_slice())?;
         self.blocks_delta += 1;
         self.bytes_delta += data.len() as i64;
         self.result.new_blocks += 1;
@@ -156,7 +157,7 @@ impl<'a> Batch<'a> {
 
     /// Removes a block by multihash; returns its length when it was present.
     pub fn remove(&mut self, key: &[u8]) -> Result<Option<u64>, StoreError> {
-        let old = self.txn().open_table(BLOCKS)?.remove(key)?.map(|v| v.value().to_vec());
+        let old = self.txn()?.open_table(BLOCKS)?.remove(key)?.map(|v| v.value().to_vec());
         let Some(old) = old else { return Ok(None) };
         let loc = Location::decode(&old).ok_or_else(|| StoreError::Corrupt("unreadable index entry".into()))?;
         self.forget(key, &loc)?;
@@ -167,14 +168,14 @@ impl<'a> Batch<'a> {
     /// Drops a block found damaged at `seen` (unless it was replaced meanwhile) and remembers it as bad, so that
     /// it reads as missing and a re-add or fetch stores it again. Returns whether it was dropped.
     pub fn quarantine(&mut self, key: &[u8], seen: &Location) -> Result<bool, StoreError> {
-        let current = self.txn().open_table(BLOCKS)?.get(key)?.and_then(|v| Location::decode(v.value()));
+        let current = self.txn()?.open_table(BLOCKS)?.get(key)?.and_then(|v| Location::decode(v.value()));
         if current.as_ref() != Some(seen) {
             return Ok(false);
         }
         self.remove(key)?;
         let cid = Cid::new_v1(seen.codec(), mh_of(key)?);
         self.change.damaged.push(cid);
-        self.txn().open_table(BAD)?.insert(key, seen.codec().to_le_bytes().as_slice())?;
+        self.txn()?.open_table(BAD)?.insert(key, seen.codec().to_le_bytes().as_slice())?;
         Ok(true)
     }
 
@@ -185,7 +186,7 @@ impl<'a> Batch<'a> {
             *self.live.entry(segment).or_default() -= span as i64;
         }
         let loc = self.append_block(from.codec(), &mh, data)?;
-        self.txn().open_table(BLOCKS)?.insert(key, loc.encode().as_slice())?;
+        self.txn()?.open_table(BLOCKS)?.insert(key, loc.encode().as_slice())?;
         Ok(())
     }
 
@@ -194,7 +195,7 @@ impl<'a> Batch<'a> {
     pub fn set_pin(&mut self, cid: &Cid, kind: Option<PinKind>) -> Result<(), StoreError> {
         let key = cid.to_bytes();
         let op = {
-            let mut pins = self.txn().open_table(PINS)?;
+            let mut pins = self.txn()?.open_table(PINS)?;
             let current = pins.get(key.as_slice())?.map(|v| v.value());
             match kind {
                 Some(PinKind::Direct) if current == Some(record::PIN_RECURSIVE) => return Ok(()),
@@ -222,7 +223,7 @@ impl<'a> Batch<'a> {
     /// Appends every pin as one record: what a rebuild takes over from here on, whatever older records said.
     pub fn write_pinset(&mut self) -> Result<(), StoreError> {
         let mut pins = Vec::new();
-        for row in self.txn().open_table(PINS)?.iter()? {
+        for row in self.txn()?.open_table(PINS)?.iter()? {
             let (k, v) = row?;
             pins.push((k.value().to_vec(), v.value()));
         }
@@ -234,7 +235,7 @@ impl<'a> Batch<'a> {
     /// Forgets a segment in the index; its file is deleted by the caller after commit (or on the next open).
     pub fn drop_segment(&mut self, id: u32) -> Result<(), StoreError> {
         self.live.remove(&id);
-        self.txn().open_table(SEGMENTS)?.remove(id)?;
+        self.txn()?.open_table(SEGMENTS)?.remove(id)?;
         self.retired.push(id);
         Ok(())
     }
@@ -255,7 +256,7 @@ impl<'a> Batch<'a> {
     }
 
     /// The write transaction, for bookkeeping the batch does not manage (META during migration).
-    pub fn raw_txn(&self) -> &redb::WriteTransaction {
+    pub fn raw_txn(&self) -> Result<&redb::WriteTransaction, StoreError> {
         self.txn()
     }
 
@@ -282,7 +283,7 @@ impl<'a> Batch<'a> {
             self.state.active.sync()?;
         }
         {
-            let txn = self.txn();
+            let txn = self.txn()?;
             let mut segs = txn.open_table(SEGMENTS)?;
             let mut lens: HashMap<u32, u64> = self.sealed.iter().copied().collect();
             if self.appended {

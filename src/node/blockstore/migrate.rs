@@ -152,7 +152,7 @@ fn finish(store: &Blockstore, floor: u32) -> Result<(), StoreError> {
     }
     batch.write_pinset()?;
     {
-        let mut meta = batch.raw_txn().open_table(META)?;
+        let mut meta = batch.raw_txn()?.open_table(META)?;
         meta.insert(META_FORMAT, FORMAT)?;
         meta.insert(META_REPO_ID, id)?;
         meta.remove(META_MIGRATE_FLOOR)?;

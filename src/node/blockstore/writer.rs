@@ -41,11 +41,16 @@ impl BlockWriter {
     pub(super) fn spawn(store: Blockstore) -> Self {
         let (tx, rx) = sync_channel(QUEUE);
         let thread_store = store.clone();
-        let thread = std::thread::Builder::new()
-            .name("blockstore-writer".into())
-            .spawn(move || run(thread_store, rx))
-            .expect("spawn the blockstore writer thread");
-        Self { store, tx: Some(tx), thread: Some(thread), committed_before_failure: Vec::new() }
+        let thread = std::thread::Builder::new().name("blockstore-writer".into()).spawn(move || run(thread_store, rx));
+        let (tx, thread) = match thread {
+            Ok(t) => (Some(tx), Some(t)),
+            // Out of threads: the first put fails with "already stopped" and the import aborts cleanly.
+            Err(e) => {
+                tracing::error!("cannot start the blockstore writer thread: {e}");
+                (None, None)
+            }
+        };
+        Self { store, tx, thread, committed_before_failure: Vec::new() }
     }
 
     /// Queues a block; blocks the caller when the bounded queue is full. Fails if the writer thread failed.
@@ -94,7 +99,7 @@ impl BlockWriter {
                 }
                 Err(_) => Err(StoreError::Db("the blockstore writer panicked".into())),
             },
-            None => Err(StoreError::Db("the blockstore writer already stopped".into())),
+            None => Err(StoreError::Db("the blockstore writer already stopped (or could not start)".into())),
         }
     }
 }

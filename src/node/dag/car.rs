@@ -150,7 +150,11 @@ impl<R: Read> CarReader<R> {
             2 => {
                 let mut fixed = [0u8; V2_HEADER];
                 reader.read_exact(&mut fixed).map_err(|_| CarError::Truncated("CAR v2 header cut short"))?;
-                let word = |i: usize| u64::from_le_bytes(fixed[i..i + 8].try_into().expect("8 bytes"));
+                let word = |i: usize| {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(&fixed[i..i + 8]);
+                    u64::from_le_bytes(w)
+                };
                 let (data_offset, data_size) = (word(16), word(24));
                 let here = V2_PRAGMA_LEN + V2_HEADER as u64;
                 let skip =

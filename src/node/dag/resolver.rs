@@ -125,12 +125,11 @@ fn child<E>(dir: Cid, name: &str, load: &mut dyn FnMut(&Cid) -> Result<Bytes, E>
         return Err(no_link());
     }
     let (node, data) = decode(&dir, load(&dir).map_err(ResolveError::Load)?)?;
-    let is_shard = data.as_ref().and_then(|d| DataType::try_from(d.r#type).ok()) == Some(DataType::HamtShard);
-    if !is_shard {
+    let Some(data) = data.filter(|d| DataType::try_from(d.r#type).ok() == Some(DataType::HamtShard)) else {
         // Plain dag-pb and UnixFS directories (and files: their links have no names) resolve by link name.
         return node.links.into_iter().find(|l| l.name == name).map(|l| l.cid).ok_or_else(no_link);
-    }
-    let mut shard = (dir, node, data.expect("a shard has Data"));
+    };
+    let mut shard = (dir, node, data);
     for level in 0..MAX_HAMT_LEVELS {
         let (cid, node, data) = &shard;
         let (fanout, hash_type) = (data.fanout.unwrap_or(0), data.hash_type.unwrap_or(0));

@@ -35,6 +35,13 @@ impl<'a> Cbor<'a> {
         Ok(out)
     }
 
+    /// The next `N` bytes, for a big-endian integer argument.
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], CarError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N as u64)?);
+        Ok(out)
+    }
+
     /// Major type and argument of the next item.
     fn head(&mut self) -> Result<(u8, u64), CarError> {
         let b = self.byte()?;
@@ -42,9 +49,9 @@ impl<'a> Cbor<'a> {
         let arg = match info {
             0..=23 => u64::from(info),
             24 => u64::from(self.byte()?),
-            25 => u64::from(u16::from_be_bytes(self.take(2)?.try_into().expect("2 bytes"))),
-            26 => u64::from(u32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes"))),
-            27 => u64::from_be_bytes(self.take(8)?.try_into().expect("8 bytes")),
+            25 => u64::from(u16::from_be_bytes(self.array()?)),
+            26 => u64::from(u32::from_be_bytes(self.array()?)),
+            27 => u64::from_be_bytes(self.array()?),
             _ => return Err(bad("indefinite lengths are not dag-cbor")),
         };
         Ok((major, arg))
