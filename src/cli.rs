@@ -15,6 +15,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "SWARMSCOPE_REPO", value_name = "DIR")]
     pub repo: Option<PathBuf>,
 
+    /// Dial none of the default bootstrap peers (Kubo's public list); only those given with --bootstrap. Accepted
+    /// by every command, so that scripts and tests can pass it always; SWARMSCOPE_NO_BOOTSTRAP=1 does the same.
+    #[arg(long, global = true, env = "SWARMSCOPE_NO_BOOTSTRAP", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_bootstrap: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -100,6 +105,27 @@ pub enum Command {
     /// CIDs.
     #[command(subcommand)]
     Cid(CidCommand),
+    /// Finding providers and peers, and announcing content, through the running daemon's DHT.
+    #[command(subcommand)]
+    Routing(RoutingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoutingCommand {
+    /// Providers of a CID: one per line, the peer id, its addresses, then the source (dht).
+    Findprovs {
+        cid: String,
+        /// Stop after this many providers.
+        #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
+        num_providers: usize,
+        /// One JSON object per provider: {"peer", "addrs", "source", "ms"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The addresses of a peer, one per line.
+    Findpeer { peer: String },
+    /// Announce to the DHT that this node provides a stored CID.
+    Provide { cid: String },
 }
 
 /// How commands that read content (`cat`, `get`, `ls`, `pin add`, `block get`, `dag export`, `dag fetch`) reach
@@ -121,6 +147,41 @@ pub struct FetchArgs {
     /// Print the node's events (connections, every Bitswap entry) as JSON lines on stderr.
     #[arg(long)]
     pub events: bool,
+    /// Bootstrap peer of the node started for this command (repeatable; replaces Kubo's public list, the
+    /// default). A daemon uses its own.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub bootstrap: Vec<String>,
+}
+
+impl FetchArgs {
+    /// The bootstrap peers of a node started for this command: `--bootstrap`, else none with the global
+    /// `--no-bootstrap`, else the public list.
+    pub fn bootstrap_peers(&self, no_bootstrap: bool) -> Result<Vec<libp2p::Multiaddr>> {
+        bootstrap_list(&self.bootstrap, no_bootstrap)
+    }
+}
+
+/// `--bootstrap` as given, else nothing with `--no-bootstrap`, else Kubo's public list: the only place the public
+/// defaults are applied.
+fn bootstrap_list(given: &[String], no_bootstrap: bool) -> Result<Vec<libp2p::Multiaddr>> {
+    use crate::node::routing::config as rc;
+    let given: Vec<_> =
+        given.iter().map(|a| rc::parse_bootstrap(a)).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?;
+    Ok(match (given.is_empty(), no_bootstrap) {
+        (false, _) => given,
+        (true, true) => Vec::new(),
+        (true, false) => rc::public_bootstrap(),
+    })
+}
+
+impl Command {
+    /// Passes the global `--no-bootstrap` to the node of `daemon` and `tui` (the commands that fetch get it
+    /// through `cmd::request::from_cli`).
+    pub fn set_no_bootstrap(&mut self, no_bootstrap: bool) {
+        if let Command::Tui(n) | Command::Daemon(DaemonArgs { node: n, .. }) = self {
+            n.no_bootstrap |= no_bootstrap
+        }
+    }
 }
 
 /// How the TUI's embedded node listens and whom it dials.
@@ -135,9 +196,37 @@ pub struct NodeArgs {
     /// Do not discover peers on the local network.
     #[arg(long)]
     pub no_mdns: bool,
+    /// Bootstrap peer (repeatable; replaces the default list, Kubo's public bootstrap peers). Ends in /p2p/<id>.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub bootstrap: Vec<String>,
+    /// Address to advertise in identify and provider records instead of the listen addresses (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub announce: Vec<String>,
+    /// DHT mode: client, server, or auto (the default: a client until the node is known to be reachable).
+    #[arg(long, value_name = "MODE")]
+    pub dht: Option<String>,
+    /// What to announce to the DHT: roots (the default: what add, dag import, block put and pin add store),
+    /// pinned (pinned roots only) or all (every block stored).
+    #[arg(long, value_name = "STRATEGY")]
+    pub provide: Option<String>,
+    /// Set from the global `--no-bootstrap` (the demo sets it too: it never uses public routing).
+    #[arg(skip)]
+    pub no_bootstrap: bool,
 }
 
 impl NodeArgs {
+    /// Sets `config`'s routing: the bootstrap peers (none with `no_bootstrap`; `--bootstrap`; else the public
+    /// list: the only place the public defaults are applied), announce addresses and DHT mode.
+    fn configure_routing(&self, config: &mut NodeConfig) -> Result<()> {
+        let r = &mut config.routing;
+        r.bootstrap = bootstrap_list(&self.bootstrap, self.no_bootstrap)?;
+        let parse = |a: &String| crate::ops::parse::multiaddr(a).map_err(anyhow::Error::msg);
+        r.announce = self.announce.iter().map(parse).collect::<Result<_>>()?;
+        r.dht = self.dht.as_deref().unwrap_or("auto").parse().map_err(anyhow::Error::msg)?;
+        r.provide = self.provide.as_deref().unwrap_or("roots").parse().map_err(anyhow::Error::msg)?;
+        Ok(())
+    }
+
     /// Sets `config`'s listen addresses (the defaults when none are given), peers to dial and mDNS.
     pub fn configure(&self, config: &mut NodeConfig) -> Result<()> {
         let parse = |a: &String| crate::ops::parse::multiaddr(a).map_err(anyhow::Error::msg);
@@ -147,7 +236,7 @@ impl NodeArgs {
         }
         config.connect = self.connect.iter().map(parse).collect::<Result<_>>()?;
         config.mdns = !self.no_mdns;
-        Ok(())
+        self.configure_routing(config)
     }
 }
 
@@ -403,4 +492,39 @@ pub enum StatsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[cfg(test)]
+mod routing_flag_tests {
+    use super::*;
+    use crate::node::routing::config::{DhtMode, public_bootstrap};
+
+    fn configured(args: NodeArgs) -> NodeConfig {
+        let mut c = NodeConfig::new("/nonexistent".into());
+        args.configure(&mut c).unwrap();
+        c
+    }
+
+    #[test]
+    fn the_public_list_is_the_default_only_when_the_user_said_nothing() {
+        assert_eq!(configured(NodeArgs::default()).routing.bootstrap, public_bootstrap());
+        let none = configured(NodeArgs { no_bootstrap: true, ..NodeArgs::default() });
+        assert!(none.routing.bootstrap.is_empty());
+        let own = "/ip4/127.0.0.1/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ".to_string();
+        for no_bootstrap in [false, true] {
+            let c = configured(NodeArgs { bootstrap: vec![own.clone()], no_bootstrap, ..NodeArgs::default() });
+            assert_eq!(c.routing.bootstrap, vec![own.parse().unwrap()], "--bootstrap replaces the list");
+        }
+        assert_eq!(configured(NodeArgs::default()).routing.dht, DhtMode::Auto);
+        let server = configured(NodeArgs { dht: Some("server".into()), ..NodeArgs::default() });
+        assert_eq!(server.routing.dht, DhtMode::Server);
+    }
+
+    #[test]
+    fn no_bootstrap_is_a_global_flag() {
+        let cli = Cli::try_parse_from(["swarmscope", "--no-bootstrap", "id"]).unwrap();
+        assert!(cli.no_bootstrap);
+        let cli = Cli::try_parse_from(["swarmscope", "daemon", "--no-bootstrap"]).unwrap();
+        assert!(cli.no_bootstrap, "global: after the subcommand too");
+    }
 }

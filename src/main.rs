@@ -41,11 +41,13 @@ fn main() -> ExitCode {
 /// The TUI (what `swarmscope` alone opens), or any other command.
 fn run(cli: Cli) -> anyhow::Result<()> {
     let repo = swarmscope::cli::repo_dir(cli.repo.as_deref())?;
-    match cli.command.unwrap_or(Command::Tui(NodeArgs::default())) {
+    let mut command = cli.command.unwrap_or(Command::Tui(NodeArgs::default()));
+    command.set_no_bootstrap(cli.no_bootstrap);
+    match command {
         Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
-        // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO).
+        // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO); never public routing.
         Command::Demo => swarmscope::app::run::demo(cli.repo.as_deref()),
-        command => swarmscope::cmd::run(&repo, command),
+        command => swarmscope::cmd::run(&repo, command, cli.no_bootstrap),
     }
 }
 

@@ -198,6 +198,7 @@ fn another_user_is_refused_even_under_umask_000() {
     cmd.args(["-c", "umask 000; exec \"$0\" \"$@\""]).arg(bin()).args([
         "--repo",
         repo.path().to_str().unwrap(),
+        "--no-bootstrap",
         "daemon",
         "--listen",
         "/ip4/127.0.0.1/tcp/0",

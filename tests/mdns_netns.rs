@@ -44,6 +44,7 @@ impl Namespaces {
     fn daemon(&self, ns: &str, repo: &Repo) -> Background {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", ns]).arg(bin()).arg("--repo").arg(repo.path()).args([
+            "--no-bootstrap",
             "daemon",
             "--listen",
             "/ip4/0.0.0.0/tcp/0",

@@ -77,6 +77,7 @@ fn in_ns(ns: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
 fn daemon(ns: &str, host: &str, repo: &Repo) -> (Background, String, String) {
     let mut cmd = in_ns(ns, bin());
     cmd.arg("--repo").arg(repo.path()).args([
+        "--no-bootstrap",
         "daemon",
         "--listen",
         &format!("/ip4/{host}/tcp/0"),
@@ -119,7 +120,16 @@ fn three_providers_on_shaped_links_each_serve_a_share_and_helia_gets_want_blocks
     // so the fetch below measures sessions rather than Node.js start-up (it also shows Helia serves it all).
     let warm = Repo::new();
     let mut cmd = in_ns(&net.client, bin());
-    cmd.arg("--repo").arg(warm.path()).args(["get", &cid, "--no-mdns", "--timeout", "60", "--connect", &addr_h]);
+    cmd.arg("--repo").arg(warm.path()).args([
+        "--no-bootstrap",
+        "get",
+        &cid,
+        "--no-mdns",
+        "--timeout",
+        "60",
+        "--connect",
+        &addr_h,
+    ]);
     cmd.arg("-o").arg(dir.path().join("warm.bin"));
     let warmed = run_with_timeout(cmd, None, Duration::from_secs(90));
     assert!(warmed.status.success(), "the file from Helia alone: {}", String::from_utf8_lossy(&warmed.stderr));
@@ -127,7 +137,16 @@ fn three_providers_on_shaped_links_each_serve_a_share_and_helia_gets_want_blocks
     let client = Repo::new();
     let out = dir.path().join("out.bin");
     let mut cmd = in_ns(&net.client, bin());
-    cmd.arg("--repo").arg(client.path()).args(["get", &cid, "--no-mdns", "--timeout", "60", "--json", "--events"]);
+    cmd.arg("--repo").arg(client.path()).args([
+        "--no-bootstrap",
+        "get",
+        &cid,
+        "--no-mdns",
+        "--timeout",
+        "60",
+        "--json",
+        "--events",
+    ]);
     for a in [&addr_a, &addr_b, &addr_h] {
         cmd.args(["--connect", a]);
     }

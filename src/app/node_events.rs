@@ -16,6 +16,13 @@ impl AppState {
                 self.started_unix_ms = started_unix_ms;
             }
             NodeEvent::ListenAddr { .. } => {}
+            // Routing (issue 12): shown by the Routing pane once it exists.
+            NodeEvent::RoutingQuery { .. }
+            | NodeEvent::ProviderFound { .. }
+            | NodeEvent::RoutingDone { .. }
+            | NodeEvent::DialFailed { .. }
+            | NodeEvent::DhtMode { .. }
+            | NodeEvent::RoutingStatus(_) => {}
             NodeEvent::Connected { peer, addr, direction, transport } => {
                 let row = self.peers.entry(peer.clone()).or_default();
                 if row.peer.is_empty() {

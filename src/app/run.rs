@@ -91,7 +91,13 @@ fn close_terminal() {
 /// `swarmscope demo`: the TUI's node on a temporary repo (removed on exit) unless a repo was given, so that the
 /// demo's content never fills the user's own repo; it opens on the Transfers pane, where the exchange shows.
 pub fn demo(repo: Option<&Path>) -> Result<()> {
-    let args = NodeArgs { listen: vec!["/ip4/127.0.0.1/tcp/0".into()], connect: vec![], no_mdns: true };
+    // The demo never uses public routing.
+    let args = NodeArgs {
+        listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
+        no_mdns: true,
+        no_bootstrap: true,
+        ..NodeArgs::default()
+    };
     match repo {
         Some(repo) => run(repo, &args, true),
         None => {

@@ -185,6 +185,22 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
         }
         Outcome::Connected { .. } => writeln!(out, "connect {} success", view.arg)?,
         Outcome::Disconnected { .. } => writeln!(out, "disconnect {} success", view.arg)?,
+        Outcome::Providers { providers } => {
+            for p in providers {
+                if view.json {
+                    line(out, &p)?;
+                } else {
+                    let addrs = if p.addrs.is_empty() { "-".to_string() } else { p.addrs.join(" ") };
+                    writeln!(out, "{} {addrs} {}", p.peer, p.source)?;
+                }
+            }
+        }
+        Outcome::PeerAddrs { addrs, .. } => {
+            for a in addrs {
+                writeln!(out, "{a}")?;
+            }
+        }
+        Outcome::Provided { cid, peers } => writeln!(out, "provided {cid} to {peers} peers")?,
         Outcome::BitswapStat(s) => bitswap_stat(view, &s, out)?,
         Outcome::Bandwidth(b) => {
             if view.json {

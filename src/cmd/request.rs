@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::view::View;
-use crate::cli::{AddArgs, StatsCommand, SwarmCommand};
+use crate::cli::{AddArgs, RoutingCommand, StatsCommand, SwarmCommand};
 use crate::cli::{BitswapCommand, BlockCommand, CidCommand, Command, DagCommand, FetchArgs, PinCommand, RepoCommand};
 use crate::node::dag::resolver::IpfsPath;
 use crate::ops::parse;
@@ -18,7 +18,8 @@ fn path(text: &str) -> Result<IpfsPath> {
     parse::path(text).map_err(anyhow::Error::msg)
 }
 
-fn fetch(net: &FetchArgs) -> Result<FetchOptions> {
+/// `no_bootstrap`: the global `--no-bootstrap` (a node started for the command dials no default bootstrap peers).
+fn fetch_options(net: &FetchArgs, no_bootstrap: bool) -> Result<FetchOptions> {
     let connect = net.connect.iter().map(|a| parse::multiaddr(a).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
     Ok(FetchOptions {
         connect,
@@ -26,11 +27,14 @@ fn fetch(net: &FetchArgs) -> Result<FetchOptions> {
         offline: net.offline,
         mdns: !net.no_mdns,
         events: net.events,
+        bootstrap: net.bootstrap_peers(no_bootstrap)?,
     })
 }
 
 /// The request for `command` (anything but `daemon`, `tui` and `demo`) and how to show its result.
-pub fn from_cli(command: Command) -> Result<(Request, View)> {
+/// `no_bootstrap` is the global `--no-bootstrap`, for every command that may start a node to fetch.
+pub fn from_cli(command: Command, no_bootstrap: bool) -> Result<(Request, View)> {
+    let fetch = |net: &FetchArgs| fetch_options(net, no_bootstrap);
     let plain = View::default();
     let json = |json: bool| View { json, ..View::default() };
     Ok(match command {
@@ -89,6 +93,16 @@ pub fn from_cli(command: Command) -> Result<(Request, View)> {
                 let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
                 (Request::SwarmDisconnect { peer: id }, View { arg: peer, ..plain })
             }
+        },
+        Command::Routing(r) => match r {
+            RoutingCommand::Findprovs { cid: c, num_providers, json: j } => {
+                (Request::RoutingFindProvs { cid: cid(&c)?, limit: num_providers }, json(j))
+            }
+            RoutingCommand::Findpeer { peer } => {
+                let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
+                (Request::RoutingFindPeer { peer: id }, View { arg: peer, ..plain })
+            }
+            RoutingCommand::Provide { cid: c } => (Request::RoutingProvide { cid: cid(&c)? }, plain),
         },
         Command::Bitswap(b) => match b {
             BitswapCommand::Stat { json: j } => (Request::BitswapStat, json(j)),

@@ -23,6 +23,8 @@ pub struct NodeConfig {
     pub limits: crate::node::swarm::Limits,
     /// How often a snapshot of peers, wantlists and ledgers is published.
     pub snapshot_every: Duration,
+    /// Bootstrap peers, announce addresses, DHT mode, provide strategy. The default reaches no one.
+    pub routing: crate::node::routing::config::RoutingConfig,
 }
 
 impl NodeConfig {
@@ -36,6 +38,7 @@ impl NodeConfig {
             idle_timeout: Duration::from_secs(120),
             limits: crate::node::swarm::Limits::default(),
             snapshot_every: Duration::from_secs(2),
+            routing: Default::default(),
         }
     }
 

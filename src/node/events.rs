@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bitswap::ledger::Ledger;
 pub use super::op::OpId;
+pub use super::routing::config::DhtMode;
+pub use super::routing::status::{AddrError, BucketSize, QueryKind, RoutingSource, RoutingStatus};
 
 /// The version of this schema, carried by `ready` so that a recording says which schema it uses. Version 1 had no
 /// envelope (`seq`, `at_ms`) and strings where there are enums now.
@@ -235,6 +237,48 @@ pub enum NodeEvent {
     Dropped {
         count: u64,
     },
+    /// A routing query started (issue 12): `query` numbers it for the `provider_found` and `routing_done` that
+    /// follow; `key` is the CID or peer id asked about.
+    RoutingQuery {
+        query: u64,
+        kind: QueryKind,
+        key: String,
+        source: RoutingSource,
+    },
+    /// A provider a routing query found, with the addresses it came with.
+    ProviderFound {
+        query: u64,
+        key: String,
+        peer: String,
+        addrs: Vec<String>,
+        source: RoutingSource,
+        ms: u64,
+    },
+    /// A routing query ended: `count` providers (or addresses, or peers reached for a provide); `error` when it
+    /// failed or timed out.
+    RoutingDone {
+        query: u64,
+        kind: QueryKind,
+        key: String,
+        source: RoutingSource,
+        ms: u64,
+        count: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// An outgoing dial failed: the reason per address tried (the `error` event says it in one line too).
+    DialFailed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        peer: Option<String>,
+        errors: Vec<AddrError>,
+    },
+    /// The DHT runs in `mode` (`client` or `server`) now; at start and on every change.
+    DhtMode {
+        mode: String,
+        configured: DhtMode,
+    },
+    /// Routing as it is now (routing table, provide queue, queries), beside every `snapshot`.
+    RoutingStatus(RoutingStatus),
     /// The whole truth, periodically: peers with their ledgers and both directions of every wantlist, so a
     /// consumer that missed events resyncs.
     Snapshot {
@@ -389,6 +433,41 @@ mod tests {
                 wanted_by: 2,
             },
             NodeEvent::StoreResync { missed: 3 },
+            NodeEvent::RoutingQuery {
+                query: 1,
+                kind: QueryKind::FindProviders,
+                key: cid.clone(),
+                source: RoutingSource::Dht,
+            },
+            NodeEvent::ProviderFound {
+                query: 1,
+                key: cid.clone(),
+                peer: "P".into(),
+                addrs: vec!["/ip4/127.0.0.1/tcp/1".into()],
+                source: RoutingSource::Dht,
+                ms: 5,
+            },
+            NodeEvent::RoutingDone {
+                query: 1,
+                kind: QueryKind::Provide,
+                key: cid.clone(),
+                source: RoutingSource::Dht,
+                ms: 9,
+                count: 3,
+                error: Some("timed out".into()),
+            },
+            NodeEvent::DialFailed {
+                peer: None,
+                errors: vec![AddrError { addr: "/ip4/127.0.0.1/tcp/1".into(), error: "refused".into() }],
+            },
+            NodeEvent::DhtMode { mode: "client".into(), configured: DhtMode::Auto },
+            NodeEvent::RoutingStatus(RoutingStatus {
+                dht_mode: "server".into(),
+                configured: DhtMode::Server,
+                table_size: 2,
+                buckets: vec![BucketSize { index: 255, peers: 2 }],
+                ..RoutingStatus::default()
+            }),
             NodeEvent::Snapshot {
                 peers: vec![PeerSnapshot {
                     peer: "P".into(),
@@ -441,7 +520,20 @@ mod tests {
         assert_eq!(json(&all[9])["cause"], "invalid");
         assert_eq!(json(&all[10])["kind"], "wantlist_full");
         assert_eq!(json(&all[11])["op"], 3, "an op id is a bare number");
-        let snapshot = json(&all[17]);
+        let routing = json(&all[17]);
+        assert_eq!(
+            (routing["type"].as_str(), routing["kind"].as_str()),
+            (Some("routing_query"), Some("find_providers"))
+        );
+        assert_eq!(json(&all[19])["kind"], "provide");
+        assert!(json(&all[20]).get("peer").is_none(), "absent, not null");
+        assert_eq!(
+            (json(&all[21])["mode"].as_str(), json(&all[21])["configured"].as_str()),
+            (Some("client"), Some("auto"))
+        );
+        let status = json(&all[22]);
+        assert_eq!((status["type"].as_str(), status["table_size"].as_u64()), (Some("routing_status"), Some(2)));
+        let snapshot = json(&all[23]);
         assert_eq!(snapshot["wantlists"]["theirs"]["P"][0]["want_type"], "WANT_HAVE", "like EntryKind");
         assert!(snapshot["peers"][0]["ledger"].get("left_ms").is_none(), "connected: absent, not null");
         assert_eq!(snapshot["departed"][0]["ledger"]["left_ms"], 30);

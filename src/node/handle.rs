@@ -52,6 +52,8 @@ pub(crate) enum Command {
     Wantlists {
         reply: oneshot::Sender<Wantlists>,
     },
+    /// Routing: find providers, find a peer, provide (`src/node/routing/api.rs`).
+    Routing(super::routing::Request),
     /// An event from outside the node task (operation progress), published like the node's own.
     Emit(NodeEvent),
     Shutdown,
@@ -63,6 +65,8 @@ pub enum NodeError {
     Stopped,
     #[error("{0}")]
     Dial(String),
+    #[error("{0}")]
+    Routing(String),
 }
 
 /// A cheap, cloneable handle to a running node.

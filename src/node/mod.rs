@@ -15,6 +15,7 @@ mod listen;
 pub mod op;
 mod peer_details;
 pub mod relay;
+pub mod routing;
 mod sink;
 pub mod storage_limit;
 mod stored;
@@ -44,14 +45,18 @@ pub enum StartError {
 pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc::Receiver<Event>), StartError> {
     let key = identity::load_or_create(&config.repo)?;
     let peer_id = key.public().to_peer_id();
-    let mut swarm = swarm::build(key, config.mdns, config.idle_timeout, config.limits)?;
+    let hide_listen = !config.routing.announce.is_empty();
+    let mut swarm = swarm::build_with(key, config.mdns, config.idle_timeout, config.limits, hide_listen)?;
     let (stream_tx, stream_rx) = mpsc::channel(256);
     let control = swarm.behaviour().stream.new_control();
     let listeners = listen::listen_all(&mut swarm, &config.listen)?;
     let (events_tx, events_rx) = mpsc::channel(config.event_capacity);
     let mut sink = sink::EventSink::new(events_tx);
     for addr in &config.connect {
-        if let Err(e) = swarm.dial(addr.clone()) {
+        // Peers the user named are kept by the connection manager.
+        let opts = libp2p::swarm::dial_opts::DialOpts::from(addr.clone());
+        swarm.behaviour_mut().conn_manager.manager.protect_dial(opts.connection_id());
+        if let Err(e) = swarm.dial(opts) {
             sink.emit(NodeEvent::Error { message: format!("cannot dial {addr}: {e}") });
         }
     }
@@ -59,6 +64,8 @@ pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc:
     let mut node =
         task::NodeTask::new(swarm, store.clone(), control, commands_rx, stream_rx, stream_tx, sink, listeners);
     node.snapshot_every = config.snapshot_every;
+    node.routing = routing::Routing::new(config.routing.clone());
+    node.routing.start(&mut node.swarm, &mut node.events);
     tokio::spawn(node.run());
     Ok((NodeHandle { commands: commands_tx, peer_id, store }, events_rx))
 }

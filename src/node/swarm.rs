@@ -1,4 +1,5 @@
-//! The libp2p swarm: TCP + noise + yamux, QUIC v1, identify, ping, mDNS (optional), and raw streams for Bitswap.
+//! The libp2p swarm: TCP + noise + yamux, QUIC v1, DNS (so `/dns` and `/dnsaddr` addresses resolve), identify,
+//! ping, mDNS (optional), Kademlia and the connection manager (routing), and raw streams for Bitswap.
 
 use std::time::Duration;
 
@@ -31,6 +32,10 @@ pub struct Behaviour {
     pub inbound: crate::node::bitswap::inbound::Behaviour,
     /// Outbound Bitswap streams, opened through its `Control`.
     pub stream: libp2p_stream::Behaviour,
+    /// The Amino DHT (`/ipfs/kad/1.0.0`); `src/node/routing` drives it.
+    pub kad: crate::node::routing::kad::Kad,
+    /// Trims connections past Kubo's high watermark.
+    pub conn_manager: crate::node::routing::conn_manager::Behaviour,
 }
 
 /// Streams per connection. Set so high for its side effect on flow control: rust-yamux refuses frames over 1 MiB
@@ -68,6 +73,18 @@ impl Default for Limits {
 }
 
 pub fn build(key: Keypair, mdns_on: bool, idle: Duration, limits: Limits) -> Result<Swarm<Behaviour>, SwarmError> {
+    build_with(key, mdns_on, idle, limits, false)
+}
+
+/// Like [`build`]; `hide_listen_addrs`: identify advertises only the external (announce) addresses, not the listen
+/// addresses (Kubo's `Addresses.Announce` replaces them).
+pub fn build_with(
+    key: Keypair,
+    mdns_on: bool,
+    idle: Duration,
+    limits: Limits,
+    hide_listen_addrs: bool,
+) -> Result<Swarm<Behaviour>, SwarmError> {
     let peer_id = key.public().to_peer_id();
     let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
@@ -84,9 +101,14 @@ pub fn build(key: Keypair, mdns_on: bool, idle: Duration, limits: Limits) -> Res
                 .inbound_timeout(HANDSHAKE_TIMEOUT))
         })
         .map_err(|e| SwarmError::Transport(e.to_string()))?
+        // Resolves only when an address needs it (`/dns…`, `/dnsaddr`): the bootstrap list's, for users.
+        .with_dns()
+        .map_err(|e| SwarmError::Transport(format!("DNS resolver: {e}")))?
         .with_behaviour(|key| {
             let identify = identify::Behaviour::new(
-                identify::Config::new("ipfs/0.1.0".into(), key.public()).with_agent_version(agent_version()),
+                identify::Config::new("ipfs/0.1.0".into(), key.public())
+                    .with_agent_version(agent_version())
+                    .with_hide_listen_addrs(hide_listen_addrs),
             );
             let mdns =
                 if mdns_on { Some(mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id)?) } else { None };
@@ -102,6 +124,8 @@ pub fn build(key: Keypair, mdns_on: bool, idle: Duration, limits: Limits) -> Res
                 mdns: Toggle::from(mdns),
                 inbound: Default::default(),
                 stream: libp2p_stream::Behaviour::new(),
+                kad: crate::node::routing::kad::behaviour(peer_id),
+                conn_manager: crate::node::routing::conn_manager::Behaviour::new(Default::default()),
             })
         })
         .map_err(|e| SwarmError::Transport(e.to_string()))?

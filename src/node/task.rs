@@ -28,6 +28,7 @@ use super::swarm::{Behaviour, BehaviourEvent};
 /// Leaving: every connection closed before the node stops.
 mod close;
 /// The serve side: late blocks, serve queues, the ledgers of peers that left.
+mod routing;
 mod serve;
 /// The want side: a fetch's wants and its session, to the Bitswap client.
 mod want;
@@ -66,6 +67,7 @@ pub(crate) struct NodeTask {
     /// Every committed store write, whoever made it.
     changes: broadcast::Receiver<StoreChange>,
     store_open: bool,
+    pub(crate) routing: super::routing::Routing,
 }
 
 /// The event kind of a wantlist entry.
@@ -117,6 +119,7 @@ impl NodeTask {
             snapshot_every: Duration::from_secs(2),
             changes,
             store_open: true,
+            routing: Default::default(),
         }
     }
 
@@ -146,6 +149,7 @@ impl NodeTask {
                 _ = tick.tick() => {
                     let sends = self.client.tick(Instant::now());
                     self.dispatch(sends);
+                    self.routing_tick();
                     self.events.report_drops();
                 }
                 _ = snapshots.tick() => self.snapshot(),
@@ -176,6 +180,7 @@ impl NodeTask {
             Command::Dial { addr, reply } => {
                 let opts = DialOpts::from(addr.clone());
                 let id = opts.connection_id();
+                self.swarm.behaviour_mut().conn_manager.manager.protect_dial(id);
                 match self.swarm.dial(opts) {
                     Ok(()) => {
                         self.dials.insert(id, reply);
@@ -217,6 +222,7 @@ impl NodeTask {
             Command::Wantlists { reply } => {
                 let _ = reply.send(self.wantlists());
             }
+            Command::Routing(req) => self.routing.on_request(&mut self.swarm, req, &mut self.events),
             Command::Emit(event) => self.events.emit(event),
             Command::Shutdown => {}
         }
@@ -274,6 +280,7 @@ impl NodeTask {
         let wantlists = self.wantlists();
         let dropped_events = self.events.dropped;
         self.events.emit(NodeEvent::Snapshot { peers, departed, wantlists, dropped_events });
+        self.routing.publish(&mut self.swarm, &mut self.events);
     }
 
     fn on_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -323,6 +330,7 @@ impl NodeTask {
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(message.clone()));
                 }
+                self.routing.on_dial_error(peer_id, &error, &mut self.events);
                 let who = peer_id.map(|p| format!(" ({p})")).unwrap_or_default();
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
             }
@@ -341,6 +349,7 @@ impl NodeTask {
                 self.events.emit(NodeEvent::Disconnected { peer: peer_id.to_string(), cause, error });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })) => {
+                self.routing.on_identify(&mut self.swarm, peer_id, &info);
                 let protocols: Vec<String> = info.protocols.iter().map(|p| p.to_string()).collect();
                 let speaks = info.protocols.iter().any(|p| PROTOCOLS.iter().any(|b| b == p));
                 let Some(state) = self.peers.get_mut(&peer_id) else { return };
@@ -355,6 +364,7 @@ impl NodeTask {
                     self.bitswap_peer(peer_id);
                 }
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.routing.on_kad(&mut self.swarm, e, &mut self.events),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
                 self.client.on_ping(peer, rtt);
                 if let Some(state) = self.peers.get_mut(&peer) {

@@ -51,7 +51,9 @@ pub fn run(ctx: &mut Ctx, add: AddRequest) -> Result<Outcome> {
     for message in warnings {
         ctx.report(OpEvent::Warning { message });
     }
-    Ok(Outcome::Added { roots: roots? })
+    let roots = roots?;
+    super::routing::announce(ctx, &roots, pin == Pin::Roots);
+    Ok(Outcome::Added { roots })
 }
 
 /// Refuses unreadable paths and directories without `recursive` before any block is written.

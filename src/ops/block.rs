@@ -37,6 +37,7 @@ pub fn put(ctx: &mut Ctx, codec: BlockCodec, hash: BlockHash) -> Result<Outcome>
     }
     let block = Block::from_data(cid::Version::V1, codec, hash, data)?;
     ctx.store()?.put(&block)?;
+    super::routing::announce(ctx, &[*block.cid()], false);
     Ok(Outcome::BlockPut { cid: *block.cid() })
 }
 

@@ -81,6 +81,7 @@ pub fn import(ctx: &mut Ctx, files: &[PathBuf]) -> Result<Outcome> {
             all.push(root);
         }
     }
+    super::routing::announce(ctx, &all, true);
     Ok(Outcome::Imported { roots: all })
 }
 

@@ -20,6 +20,7 @@ pub mod parse;
 pub mod pin;
 pub mod repo;
 pub mod request;
+pub mod routing;
 pub mod runner;
 pub mod stream;
 pub mod text;
@@ -63,6 +64,9 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::StatsBw => node_info::bandwidth(ctx),
         Request::BitswapWantlist { peer } => node_info::wantlist(ctx, peer),
         Request::BitswapLedger { peer } => node_info::ledger(ctx, peer),
+        Request::RoutingFindProvs { cid, limit } => routing::findprovs(ctx, cid, limit),
+        Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
+        Request::RoutingProvide { cid } => routing::provide(ctx, cid),
     }
 }
 

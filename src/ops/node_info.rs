@@ -9,15 +9,16 @@ use super::outcome::{Bandwidth, BitswapStat, IdInfo};
 use super::{Ctx, Outcome};
 
 pub fn id(ctx: &mut Ctx) -> Result<Outcome> {
-    let (peer_id, addresses) = match &ctx.shared {
+    let (peer_id, addresses, dht_mode) = match &ctx.shared {
         Some(s) => {
             let me = s.node.peer_id();
             let addrs = s.runtime.block_on(s.node.listen_addrs())?;
-            (me, addrs.into_iter().map(|a| a.with(Protocol::P2p(me))).collect())
+            let mode = s.runtime.block_on(s.node.routing_status())?.dht_mode;
+            (me, addrs.into_iter().map(|a| a.with(Protocol::P2p(me))).collect(), Some(mode))
         }
-        None => (crate::node::identity::load_or_create(&ctx.repo)?.public().to_peer_id(), Vec::new()),
+        None => (crate::node::identity::load_or_create(&ctx.repo)?.public().to_peer_id(), Vec::new(), None),
     };
-    Ok(Outcome::Id(IdInfo { peer_id, agent: crate::node::swarm::agent_version(), addresses }))
+    Ok(Outcome::Id(IdInfo { peer_id, agent: crate::node::swarm::agent_version(), addresses, dht_mode }))
 }
 
 /// Connected peers, sorted by peer id.

@@ -132,6 +132,23 @@ pub enum Outcome {
         #[serde(with = "text")]
         peer: PeerId,
     },
+    /// `routing findprovs`: providers in the order found.
+    Providers {
+        providers: Vec<super::routing::ProviderRow>,
+    },
+    /// `routing findpeer`.
+    PeerAddrs {
+        #[serde(with = "text")]
+        peer: PeerId,
+        #[serde(with = "text::vec")]
+        addrs: Vec<Multiaddr>,
+    },
+    /// `routing provide`: `peers` took the provider record.
+    Provided {
+        #[serde(with = "text")]
+        cid: Cid,
+        peers: u64,
+    },
     BitswapStat(BitswapStat),
     Bandwidth(Bandwidth),
     /// Our wantlist.
@@ -280,6 +297,9 @@ pub struct IdInfo {
     /// Full addresses, ending in `/p2p/<peer id>` (empty without a running node).
     #[serde(with = "text::vec")]
     pub addresses: Vec<Multiaddr>,
+    /// The DHT mode the running node is in now (`client` or `server`); absent without a running node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dht_mode: Option<String>,
 }
 
 /// `bitswap stat`: the ledgers summed (`--json` prints this object).

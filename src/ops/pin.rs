@@ -24,6 +24,7 @@ pub fn add(ctx: &mut Ctx, path: &IpfsPath, direct: bool, fetch: &FetchOptions) -
     }
     drop(net);
     store.pin_add(&cid, kind)?;
+    super::routing::announce(ctx, &[cid], true);
     Ok(Outcome::Pinned { cid, direct })
 }
 

@@ -145,6 +145,20 @@ pub enum Request {
         #[serde(with = "text")]
         peer: PeerId,
     },
+    /// `routing findprovs CID -n N`.
+    RoutingFindProvs {
+        #[serde(with = "text")]
+        cid: Cid,
+        limit: usize,
+    },
+    RoutingFindPeer {
+        #[serde(with = "text")]
+        peer: PeerId,
+    },
+    RoutingProvide {
+        #[serde(with = "text")]
+        cid: Cid,
+    },
 }
 
 impl Request {
@@ -232,11 +246,15 @@ pub struct FetchOptions {
     pub mdns: bool,
     /// Report the node's events (only a node started for this command: `--events`).
     pub events: bool,
+    /// Bootstrap peers of a node started for this command (a daemon uses its own). The CLI fills in the public
+    /// list unless told otherwise; empty (the default) reaches no one.
+    #[serde(default, with = "text::vec")]
+    pub bootstrap: Vec<Multiaddr>,
 }
 
 impl Default for FetchOptions {
     fn default() -> Self {
-        Self { connect: Vec::new(), timeout_secs: 60, offline: false, mdns: true, events: false }
+        Self { connect: Vec::new(), timeout_secs: 60, offline: false, mdns: true, events: false, bootstrap: Vec::new() }
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod background;
 pub mod content;
+pub mod dht;
 pub mod helia;
 pub mod nodes;
 pub mod swarmscope;

@@ -26,11 +26,14 @@ impl Repo {
         self.dir.path()
     }
 
-    /// A `swarmscope --repo <this> …` command with a clean environment for the repo variables.
+    /// A `swarmscope --repo <this> --no-bootstrap …` command with a clean environment for the repo variables.
+    /// `--no-bootstrap` (and its variable, for the processes it starts): no test node ever dials the public
+    /// bootstrap peers; a test that wants bootstrap peers names its own with `--bootstrap`.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
-        c.arg("--repo").arg(self.path()).args(args);
+        c.arg("--repo").arg(self.path()).arg("--no-bootstrap").args(args);
         c.env_remove("SWARMSCOPE_REPO");
+        c.env("SWARMSCOPE_NO_BOOTSTRAP", "1");
         c
     }
 

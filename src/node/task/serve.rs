@@ -19,6 +19,7 @@ impl NodeTask {
     pub(super) fn on_store(&mut self, change: Result<StoreChange, RecvError>) {
         let late = match change {
             Ok(change) => {
+                self.routing.on_stored(&mut self.swarm, &change.added, &mut self.events);
                 let wants = self.peers.iter().map(|(p, s)| (p, &s.their_wants));
                 let late = crate::node::bitswap::late::waiting(wants, &change.added);
                 let wanted_by = late.iter().map(|(_, entries)| entries.len()).sum();

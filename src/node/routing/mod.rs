@@ -1,0 +1,526 @@
+//! Routing (issue 12): bootstrap, the Amino DHT (Kademlia), provider search for stuck wants, providing, and the
+//! connection manager. Owned by the node task like Bitswap: the task calls the few hooks below (`start`, `tick`,
+//! `on_kad`, `on_identify`, `on_dial_error`, `on_request`, `on_stored`, `status`) and everything routing does is
+//! published as events. Nothing here dials anyone unless the node's config names them (bootstrap) or a peer the DHT
+//! returned: the library default reaches no one.
+
+pub mod api;
+pub mod config;
+pub mod conn_manager;
+pub mod kad;
+pub mod provide;
+pub mod search;
+pub mod status;
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use cid::Cid;
+use libp2p::core::Endpoint;
+use libp2p::kad::{GetClosestPeersOk, GetProvidersOk, QueryId, QueryResult};
+use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+use libp2p::swarm::{ConnectionId, DialError, NetworkBehaviour};
+use libp2p::{Multiaddr, PeerId, Swarm, identify};
+use tokio::sync::{mpsc, oneshot};
+
+pub(crate) use api::Request;
+use config::RoutingConfig;
+use status::{AddrError, BucketSize, Provider, QueryKind, RoutingSource, RoutingStatus};
+
+use super::events::NodeEvent;
+use super::sink::EventSink;
+use super::swarm::Behaviour;
+
+/// Kubo's bootstrap rule: every 30 s, while fewer than 4 peers are connected, dial the bootstrap peers again.
+pub const BOOTSTRAP_EVERY: Duration = Duration::from_secs(30);
+pub const BOOTSTRAP_MIN_PEERS: usize = 4;
+/// `find_providers` answers at most this many providers whatever limit it is given.
+pub const MAX_PROVIDERS: usize = 1000;
+
+type ProvideReply = oneshot::Sender<Result<u64, String>>;
+
+enum Reply {
+    Providers(mpsc::Sender<Provider>),
+    Peer(oneshot::Sender<Result<Vec<Multiaddr>, String>>),
+    Provide,
+    /// A provider search for a stuck want: providers found are dialled.
+    Search {
+        dialled: usize,
+    },
+    /// Answered already (a `find_peer` whose reply went out).
+    Answered,
+}
+
+struct Query {
+    id: u64,
+    kind: QueryKind,
+    key: String,
+    cid: Option<Cid>,
+    peer: Option<PeerId>,
+    started: Instant,
+    found: HashSet<PeerId>,
+    limit: usize,
+    reply: Reply,
+}
+
+/// Routing state, owned by the node task.
+#[derive(Default)]
+pub(crate) struct Routing {
+    config: RoutingConfig,
+    queries: HashMap<QueryId, Query>,
+    next_id: u64,
+    planner: search::Planner,
+    provides: provide::Queue,
+    provide_waiters: HashMap<Cid, Vec<ProvideReply>>,
+    last_bootstrap: Option<Instant>,
+    external: HashSet<Multiaddr>,
+}
+
+fn short(e: impl std::fmt::Display) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+/// The addresses the DHT knows for `peer`: its routing-table entry and what running queries were told. (Kademlia
+/// hands these to the swarm when it dials a peer by id; asking the same way reads them without dialling.)
+fn known_addrs(swarm: &mut Swarm<Behaviour>, peer: PeerId) -> Vec<Multiaddr> {
+    let kad = &mut swarm.behaviour_mut().kad;
+    let id = ConnectionId::new_unchecked(usize::MAX);
+    let mut addrs = kad.handle_pending_outbound_connection(id, Some(peer), &[], Endpoint::Dialer).unwrap_or_default();
+    let mut seen = HashSet::new();
+    addrs.retain(|a| seen.insert(a.clone()));
+    addrs
+}
+
+impl Routing {
+    pub(crate) fn new(config: RoutingConfig) -> Self {
+        Self { config, ..Self::default() }
+    }
+
+    /// At start: the configured DHT mode, and a first round of bootstrap dials.
+    pub(crate) fn start(&mut self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink) {
+        swarm.behaviour_mut().kad.set_mode(Some(kad::mode_of(self.config.dht)));
+        let mode = swarm.behaviour().kad.mode();
+        events.emit(NodeEvent::DhtMode { mode: kad::mode_name(mode).into(), configured: self.config.dht });
+        self.bootstrap(swarm, events, Instant::now());
+    }
+
+    /// Dials every bootstrap peer not connected yet.
+    fn bootstrap(&mut self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink, now: Instant) {
+        self.last_bootstrap = Some(now);
+        for addr in &self.config.bootstrap {
+            let Some(peer) = config::bootstrap_peer(addr) else { continue };
+            if swarm.is_connected(&peer) {
+                continue;
+            }
+            let opts = DialOpts::peer_id(peer)
+                .addresses(vec![addr.clone()])
+                .condition(PeerCondition::DisconnectedAndNotDialing)
+                .build();
+            match swarm.dial(opts) {
+                Ok(()) | Err(DialError::DialPeerConditionFalse(_)) => {}
+                Err(e) => {
+                    events.emit(NodeEvent::Error { message: format!("cannot dial bootstrap {addr}: {}", short(e)) })
+                }
+            }
+        }
+    }
+
+    /// The addresses to advertise (identify, provider records): the announce list, or else the listen addresses.
+    fn sync_external(&mut self, swarm: &mut Swarm<Behaviour>) {
+        let want: HashSet<Multiaddr> = if self.config.announce.is_empty() {
+            swarm.listeners().cloned().collect()
+        } else {
+            self.config.announce.iter().cloned().collect()
+        };
+        for gone in self.external.difference(&want) {
+            swarm.remove_external_address(gone);
+        }
+        for new in want.difference(&self.external) {
+            swarm.add_external_address(new.clone());
+        }
+        self.external = want;
+    }
+
+    /// Every second: advertised addresses, bootstrap while the node has few peers, the connection manager (with
+    /// the peers in an active transfer), provider searches for stuck wants, and the provide queue.
+    pub(crate) fn tick(
+        &mut self,
+        swarm: &mut Swarm<Behaviour>,
+        wants: impl IntoIterator<Item = (Cid, Duration)>,
+        busy: impl IntoIterator<Item = PeerId>,
+        events: &mut EventSink,
+    ) {
+        let now = Instant::now();
+        self.sync_external(swarm);
+        let due = self.last_bootstrap.is_none_or(|t| now.saturating_duration_since(t) >= BOOTSTRAP_EVERY);
+        if due && swarm.connected_peers().count() < BOOTSTRAP_MIN_PEERS {
+            self.bootstrap(swarm, events, now);
+        }
+        let cm = &mut swarm.behaviour_mut().conn_manager;
+        cm.manager.set_busy(busy);
+        cm.trim(now);
+        let wants: Vec<(Cid, Duration)> = wants.into_iter().collect();
+        for cid in self.planner.plan(&wants, now) {
+            self.start_search(swarm, cid, events);
+        }
+        self.run_provides(swarm, events);
+    }
+
+    fn begin(&mut self, kind: QueryKind, key: String, events: &mut EventSink) -> u64 {
+        self.next_id += 1;
+        events.emit(NodeEvent::RoutingQuery { query: self.next_id, kind, key, source: RoutingSource::Dht });
+        self.next_id
+    }
+
+    fn add_query(&mut self, qid: QueryId, id: u64, kind: QueryKind, key: String, reply: Reply, limit: usize) {
+        let q = Query {
+            id,
+            kind,
+            key,
+            cid: None,
+            peer: None,
+            started: Instant::now(),
+            found: HashSet::new(),
+            limit,
+            reply,
+        };
+        self.queries.insert(qid, q);
+    }
+
+    fn start_search(&mut self, swarm: &mut Swarm<Behaviour>, cid: Cid, events: &mut EventSink) {
+        let id = self.begin(QueryKind::Search, cid.to_string(), events);
+        let qid = swarm.behaviour_mut().kad.get_providers(kad::provider_key(&cid));
+        let limit = self.planner.rules.dial_per_search;
+        self.add_query(qid, id, QueryKind::Search, cid.to_string(), Reply::Search { dialled: 0 }, limit);
+        if let Some(q) = self.queries.get_mut(&qid) {
+            q.cid = Some(cid);
+        }
+    }
+
+    fn run_provides(&mut self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink) {
+        let next = self.provides.start_next();
+        if next.is_empty() {
+            return;
+        }
+        self.sync_external(swarm);
+        for cid in next {
+            let id = self.begin(QueryKind::Provide, cid.to_string(), events);
+            match swarm.behaviour_mut().kad.start_providing(kad::provider_key(&cid)) {
+                Ok(qid) => {
+                    self.add_query(qid, id, QueryKind::Provide, cid.to_string(), Reply::Provide, 0);
+                    if let Some(q) = self.queries.get_mut(&qid) {
+                        q.cid = Some(cid);
+                    }
+                }
+                Err(e) => {
+                    let error = format!("cannot provide: {}", short(e));
+                    self.provides.finished(&cid, false);
+                    self.answer_provide(&cid, Err(error.clone()));
+                    let (kind, key, source) = (QueryKind::Provide, cid.to_string(), RoutingSource::Dht);
+                    events.emit(NodeEvent::RoutingDone {
+                        query: id,
+                        kind,
+                        key,
+                        source,
+                        ms: 0,
+                        count: 0,
+                        error: Some(error),
+                    });
+                }
+            }
+        }
+    }
+
+    fn answer_provide(&mut self, cid: &Cid, result: Result<u64, String>) {
+        for w in self.provide_waiters.remove(cid).unwrap_or_default() {
+            let _ = w.send(result.clone());
+        }
+    }
+
+    /// Queues `cid` to be announced; `reply` hears when it is done.
+    fn provide(&mut self, swarm: &mut Swarm<Behaviour>, cid: Cid, reply: Option<ProvideReply>, events: &mut EventSink) {
+        match self.provides.push(cid) {
+            provide::Pushed::Full => {
+                let msg = format!("provide queue full ({} waiting): {cid} not announced", self.provides.waiting());
+                events.emit(NodeEvent::Error { message: msg.clone() });
+                if let Some(r) = reply {
+                    let _ = r.send(Err(msg));
+                }
+                return;
+            }
+            provide::Pushed::Queued | provide::Pushed::Already => {}
+        }
+        if let Some(r) = reply {
+            self.provide_waiters.entry(cid).or_default().push(r);
+        }
+        self.run_provides(swarm, events);
+    }
+
+    /// Blocks newly stored: announced when the strategy is `all` (roots are announced by the operations that
+    /// store them, through `NodeHandle::provide`).
+    pub(crate) fn on_stored(&mut self, swarm: &mut Swarm<Behaviour>, added: &[Cid], events: &mut EventSink) {
+        if self.config.provide != config::ProvideStrategy::All {
+            return;
+        }
+        for cid in added {
+            self.provide(swarm, *cid, None, events);
+        }
+    }
+
+    pub(crate) fn on_request(&mut self, swarm: &mut Swarm<Behaviour>, req: Request, events: &mut EventSink) {
+        match req {
+            Request::FindProviders { cid, limit, tx } => {
+                let limit = limit.clamp(1, MAX_PROVIDERS);
+                let id = self.begin(QueryKind::FindProviders, cid.to_string(), events);
+                let qid = swarm.behaviour_mut().kad.get_providers(kad::provider_key(&cid));
+                self.add_query(qid, id, QueryKind::FindProviders, cid.to_string(), Reply::Providers(tx), limit);
+                if let Some(q) = self.queries.get_mut(&qid) {
+                    q.cid = Some(cid);
+                }
+            }
+            Request::FindPeer { peer, reply } => {
+                let id = self.begin(QueryKind::FindPeer, peer.to_string(), events);
+                let qid = swarm.behaviour_mut().kad.get_closest_peers(peer);
+                self.add_query(qid, id, QueryKind::FindPeer, peer.to_string(), Reply::Peer(reply), 1);
+                if let Some(q) = self.queries.get_mut(&qid) {
+                    q.peer = Some(peer);
+                }
+            }
+            Request::Provide { cid, reply } => self.provide(swarm, cid, reply, events),
+            Request::Announce { cid, pinned } => {
+                if self.config.provide.announces_root(pinned) {
+                    self.provide(swarm, cid, None, events);
+                }
+            }
+            Request::Status { reply } => {
+                let _ = reply.send(self.status(swarm));
+            }
+        }
+    }
+
+    /// A peer's identify: a DHT server (it lists `/ipfs/kad/1.0.0`) joins the routing table with its listen
+    /// addresses.
+    pub(crate) fn on_identify(&mut self, swarm: &mut Swarm<Behaviour>, peer: PeerId, info: &identify::Info) {
+        if !info.protocols.contains(&kad::PROTOCOL) {
+            return;
+        }
+        for addr in &info.listen_addrs {
+            swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
+        }
+    }
+
+    /// A failed dial: one `dial_failed` event with the reason per address.
+    pub(crate) fn on_dial_error(&mut self, peer: Option<PeerId>, error: &DialError, events: &mut EventSink) {
+        let errors = match error {
+            DialError::Transport(tried) => {
+                tried.iter().map(|(addr, e)| AddrError { addr: addr.to_string(), error: short(e) }).collect()
+            }
+            other => vec![AddrError { addr: String::new(), error: short(other) }],
+        };
+        events.emit(NodeEvent::DialFailed { peer: peer.map(|p| p.to_string()), errors });
+    }
+
+    pub(crate) fn on_kad(&mut self, swarm: &mut Swarm<Behaviour>, event: libp2p::kad::Event, events: &mut EventSink) {
+        use libp2p::kad::Event;
+        match event {
+            Event::OutboundQueryProgressed { id, result, step, stats } => match result {
+                QueryResult::GetProviders(Ok(GetProvidersOk::FoundProviders { providers, .. })) => {
+                    self.found_providers(swarm, id, providers, events);
+                    if step.last {
+                        self.finish(swarm, id, None, events);
+                    }
+                }
+                QueryResult::GetProviders(Ok(GetProvidersOk::FinishedWithNoAdditionalRecord { .. })) => {
+                    self.finish(swarm, id, None, events)
+                }
+                QueryResult::GetProviders(Err(e)) => self.finish(swarm, id, Some(short(e)), events),
+                QueryResult::GetClosestPeers(result) => {
+                    let (peers, error) = match result {
+                        Ok(GetClosestPeersOk { peers, .. }) => (peers, None),
+                        Err(libp2p::kad::GetClosestPeersError::Timeout { peers, .. }) => {
+                            (peers, Some("timed out".to_string()))
+                        }
+                    };
+                    self.found_peer(swarm, id, peers, error, events);
+                }
+                QueryResult::StartProviding(result) => {
+                    let error = result.err().map(short);
+                    if let Some(q) = self.queries.get_mut(&id) {
+                        q.found = HashSet::new();
+                        q.limit = stats.num_successes() as usize;
+                    }
+                    self.finish(swarm, id, error, events);
+                }
+                _ => {}
+            },
+            Event::ModeChanged { new_mode } => {
+                let mode = kad::mode_name(new_mode).to_string();
+                events.emit(NodeEvent::DhtMode { mode, configured: self.config.dht });
+            }
+            _ => {}
+        }
+    }
+
+    fn found_providers(
+        &mut self,
+        swarm: &mut Swarm<Behaviour>,
+        qid: QueryId,
+        providers: HashSet<PeerId>,
+        events: &mut EventSink,
+    ) {
+        let me = *swarm.local_peer_id();
+        let mut done = false;
+        for peer in providers {
+            let Some(q) = self.queries.get(&qid) else { return };
+            if q.found.contains(&peer) || q.found.len() >= q.limit {
+                continue;
+            }
+            let addrs =
+                if peer == me { swarm.external_addresses().cloned().collect() } else { known_addrs(swarm, peer) };
+            let Some(q) = self.queries.get_mut(&qid) else { return };
+            q.found.insert(peer);
+            let ms = q.started.elapsed().as_millis() as u64;
+            events.emit(NodeEvent::ProviderFound {
+                query: q.id,
+                key: q.key.clone(),
+                peer: peer.to_string(),
+                addrs: addrs.iter().map(|a| a.to_string()).collect(),
+                source: RoutingSource::Dht,
+                ms,
+            });
+            match &mut q.reply {
+                Reply::Providers(tx) => {
+                    let p = Provider { peer, addrs, source: RoutingSource::Dht, ms };
+                    if tx.try_send(p).is_err() {
+                        done = true; // the caller went away
+                    }
+                }
+                Reply::Search { dialled } => {
+                    if peer != me && !swarm.is_connected(&peer) && !addrs.is_empty() {
+                        *dialled += 1;
+                        let opts = DialOpts::peer_id(peer)
+                            .addresses(addrs)
+                            .condition(PeerCondition::DisconnectedAndNotDialing)
+                            .build();
+                        let _ = swarm.dial(opts);
+                    }
+                }
+                Reply::Peer(_) | Reply::Provide | Reply::Answered => {}
+            }
+            if q.found.len() >= q.limit {
+                done = true;
+            }
+        }
+        if done {
+            if let Some(mut q) = swarm.behaviour_mut().kad.query_mut(&qid) {
+                q.finish();
+            }
+            self.finish(swarm, qid, None, events);
+        }
+    }
+
+    fn found_peer(
+        &mut self,
+        swarm: &mut Swarm<Behaviour>,
+        qid: QueryId,
+        peers: Vec<libp2p::kad::PeerInfo>,
+        error: Option<String>,
+        events: &mut EventSink,
+    ) {
+        let Some(target) = self.queries.get(&qid).and_then(|q| q.peer) else { return };
+        let mut addrs: Vec<Multiaddr> =
+            peers.into_iter().filter(|p| p.peer_id == target).flat_map(|p| p.addrs).collect();
+        if addrs.is_empty() {
+            addrs = known_addrs(swarm, target);
+        }
+        addrs.dedup();
+        let found = !addrs.is_empty();
+        if let Some(q) = self.queries.get_mut(&qid) {
+            if found {
+                q.found.insert(target);
+            }
+            if let Reply::Peer(_) = q.reply {
+                let reply = std::mem::replace(&mut q.reply, Reply::Answered);
+                if let Reply::Peer(tx) = reply {
+                    let answer =
+                        if found { Ok(addrs) } else { Err(error.clone().unwrap_or_else(|| "not found".into())) };
+                    let _ = tx.send(answer);
+                }
+            }
+        }
+        let error = if found { None } else { Some(error.unwrap_or_else(|| "not found".into())) };
+        self.finish(swarm, qid, error, events);
+    }
+
+    fn finish(&mut self, _swarm: &mut Swarm<Behaviour>, qid: QueryId, error: Option<String>, events: &mut EventSink) {
+        let Some(q) = self.queries.remove(&qid) else { return };
+        let ms = q.started.elapsed().as_millis() as u64;
+        let count = match q.kind {
+            QueryKind::Provide => q.limit as u64,
+            _ => q.found.len() as u64,
+        };
+        match (&q.reply, q.cid) {
+            (Reply::Search { .. }, Some(cid)) => self.planner.finished(&cid),
+            (Reply::Provide, Some(cid)) => {
+                self.provides.finished(&cid, error.is_none());
+                let answer = match &error {
+                    None => Ok(count),
+                    Some(e) => Err(e.clone()),
+                };
+                self.answer_provide(&cid, answer);
+            }
+            _ => {}
+        }
+        events.emit(NodeEvent::RoutingDone {
+            query: q.id,
+            kind: q.kind,
+            key: q.key,
+            source: RoutingSource::Dht,
+            ms,
+            count,
+            error,
+        });
+    }
+
+    /// Routing as it is now (published beside every snapshot).
+    pub(crate) fn status(&self, swarm: &mut Swarm<Behaviour>) -> RoutingStatus {
+        let connected = swarm.connected_peers().copied().collect::<HashSet<_>>();
+        let bootstrap_peers = self
+            .config
+            .bootstrap
+            .iter()
+            .filter_map(config::bootstrap_peer)
+            .collect::<HashSet<_>>()
+            .intersection(&connected)
+            .count();
+        let b = swarm.behaviour_mut();
+        let buckets: Vec<BucketSize> = b
+            .kad
+            .kbuckets()
+            .map(|k| BucketSize { index: k.range().0.ilog2().unwrap_or(0), peers: k.num_entries() })
+            .filter(|k| k.peers > 0)
+            .collect();
+        RoutingStatus {
+            dht_mode: kad::mode_name(b.kad.mode()).into(),
+            configured: self.config.dht,
+            table_size: buckets.iter().map(|k| k.peers).sum(),
+            buckets,
+            bootstrap_peers,
+            connections: b.conn_manager.manager.connections(),
+            trimmed: b.conn_manager.manager.trimmed,
+            queries: self.queries.len(),
+            searches: self.planner.in_flight(),
+            provide_waiting: self.provides.waiting(),
+            provide_running: self.provides.running(),
+            provide_done: self.provides.done,
+            provide_failed: self.provides.failed,
+            provide_refused: self.provides.refused,
+        }
+    }
+
+    /// A `routing_status` event (beside every snapshot).
+    pub(crate) fn publish(&self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink) {
+        let status = self.status(swarm);
+        events.emit(NodeEvent::RoutingStatus(status));
+    }
+}

@@ -1,0 +1,79 @@
+//! `routing findprovs`, `routing findpeer`, `routing provide` (Kubo's names), and announcing what `add`,
+//! `dag import` and `block put` store. They run on the daemon's node (the DHT lives there).
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use cid::Cid;
+use libp2p::PeerId;
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Outcome};
+
+/// A findprovs query gives up after this (the DHT query itself stops at 60 s).
+const FIND_TIMEOUT: Duration = Duration::from_secs(70);
+
+/// One provider, as `routing findprovs --json` prints it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProviderRow {
+    pub peer: String,
+    pub addrs: Vec<String>,
+    /// `dht` or `http`.
+    pub source: String,
+    pub ms: u64,
+}
+
+pub fn findprovs(ctx: &mut Ctx, cid: Cid, limit: usize) -> Result<Outcome> {
+    let s = ctx.node()?;
+    let node = s.node.clone();
+    let cancel = ctx.cancel.clone();
+    let providers = s.runtime.block_on(async move {
+        let mut rx = node.find_providers(cid, limit).await?;
+        let mut rows = Vec::new();
+        let deadline = tokio::time::Instant::now() + FIND_TIMEOUT;
+        loop {
+            tokio::select! {
+                p = tokio::time::timeout_at(deadline, rx.recv()) => match p {
+                    Ok(Some(p)) => rows.push(ProviderRow {
+                        peer: p.peer.to_string(),
+                        addrs: p.addrs.iter().map(|a| a.to_string()).collect(),
+                        source: p.source.to_string(),
+                        ms: p.ms,
+                    }),
+                    Ok(None) | Err(_) => break,
+                },
+                _ = cancel.cancelled() => break,
+            }
+        }
+        anyhow::Ok(rows)
+    })?;
+    ctx.check_cancelled()?;
+    Ok(Outcome::Providers { providers })
+}
+
+pub fn findpeer(ctx: &mut Ctx, peer: PeerId) -> Result<Outcome> {
+    let s = ctx.node()?;
+    let addrs = match s.runtime.block_on(s.node.find_peer(peer)) {
+        Ok(addrs) => addrs,
+        Err(e) => bail!("{peer}: {e}"),
+    };
+    Ok(Outcome::PeerAddrs { peer, addrs })
+}
+
+pub fn provide(ctx: &mut Ctx, cid: Cid) -> Result<Outcome> {
+    let s = ctx.node()?;
+    if !s.node.store().has(&cid)? {
+        bail!("{cid} is not in the repo: nothing to provide");
+    }
+    let peers = s.runtime.block_on(s.node.provide(cid))?;
+    Ok(Outcome::Provided { cid, peers })
+}
+
+/// Queues `roots` (`pinned` when they are) for announcement when a node runs, as its provide strategy says;
+/// without a node there is no one to tell.
+pub fn announce(ctx: &Ctx, roots: &[Cid], pinned: bool) {
+    let Some(s) = &ctx.shared else { return };
+    for root in roots {
+        let _ = s.runtime.block_on(s.node.announce(*root, pinned));
+    }
+}
