@@ -6,11 +6,11 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::fetch::{Fetching, Net, count};
-use super::outcome::{GetStats, LsEntry, LsKind};
+use super::outcome::{GetStats, LsEntry};
 use super::request::FetchOptions;
 use super::stream::stream;
 use super::{Ctx, Outcome};
-use crate::node::dag::exporter::{self, Kind};
+use crate::node::dag::exporter;
 use crate::node::dag::resolver::IpfsPath;
 
 /// Streams a file; with `offset`/`length`, only the range, reading and fetching only the blocks that hold it.
@@ -88,18 +88,6 @@ pub fn ls(ctx: &mut Ctx, path: &IpfsPath, fetch: &FetchOptions) -> Result<Outcom
         (Err(e), None) => return Err(e.into()),
     };
     let entries =
-        listed.into_iter().map(|e| LsEntry { name: e.name, cid: e.cid, size: e.size, kind: kind(e.kind) }).collect();
+        listed.into_iter().map(|e| LsEntry { name: e.name, cid: e.cid, size: e.size, kind: e.kind }).collect();
     Ok(Outcome::Listed { entries })
-}
-
-fn kind(kind: Kind) -> LsKind {
-    match kind {
-        Kind::File => LsKind::File,
-        Kind::Directory => LsKind::Directory,
-        Kind::HamtShard => LsKind::HamtShard,
-        Kind::Symlink => LsKind::Symlink,
-        Kind::Raw => LsKind::Raw,
-        Kind::Metadata => LsKind::Metadata,
-        Kind::Missing => LsKind::Missing,
-    }
 }

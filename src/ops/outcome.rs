@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::explore::Explored;
 use super::text;
 use crate::node::bitswap::ledger::Ledger;
+/// `repo verify --rebuild-index` reports the store's own account of the rebuild.
+pub use crate::node::blockstore::RebuildReport;
+/// What an `ls` entry is: the exporter's kind of UnixFS node.
+pub use crate::node::dag::exporter::Kind as LsKind;
 use crate::node::events::{Event, OurWantInfo, PeerInfo, TheirWantInfo};
 
 /// Progress of a running command. The CLI draws bars and prints `added …` lines from these; the TUI fills its
@@ -198,25 +202,6 @@ pub struct LsEntry {
     pub kind: LsKind,
 }
 
-/// What an `ls` entry is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LsKind {
-    File,
-    Directory,
-    HamtShard,
-    Symlink,
-    Raw,
-    Metadata,
-    Missing,
-}
-
-impl LsKind {
-    pub fn is_dir(self) -> bool {
-        matches!(self, LsKind::Directory | LsKind::HamtShard)
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Removal {
     #[serde(with = "text")]
@@ -265,20 +250,6 @@ pub struct VerifyReport {
     pub bad: Vec<String>,
     /// Problems found when the repo was opened.
     pub problems: Vec<String>,
-}
-
-/// `repo verify --rebuild-index` (`--json` prints this object): what the store's rebuild kept and skipped.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RebuildReport {
-    pub segments: u64,
-    pub blocks: u64,
-    pub block_bytes: u64,
-    pub pins: u64,
-    pub duplicates: u64,
-    pub damaged_blocks: Vec<String>,
-    pub damaged_ranges: Vec<String>,
-    pub set_aside: Vec<String>,
-    pub old_index: Option<String>,
 }
 
 /// `repo gc` (`--json` prints this object).

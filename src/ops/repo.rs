@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 
-use super::outcome::{GcReport, RebuildReport, RepoStat, VerifyReport};
+use super::outcome::{GcReport, RepoStat, VerifyReport};
 use super::{Ctx, Outcome};
 use crate::node::blockstore::Blockstore;
 
@@ -30,18 +30,7 @@ pub fn rebuild(ctx: &mut Ctx) -> Result<Outcome> {
     if ctx.shared.is_some() {
         bail!("a daemon has this repo open: stop it, then run `swarmscope repo verify --rebuild-index`");
     }
-    let (store, r) = Blockstore::rebuild_index(&ctx.repo)?;
-    let report = RebuildReport {
-        segments: r.segments,
-        blocks: r.blocks,
-        block_bytes: r.block_bytes,
-        pins: r.pins,
-        duplicates: r.duplicates,
-        damaged_blocks: r.damaged_blocks,
-        damaged_ranges: r.damaged_ranges,
-        set_aside: r.set_aside,
-        old_index: r.old_index,
-    };
+    let (store, report) = Blockstore::rebuild_index(&ctx.repo)?;
     Ok(Outcome::Rebuilt { report, problems: store.problems().to_vec() })
 }
 

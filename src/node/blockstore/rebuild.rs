@@ -24,8 +24,8 @@ const REBUILD_FILE: &str = "index.redb.rebuild";
 /// Where the index that was there before is kept.
 pub const BEFORE_REBUILD_FILE: &str = "index.redb.before-rebuild";
 
-/// What a rebuild kept and what it skipped.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+/// What a rebuild kept and what it skipped (`repo verify --rebuild-index --json` prints it, also through a daemon).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RebuildReport {
     /// Segment files read.
     pub segments: u64,

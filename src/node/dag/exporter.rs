@@ -65,8 +65,8 @@ fn aftermath(dest: &Path, removed: &Result<(), String>) -> String {
     }
 }
 
-/// What a UnixFS node is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+/// What a UnixFS node is (`ls --json` prints it, also through a daemon).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     File,
@@ -77,6 +77,13 @@ pub enum Kind {
     Metadata,
     /// The block is not in the store, so its kind is unknown.
     Missing,
+}
+
+impl Kind {
+    /// A directory, flat or sharded: what `ls` and the TUI descend into.
+    pub fn is_dir(self) -> bool {
+        matches!(self, Kind::Directory | Kind::HamtShard)
+    }
 }
 
 /// One `ls` line.
