@@ -118,6 +118,10 @@ impl AppState {
                     row.bytes_out = p.ledger.bytes_sent;
                     row.wants_in = wantlists.theirs.get(&p.peer).map_or(0, |w| w.len());
                     row.ledger = Some(p.ledger.clone());
+                    // The version spoken on the streams, once known, over the highest one identify listed.
+                    if let Some(v) = &p.bitswap_version {
+                        row.bitswap = v.clone();
+                    }
                     if row.agent.is_empty() {
                         row.agent = p.agent.clone().unwrap_or_default();
                     }

@@ -131,6 +131,7 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
         bitswap: true,
         debt_ratio: 0.0,
         ledger,
+        bitswap_version: None,
     }];
     let wantlists = Wantlists {
         ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1 }],
@@ -358,6 +359,7 @@ fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
         bitswap: true,
         debt_ratio: 0.0,
         ledger,
+        bitswap_version: None,
     };
     // The snapshot lists only P0000: the others left (kept, greyed); P0000 has its ledger and both addresses.
     let snapshot = |departed| NodeEvent::Snapshot {
@@ -377,6 +379,7 @@ fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
         bitswap: true,
         debt_ratio: 0.0,
         ledger: Ledger { bytes_sent: 9, left_ms: Some(3), ..Ledger::default() },
+        bitswap_version: None,
     };
     update(&mut s, at(3, snapshot(vec![old])));
     let old = &s.peers["OLD"];
@@ -392,4 +395,30 @@ fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
     // It comes back: connected again, its history kept.
     update(&mut s, connect("P0000".into()));
     assert!(s.peers["P0000"].connected() && s.peers["P0000"].ledger.is_some());
+}
+
+#[test]
+fn the_peers_bitswap_column_shows_the_negotiated_version_over_the_advertised_one() {
+    let mut s = AppState::new();
+    let protocols = vec!["/ipfs/bitswap/1.2.0".to_string(), "/ipfs/bitswap/1.1.0".to_string()];
+    update(&mut s, at(1, NodeEvent::Identified { peer: "P".into(), agent: "kubo".into(), protocols }));
+    assert_eq!(s.peers["P"].bitswap, "1.2.0", "before any stream: the highest advertised");
+    let snapshot = |version: Option<&str>| NodeEvent::Snapshot {
+        peers: vec![PeerSnapshot {
+            peer: "P".into(),
+            addr: None,
+            agent: Some("kubo".into()),
+            bitswap: true,
+            debt_ratio: 0.0,
+            ledger: Ledger::default(),
+            bitswap_version: version.map(String::from),
+        }],
+        departed: vec![],
+        wantlists: Wantlists::default(),
+        dropped_events: 0,
+    };
+    update(&mut s, at(2, snapshot(None)));
+    assert_eq!(s.peers["P"].bitswap, "1.2.0");
+    update(&mut s, at(3, snapshot(Some("1.1.0"))));
+    assert_eq!(s.peers["P"].bitswap, "1.1.0", "the version the streams speak");
 }

@@ -356,6 +356,10 @@ pub struct PeerSnapshot {
     pub bitswap: bool,
     pub debt_ratio: f64,
     pub ledger: Ledger,
+    /// The Bitswap version negotiated on a stream with the peer ("1.2.0"), once there is one; the highest one
+    /// its identify lists may differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bitswap_version: Option<String>,
 }
 
 #[cfg(test)]
@@ -476,6 +480,7 @@ mod tests {
                     bitswap: true,
                     debt_ratio: 0.5,
                     ledger: Ledger { bytes_sent: 1, last_exchange_ms: Some(12), ..Ledger::default() },
+                    bitswap_version: None,
                 }],
                 departed: vec![PeerSnapshot {
                     peer: "Q".into(),
@@ -484,6 +489,7 @@ mod tests {
                     bitswap: true,
                     debt_ratio: 7.0,
                     ledger: Ledger { bytes_sent: 7, left_ms: Some(30), ..Ledger::default() },
+                    bitswap_version: None,
                 }],
                 wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2 }], theirs },
                 dropped_events: 4,

@@ -18,6 +18,11 @@ pub(crate) struct PeerDetails {
 }
 
 impl PeerDetails {
+    /// The Bitswap version negotiated: of our stream to the peer, else of the peer's stream to us.
+    pub fn negotiated(&self) -> Option<Version> {
+        self.bitswap_out.or(self.bitswap_in)
+    }
+
     /// The peer as `swarm peers` shows it.
     pub fn info(&self, peer: String, addr: String, agent: Option<String>, bitswap: bool, ledger: &Ledger) -> PeerInfo {
         PeerInfo {
@@ -28,7 +33,7 @@ impl PeerDetails {
             direction: self.direction,
             latency_ms: self.rtt_ms,
             protocols: self.protocols.clone(),
-            bitswap_version: self.bitswap_out.or(self.bitswap_in).map(|v| v.name().to_string()),
+            bitswap_version: self.negotiated().map(|v| v.name().to_string()),
             bytes_received: ledger.bytes_received,
             bytes_sent: ledger.bytes_sent,
         }

@@ -274,6 +274,7 @@ impl NodeTask {
                 bitswap: s.bitswap,
                 debt_ratio: s.ledger.debt_ratio(),
                 ledger: self.client.with_figures(p, &s.ledger),
+                bitswap_version: s.details.negotiated().map(|v| v.name().to_string()),
             })
             .collect();
         let departed = self.departed_snapshots();

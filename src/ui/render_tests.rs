@@ -117,6 +117,7 @@ fn state() -> AppState {
                     bitswap: true,
                     debt_ratio: 0.0,
                     ledger,
+                    bitswap_version: None,
                 }],
                 departed: vec![],
                 wantlists: Wantlists {

@@ -93,6 +93,7 @@ impl NodeTask {
                 bitswap: d.bitswap,
                 debt_ratio: d.ledger.debt_ratio(),
                 ledger: d.ledger.clone(),
+                bitswap_version: None,
             })
             .collect()
     }
