@@ -55,7 +55,7 @@ pub fn behaviour(peer: PeerId) -> Kad {
         .set_max_packet_size(MAX_PACKET)
         .set_provider_publication_interval(Some(REPROVIDE_EVERY))
         .set_provider_record_ttl(Some(RECORD_TTL))
-        .set_replication_factor(NonZeroUsize::new(PROVIDERS_PER_KEY).expect("non-zero"));
+        .set_replication_factor(NonZeroUsize::new(PROVIDERS_PER_KEY).unwrap_or(NonZeroUsize::MIN));
     let store = MemoryStore::with_config(
         peer,
         MemoryStoreConfig {
