@@ -6,23 +6,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::background::Background;
 use common::content;
 use common::swarmscope::Repo;
 
-fn daemon(repo: &Repo) -> (Background, String) {
-    let cmd = repo.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]);
-    let d = Background::start(cmd, Duration::from_secs(60));
-    let addr = d.first["listen"][0].as_str().expect("a listen address").to_string();
-    (d, addr)
-}
-
-fn json(repo: &Repo, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&repo.ok(args)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
-
 fn blocks(repo: &Repo) -> u64 {
-    json(repo, &["repo", "stat", "--json"])["blocks"].as_u64().unwrap()
+    repo.json(&["repo", "stat", "--json"])["blocks"].as_u64().unwrap()
 }
 
 #[test]
@@ -36,8 +24,8 @@ fn cat_offset_and_length_read_a_range_fetching_only_its_blocks() {
     assert_eq!(range(&["-l", "5"]), &data[..5]);
     assert!(range(&["--offset", "99999999"]).is_empty(), "past the end: nothing, as Kubo");
 
-    let (_da, addr) = daemon(&a);
-    let (_db, _) = daemon(&b);
+    let (_da, addr) = a.daemon();
+    let (_db, _) = b.daemon();
     b.ok(&["swarm", "connect", &addr]);
     let got = b.run(&["cat", &cid, "--offset", &(2 * (1 << 20) + 5).to_string(), "--length", "100"], None);
     assert_eq!(got.stdout, &data[2 * (1 << 20) + 5..2 * (1 << 20) + 105]);
@@ -47,8 +35,8 @@ fn cat_offset_and_length_read_a_range_fetching_only_its_blocks() {
 #[test]
 fn peers_id_get_json_and_stats_bw_read_as_kubo() {
     let (a, b) = (Repo::new(), Repo::new());
-    let (_da, addr) = daemon(&a);
-    let (_db, _) = daemon(&b);
+    let (_da, addr) = a.daemon();
+    let (_db, _) = b.daemon();
     // A full multiaddr with /p2p/ID: the dialed address already ends in it.
     b.ok(&["swarm", "connect", &addr]);
     let peers = b.ok(&["swarm", "peers"]);
@@ -65,7 +53,7 @@ fn peers_id_get_json_and_stats_bw_read_as_kubo() {
     std::fs::write(dir.join("y"), content::bytes("y", 5)).unwrap();
     let cid = a.ok(&["add", "-r", "-Q", "--profile", "kubo", dir.to_str().unwrap()]).trim().to_string();
     let out = tree.path().join("got");
-    let stats = json(&b, &["get", &cid, "--json", "-o", out.to_str().unwrap()]);
+    let stats = b.json(&["get", &cid, "--json", "-o", out.to_str().unwrap()]);
     assert_eq!(stats["bytes"], 300_005, "file bytes: {stats}");
     assert!(stats["dag_bytes"].as_u64().unwrap() > 300_005, "DAG bytes add the nodes: {stats}");
 
@@ -75,11 +63,11 @@ fn peers_id_get_json_and_stats_bw_read_as_kubo() {
     assert!(first.contains(" outbound ") && first.contains(" bitswap/1.2.0 ") && first.contains(" in:3"), "{verbose}");
     assert!(verbose.lines().any(|l| l == "  /ipfs/bitswap/1.2.0"), "{verbose}");
     assert!(a.ok(&["swarm", "peers", "-v"]).contains(" inbound "));
-    let peers = json(&b, &["swarm", "peers", "--json"]);
+    let peers = b.json(&["swarm", "peers", "--json"]);
     assert_eq!((peers["direction"].as_str(), peers["bitswap_version"].as_str()), (Some("out"), Some("1.2.0")));
     // libp2p pings a new connection at once; allow for a slow machine.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while json(&b, &["swarm", "peers", "--json"])["latency_ms"].as_f64().is_none() {
+    while b.json(&["swarm", "peers", "--json"])["latency_ms"].as_f64().is_none() {
         assert!(std::time::Instant::now() < deadline, "no ping round trip within 10 s");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -91,9 +79,9 @@ fn peers_id_get_json_and_stats_bw_read_as_kubo() {
     assert!(
         lines[2].starts_with("TotalOut: ") && lines[3].starts_with("RateIn: ") && lines[4].starts_with("RateOut: ")
     );
-    let bw = json(&b, &["stats", "bw", "--json"]);
+    let bw = b.json(&["stats", "bw", "--json"]);
     assert!(bw["TotalIn"].as_u64().unwrap() >= 300_005, "{bw}");
-    assert_eq!(json(&a, &["stats", "bw", "--json"])["TotalOut"], bw["TotalIn"]);
+    assert_eq!(a.json(&["stats", "bw", "--json"])["TotalOut"], bw["TotalIn"]);
 }
 
 #[test]

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
 use common::background::Background;
 use common::helia;
@@ -57,11 +56,6 @@ fn shard_nodes(tree: &Path, cid: &str) -> u64 {
     rows.lines().filter(|l| l.contains("\"kind\":\"hamtshard\"")).count() as u64
 }
 
-fn daemon(repo: &Repo) -> Background {
-    let cmd = repo.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]);
-    Background::start(cmd, Duration::from_secs(60))
-}
-
 #[test]
 fn paths_resolve_through_flat_and_sharded_directories_fetching_only_the_path() {
     let (_peer, cid, addr, _tree) = serve();
@@ -100,7 +94,7 @@ fn a_daemon_fetches_what_each_command_needs_and_offline_fetches_nothing() {
     let shards = shard_nodes(tree.path(), &cid);
     assert!(shards > 1, "the big directory has sub-shards");
     let repo = Repo::new();
-    let _d = daemon(&repo);
+    let _d = repo.daemon().0;
     repo.ok(&["swarm", "connect", &addr]);
 
     let e = repo.fails(&["ls", &format!("/ipfs/{cid}/big"), "--offline"], None);

@@ -20,13 +20,6 @@ use swarmscope::ops::request::FetchOptions;
 use swarmscope::ops::{Call, Cancelled, Observer, OpEvent, OpId, Outcome, Request};
 use tokio_util::sync::CancellationToken;
 
-fn daemon(repo: &Repo) -> Background {
-    Background::start(
-        repo.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]),
-        Duration::from_secs(60),
-    )
-}
-
 /// What a daemon-run command streamed back.
 #[derive(Default)]
 struct Collect {
@@ -72,7 +65,7 @@ fn a_capped_cat_through_the_daemon_reads_16_kib_not_the_file() {
     common::content::write_file(&file, "capped", 64 << 20);
     let cid = repo.ok(&["add", "-Q", file.to_str().unwrap()]).trim().to_string();
     std::fs::remove_file(&file).unwrap();
-    let d = daemon(&repo);
+    let d = repo.daemon().0;
     let client = Client::connect(repo.path()).unwrap().expect("the daemon listens");
     let before = rss_kib(d.child.id());
     let call = Call {
@@ -96,7 +89,7 @@ fn a_capped_cat_through_the_daemon_reads_16_kib_not_the_file() {
 #[test]
 fn a_get_whose_client_is_killed_stops_wanting() {
     let repo = Repo::new();
-    let _d = daemon(&repo);
+    let _d = repo.daemon().0;
     let mut get =
         repo.cmd(&["get", NOWHERE, "--timeout", "120"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     wait_until("the want", Duration::from_secs(20), || wanted(&repo));
@@ -108,7 +101,7 @@ fn a_get_whose_client_is_killed_stops_wanting() {
 #[test]
 fn an_explicit_cancel_stops_a_get() {
     let repo = Repo::new();
-    let _d = daemon(&repo);
+    let _d = repo.daemon().0;
     let client = Client::connect(repo.path()).unwrap().expect("the daemon listens");
     let cancel = CancellationToken::new();
     let token = cancel.clone();
@@ -127,7 +120,7 @@ fn an_explicit_cancel_stops_a_get() {
 #[test]
 fn an_add_whose_client_is_killed_leaves_nothing() {
     let repo = Repo::new();
-    let _d = daemon(&repo);
+    let _d = repo.daemon().0;
     let empty = allocated_bytes(repo.path());
     let mut add =
         repo.cmd(&["add", "-"]).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();

@@ -4,31 +4,17 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::background::Background;
 use common::content;
 use common::swarmscope::Repo;
-
-fn daemon(repo: &Repo) -> (Background, String) {
-    let cmd = repo.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]);
-    let d = Background::start(cmd, Duration::from_secs(60));
-    let addr = d.first["listen"][0].as_str().expect("a listen address").to_string();
-    (d, addr)
-}
-
-fn json(repo: &Repo, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&repo.ok(args)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
 
 #[test]
 fn two_daemons_exchange_a_file_and_their_ledgers_agree() {
     let (a, b) = (Repo::new(), Repo::new());
-    let (da, addr_a) = daemon(&a);
-    let (_db, _addr_b) = daemon(&b);
-    let id_a = json(&a, &["id", "--json"]);
+    let (da, addr_a) = a.daemon();
+    let (_db, _addr_b) = b.daemon();
+    let id_a = a.json(&["id", "--json"]);
     assert_eq!(id_a["peer_id"], da.first["peer_id"], "id runs inside the daemon");
-    let id_b = json(&b, &["id", "--json"])["peer_id"].as_str().unwrap().to_string();
+    let id_b = b.json(&["id", "--json"])["peer_id"].as_str().unwrap().to_string();
 
     // add goes through A's daemon: A holds the repo lock, so it could not run otherwise.
     let data = content::bytes("control", 4 * (1 << 20) + 7);
@@ -42,12 +28,12 @@ fn two_daemons_exchange_a_file_and_their_ledgers_agree() {
 
     let peers = b.ok(&["swarm", "peers"]);
     assert!(peers.contains(id_a["peer_id"].as_str().unwrap()), "{peers}");
-    let on_a = json(&a, &["bitswap", "ledger", &id_b, "--json"]);
-    let on_b = json(&b, &["bitswap", "ledger", id_a["peer_id"].as_str().unwrap(), "--json"]);
+    let on_a = a.json(&["bitswap", "ledger", &id_b, "--json"]);
+    let on_b = b.json(&["bitswap", "ledger", id_a["peer_id"].as_str().unwrap(), "--json"]);
     assert_eq!(on_a["blocks_sent"], on_b["blocks_received"], "A: {on_a}\nB: {on_b}");
     assert_eq!(on_a["bytes_sent"], on_b["bytes_received"], "A: {on_a}\nB: {on_b}");
     assert!(on_b["bytes_received"].as_u64().unwrap() >= data.len() as u64, "{on_b}");
-    let stat = json(&b, &["bitswap", "stat", "--json"]);
+    let stat = b.json(&["bitswap", "stat", "--json"]);
     assert_eq!(stat["blocks_received"], on_b["blocks_received"]);
 
     // Errors from inside the daemon reach the caller as one line and a non-zero exit.

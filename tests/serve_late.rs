@@ -15,13 +15,6 @@ use swarmscope::node::bitswap::message::{Message, WantType, Wantlist, WantlistEn
 use swarmscope::node::block::{Block, RAW, SHA2_256};
 use swarmscope::node::events::{EntryKind, NodeEvent};
 
-fn daemon(repo: &Repo) -> (Background, String) {
-    let cmd = repo.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]);
-    let d = Background::start(cmd, Duration::from_secs(60));
-    let addr = d.first["listen"][0].as_str().expect("a listen address").to_string();
-    (d, addr)
-}
-
 /// Waits until the daemon's event stream shows it answered DONT_HAVE for `cid`.
 fn await_dont_have(d: &Background, cid: &str) {
     await_event(d, cid, &["\"DONT_HAVE\"", "\"direction\":\"out\""]);
@@ -62,8 +55,8 @@ fn cat_completes_soon_after_the_add(provider: &Repo, provider_daemon: &Backgroun
 #[test]
 fn a_cat_waiting_on_a_daemon_ends_when_the_block_is_added_there() {
     let (a, n2) = (Repo::new(), Repo::new());
-    let (da, addr_a) = daemon(&a);
-    let (_dn2, _) = daemon(&n2);
+    let (da, addr_a) = a.daemon();
+    let (_dn2, _) = n2.daemon();
     n2.ok(&["swarm", "connect", &addr_a]);
     // One raw block over 1 KiB: a WANT_HAVE for it is answered with a HAVE (then the asker wants the block).
     cat_completes_soon_after_the_add(&a, &da, &n2, &content::bytes("late-one-block", 300 * 1024));
@@ -73,8 +66,8 @@ fn a_cat_waiting_on_a_daemon_ends_when_the_block_is_added_there() {
 fn a_block_answered_dont_have_after_a_gc_is_sent_when_stored_again() {
     // The soak's failure: a DAG added, collected, wanted by a peer (DONT_HAVE), then added again.
     let (a, n2) = (Repo::new(), Repo::new());
-    let (da, addr_a) = daemon(&a);
-    let (_dn2, _) = daemon(&n2);
+    let (da, addr_a) = a.daemon();
+    let (_dn2, _) = n2.daemon();
     n2.ok(&["swarm", "connect", &addr_a]);
     let data = content::bytes("late-after-gc", 2 * (1 << 20) + 77);
     let first = a.run(&["add", "-Q", "--pin", "false", "-"], Some(&data));
@@ -89,7 +82,7 @@ fn a_block_answered_dont_have_after_a_gc_is_sent_when_stored_again() {
 #[test]
 fn a_helia_fetch_waiting_on_a_daemon_ends_when_the_block_is_added_there() {
     let a = Repo::new();
-    let (da, addr_a) = daemon(&a);
+    let (da, addr_a) = a.daemon();
     // Over Helia's 1 MiB chunks: a root that arrives late, then leaves asked for as usual.
     let data = content::bytes("late-for-helia", (1 << 20) + 300 * 1024);
     let cid = String::from_utf8(a.run(&["add", "-Q", "-n", "-"], Some(&data)).stdout).unwrap().trim().to_string();

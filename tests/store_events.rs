@@ -7,16 +7,8 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::background::Background;
 use common::content;
 use common::swarmscope::Repo;
-
-fn daemon(repo: &Repo) -> (Background, String) {
-    let cmd = repo.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]);
-    let d = Background::start(cmd, Duration::from_secs(60));
-    let addr = d.first["listen"][0].as_str().expect("a listen address").to_string();
-    (d, addr)
-}
 
 fn line(repo: &Repo, args: &[&str], stdin: Option<&[u8]>) -> String {
     let out = repo.run(args, stdin);
@@ -36,10 +28,10 @@ fn every_write_path_is_announced_once_in_a_stored_event() {
     let car_file = dir.path().join("in.car");
     let imported = line(&maker, &["add", "-Q", "-"], Some(&content::bytes("store-events-car", 70_000)));
     maker.ok(&["dag", "export", &imported, "-o", car_file.to_str().unwrap()]);
-    let (_p, provider_addr) = daemon(&provider);
+    let (_p, provider_addr) = provider.daemon();
 
     let repo = Repo::new();
-    let (d, _) = daemon(&repo);
+    let (d, _) = repo.daemon();
     let put = line(&repo, &["block", "put"], Some(b"one block through the control socket"));
     let added = line(&repo, &["add", "-Q", "-"], Some(&content::bytes("store-events-add", 3 * (1 << 20) + 1)));
     let roots = line(&repo, &["dag", "import", car_file.to_str().unwrap()], None);

@@ -60,6 +60,21 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// A daemon on this repo, on 127.0.0.1 port 0 with mDNS off, and its first listen address.
+    pub fn daemon(&self) -> (super::background::Background, String) {
+        let cmd = self.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]);
+        let d = super::background::Background::start(cmd, Duration::from_secs(60));
+        let addr = d.first["listen"][0].as_str().expect("a listen address").to_string();
+        (d, addr)
+    }
+
+    /// Runs, asserts success and parses stdout as one JSON value.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+}
+
 /// Spawns `cmd`, feeds stdin, waits up to `timeout` (killing the child by PID past it) and collects output.
 pub fn run_with_timeout(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Output {
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
