@@ -119,38 +119,23 @@ fn three_providers_on_shaped_links_each_serve_a_share_and_helia_gets_want_blocks
     // Helia answers slowly until its JIT has warmed up: the whole file from Helia alone first, by another client,
     // so the fetch below measures sessions rather than Node.js start-up (it also shows Helia serves it all).
     let warm = Repo::new();
-    let mut cmd = in_ns(&net.client, bin());
-    cmd.arg("--repo").arg(warm.path()).args([
-        "--no-bootstrap",
-        "get",
-        &cid,
-        "--no-mdns",
-        "--timeout",
-        "60",
-        "--connect",
-        &addr_h,
-    ]);
-    cmd.arg("-o").arg(dir.path().join("warm.bin"));
+    let get = |repo: &Repo, out: &std::path::Path, extra: &[&str], providers: &[&String]| {
+        let mut cmd = in_ns(&net.client, bin());
+        cmd.arg("--repo").arg(repo.path()).args(["--no-bootstrap", "get", &cid, "--no-mdns", "--timeout", "60"]);
+        cmd.args(extra);
+        for a in providers {
+            cmd.args(["--connect", a.as_str()]);
+        }
+        cmd.arg("-o").arg(out);
+        cmd
+    };
+    let cmd = get(&warm, &dir.path().join("warm.bin"), &[], &[&addr_h]);
     let warmed = run_with_timeout(cmd, None, Duration::from_secs(90));
     assert!(warmed.status.success(), "the file from Helia alone: {}", String::from_utf8_lossy(&warmed.stderr));
 
     let client = Repo::new();
     let out = dir.path().join("out.bin");
-    let mut cmd = in_ns(&net.client, bin());
-    cmd.arg("--repo").arg(client.path()).args([
-        "--no-bootstrap",
-        "get",
-        &cid,
-        "--no-mdns",
-        "--timeout",
-        "60",
-        "--json",
-        "--events",
-    ]);
-    for a in [&addr_a, &addr_b, &addr_h] {
-        cmd.args(["--connect", a]);
-    }
-    cmd.arg("-o").arg(&out);
+    let cmd = get(&client, &out, &["--json", "--events"], &[&addr_a, &addr_b, &addr_h]);
     let got = run_with_timeout(cmd, None, Duration::from_secs(90));
     let stderr = String::from_utf8_lossy(&got.stderr);
     assert!(got.status.success(), "get failed: {}", &stderr[stderr.len().saturating_sub(3000)..]);
