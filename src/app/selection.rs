@@ -15,11 +15,6 @@ pub fn header_rows(rows: u16) -> u16 {
     if rows >= HEADER_FROM_ROWS { 5 } else { 0 }
 }
 
-/// The screen line of a pane's first table row: below the header, the tabs (1), the table's border and header row.
-pub fn first_row_y(rows: u16) -> u16 {
-    header_rows(rows) + 3
-}
-
 /// The tab bar's titles on a terminal `width` columns wide: names cut to 5 letters under 100 columns and to 3
 /// under 70, so that all seven fit (and can be clicked).
 pub fn tab_titles(width: u16) -> Vec<String> {
@@ -74,11 +69,13 @@ impl AppState {
         self.selected.get(&pane).copied().unwrap_or(0)
     }
 
-    /// Table rows a pane shows on this terminal (the last size the loop reported; 10 before it did).
+    /// Table rows the focused pane shows on this terminal (the last size the loop reported; 10 before it did): its
+    /// area less its borders and header row.
     pub fn page(&self) -> usize {
-        // Below the table rows: its bottom border, the status line (1) and the input bar (3).
-        let rows = self.viewport.1;
-        if rows == 0 { 10 } else { rows.saturating_sub(first_row_y(rows) + 1 + 1 + 3).max(1) as usize }
+        if self.viewport.1 == 0 {
+            return 10;
+        }
+        self.pane_area(self.pane()).map_or(1, |r| r.height.saturating_sub(3).max(1) as usize)
     }
 
     /// Whether the focused pane's selection stays on the newest row.
@@ -188,18 +185,19 @@ impl AppState {
         }
     }
 
-    /// The row of the focused pane at screen line `y` (a mouse click), if there is one.
-    pub fn row_at(&self, y: u16) -> Option<usize> {
-        let pane = self.pane();
-        let first = first_row_y(self.viewport.1);
+    /// The pane and row at column `x`, line `y` (a mouse click), if a row is there.
+    pub fn row_at(&self, x: u16, y: u16) -> Option<(Pane, usize)> {
+        let (pane, area) = self.pane_at(x, y)?;
+        let first = area.y + 2;
         if y < first || pane == Pane::Wantlists || pane == Pane::Log {
             return None;
         }
         let line = (y - first) as usize;
-        if line >= self.page() {
+        let visible = area.height.saturating_sub(3).max(1) as usize;
+        if line >= visible {
             return None;
         }
-        let idx = scroll_offset(self.selection(pane), self.page()) + line;
-        (idx < self.rows(pane)).then_some(idx)
+        let idx = scroll_offset(self.selection(pane), visible) + line;
+        (idx < self.rows(pane)).then_some((pane, idx))
     }
 }

@@ -235,6 +235,8 @@ pub struct AppState {
     /// The terminal's size (columns, rows) as the loop last reported it: how far a page is, where a click lands.
     pub viewport: (u16, u16),
     pub sort_column: usize,
+    /// The focused pane alone even where the dashboard fits (`z` toggles).
+    pub single: bool,
     pub help: bool,
     pub input_focused: bool,
     pub input: tui_input::Input,
