@@ -302,9 +302,7 @@ impl AppState {
                 op.cid().map(|c| c.to_string())
             }
             Pane::Log => self.log.get(idx).map(|l| l.text.clone()),
-            Pane::Wantlists => {
-                self.want_keys().into_iter().nth(idx).map(|k| k.rsplit(' ').next().unwrap_or_default().to_string())
-            }
+            Pane::Wantlists => self.want_at(idx).map(|(_, cid)| cid.to_string()),
             _ => match self.anchor_at(pane, idx)? {
                 Anchor::Peer(p) => Some(p),
                 Anchor::Key(k) => Some(k),

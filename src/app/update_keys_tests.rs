@@ -495,7 +495,12 @@ fn a_click_on_a_dashboard_pane_focuses_it_and_selects_the_row() {
     let main = crate::app::layout::screen(ratatui::layout::Rect::new(0, 0, 200, 50)).main;
     let (_, ops) = crate::app::layout::dashboard(main).into_iter().find(|(p, _)| *p == Pane::Operations).unwrap();
     let click = |column, row| {
-        Msg::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column, row, modifiers: KeyModifiers::NONE })
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
     };
     // The third row of the operations table: below its border and header row.
     update(&mut s, click(ops.x + 3, ops.y + 2 + 2));
