@@ -242,6 +242,12 @@ pub struct AppState {
     pub input: tui_input::Input,
     pub preview: Option<(String, String)>,
     pub explorer: Option<Explored>,
+    /// When the explorer's tree was read (node clock): its title says how long ago.
+    pub explorer_at_ms: u64,
+    /// A block that links others arrived since the tree was read: it is read again.
+    pub explore_stale: bool,
+    /// A re-read of the tree is running.
+    pub explore_in_flight: bool,
     /// The peer whose detail is open (Enter on a peer; Esc closes).
     pub detail: Option<String>,
     /// Lines typed into the input bar, oldest first (loaded by the loop, saved through an effect).

@@ -53,11 +53,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         })
         .collect();
     let more = if *truncated { ", more not shown" } else { "" };
+    // Presence follows the store as blocks arrive; the tree itself is as of its last read.
+    let read = format::age(state.now_ms.saturating_sub(state.explorer_at_ms));
     table::render(
         frame,
         area,
         format!(
-            " Explorer {} ({} blocks, {missing} missing{more}) ",
+            " Explorer {} ({} blocks, {missing} missing{more}) · read {read} ago ",
             format::middle(&root.to_string(), 21),
             rows.len()
         ),
