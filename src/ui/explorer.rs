@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             let label = if r.name.is_empty() { "·".to_string() } else { r.name.clone() };
             let style = if r.present { Default::default() } else { theme::error() };
             Row::new(vec![
-                Cell::from(format!("{}{label}", "  ".repeat(r.depth))),
+                Cell::from(format::middle(&format!("{}{label}", "  ".repeat(r.depth)), cols[0])),
                 Cell::from(format::middle(&r.cid.to_string(), cols[1])),
                 Cell::from(format::bytes(r.size)),
                 Cell::from(r.kind.clone()),
