@@ -19,8 +19,8 @@ use super::bitswap::serve_queue::ServeQueue;
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::{Blockstore, StoreChange};
-use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
-use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
+use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport};
+use super::events::{OurWantInfo, PeerSnapshot, Wantlists};
 use super::handle::Command;
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
@@ -252,22 +252,7 @@ impl NodeTask {
             .peers
             .iter()
             .filter(|(_, s)| !s.their_wants.is_empty())
-            .map(|(p, s)| {
-                let entries = s
-                    .their_wants
-                    .entries()
-                    .map(|e| TheirWantInfo {
-                        cid: e.cid.to_string(),
-                        want_type: match e.want_type {
-                            super::bitswap::message::WantType::Have => WantKind::WantHave,
-                            super::bitswap::message::WantType::Block => WantKind::WantBlock,
-                        },
-                        send_dont_have: e.send_dont_have,
-                        age_ms: e.since.elapsed().as_millis() as u64,
-                    })
-                    .collect();
-                (p.to_string(), entries)
-            })
+            .map(|(p, s)| (p.to_string(), s.their_wants.infos()))
             .collect();
         Wantlists { ours, theirs }
     }
