@@ -15,6 +15,8 @@ pub(crate) struct PeerDetails {
     /// The Bitswap version of our stream to the peer, and of the peer's stream to us, as negotiated.
     pub bitswap_out: Option<Version>,
     pub bitswap_in: Option<Version>,
+    /// Every open connection goes through a relay.
+    pub relayed: bool,
 }
 
 impl PeerDetails {
@@ -36,6 +38,7 @@ impl PeerDetails {
             bitswap_version: self.negotiated().map(|v| v.name().to_string()),
             bytes_received: ledger.bytes_received,
             bytes_sent: ledger.bytes_sent,
+            relayed: self.relayed,
         }
     }
 }

@@ -44,6 +44,15 @@ struct PeerState {
     /// Their wants waiting for an answer, shared with the peer's actor.
     serve: ServeQueue,
     ledger: Ledger,
+    /// Open connections, and whether each goes through a relay.
+    conns: HashMap<ConnectionId, bool>,
+}
+
+impl PeerState {
+    /// Keeps `details.relayed` true while every open connection is relayed.
+    fn sync_relayed(&mut self) {
+        self.details.relayed = !self.conns.is_empty() && self.conns.values().all(|r| *r);
+    }
 }
 
 pub(crate) struct NodeTask {
@@ -275,6 +284,7 @@ impl NodeTask {
                 debt_ratio: s.ledger.debt_ratio(),
                 ledger: self.client.with_figures(p, &s.ledger),
                 bitswap_version: s.details.negotiated().map(|v| v.name().to_string()),
+                relayed: s.details.relayed,
             })
             .collect();
         let departed = self.departed_snapshots();
@@ -314,6 +324,8 @@ impl NodeTask {
                     .entry(peer_id)
                     .or_insert_with(|| PeerState { ledger: archive.take(&peer_id), ..PeerState::default() });
                 state.addr = Some(addr.clone());
+                state.conns.insert(connection_id, endpoint.is_relayed());
+                state.sync_relayed();
                 state.details.direction.get_or_insert(direction);
                 state.ledger.connections += 1;
                 self.events.emit(NodeEvent::Connected {
@@ -334,6 +346,12 @@ impl NodeTask {
                 self.routing.on_dial_error(peer_id, &error, &mut self.events);
                 let who = peer_id.map(|p| format!(" ({p})")).unwrap_or_default();
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
+            }
+            SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established: 1.., .. } => {
+                if let Some(state) = self.peers.get_mut(&peer_id) {
+                    state.conns.remove(&connection_id);
+                    state.sync_relayed();
+                }
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 if let Some(mut state) = self.peers.remove(&peer_id) {
@@ -366,6 +384,11 @@ impl NodeTask {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.routing.on_kad(&mut self.swarm, e, &mut self.events),
+            SwarmEvent::Behaviour(BehaviourEvent::Autonat(e)) => {
+                self.routing.on_autonat(&mut self.swarm, e, &mut self.events)
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(e)) => self.routing.on_dcutr(e, &mut self.events),
+            SwarmEvent::Behaviour(BehaviourEvent::RelayClient(e)) => self.routing.on_relay_client(e),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
                 self.client.on_ping(peer, rtt);
                 if let Some(state) = self.peers.get_mut(&peer) {

@@ -48,9 +48,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .map(|p| {
             let mut cells = vec![Cell::from(format::middle(&p.peer, cols[0]))];
             if wide {
-                // The id is the first column: the address without its `/p2p/` part, cut at its start if need be.
+                // The id is the first column: the address without its `/p2p/` part, cut at its start if need be. A
+                // relayed peer shows the relay's address, marked `(relay)` at the end (which the cut keeps).
                 let addr = p.addr.split("/p2p/").next().unwrap_or(&p.addr);
-                cells.push(Cell::from(format::tail(addr, cols[1])));
+                let addr = if p.relayed { format!("{addr} (relay)") } else { addr.to_string() };
+                cells.push(Cell::from(format::tail(&addr, cols[1])));
                 cells.push(Cell::from(format!("{} {}", p.direction, p.transport)));
             }
             if !tiny {

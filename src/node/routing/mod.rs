@@ -5,9 +5,11 @@
 //! returned: the library default reaches no one.
 
 pub mod api;
+pub mod circuit;
 pub mod config;
 pub mod conn_manager;
 pub mod kad;
+pub mod nat;
 pub mod provide;
 pub mod search;
 pub mod status;
@@ -74,6 +76,7 @@ pub(crate) struct Routing {
     provide_waiters: HashMap<Cid, Vec<ProvideReply>>,
     last_bootstrap: Option<Instant>,
     external: HashSet<Multiaddr>,
+    nat: nat::Nat,
 }
 
 fn short(e: impl std::fmt::Display) -> String {
@@ -503,6 +506,7 @@ impl Routing {
         RoutingStatus {
             dht_mode: kad::mode_name(b.kad.mode()).into(),
             configured: self.config.dht,
+            reachability: self.nat.reachability,
             table_size: buckets.iter().map(|k| k.peers).sum(),
             buckets,
             bootstrap_peers,

@@ -1,0 +1,83 @@
+//! Circuit relay v2 (client) and DCUtR: most providers on the public network sit behind NAT and are reachable only
+//! through a relay (`…/p2p/RELAY/p2p-circuit/p2p/TARGET`). The swarm's transport dials such addresses (the relay
+//! client in `swarm.rs`), whether the user named one (`--connect`) or a provider record carried one; DCUtR then
+//! tries to replace the relayed connection with a direct one by hole punching. This module says which connections
+//! are relayed and publishes what DCUtR and the relay client report.
+//!
+//! Relays limit what passes through them (Kubo's and js-libp2p's default: 2 minutes and 128 KiB per circuit), so
+//! a relayed connection is a way to meet, not to transfer much: the hole punch is what makes it a real link.
+
+use libp2p::multiaddr::Protocol;
+use libp2p::{Multiaddr, dcutr, relay};
+
+use super::Routing;
+use crate::node::events::NodeEvent;
+use crate::node::sink::EventSink;
+
+/// Whether `addr` goes through a relay (it has a `/p2p-circuit` part).
+pub fn is_relayed(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| matches!(p, Protocol::P2pCircuit))
+}
+
+/// The relay's part of a circuit address (up to and with `/p2p/RELAY`), if it is one.
+pub fn relay_of(addr: &Multiaddr) -> Option<Multiaddr> {
+    let mut out = Multiaddr::empty();
+    for p in addr.iter() {
+        if matches!(p, Protocol::P2pCircuit) {
+            return matches!(out.iter().last(), Some(Protocol::P2p(_))).then_some(out);
+        }
+        out.push(p);
+    }
+    None
+}
+
+fn short(e: impl std::fmt::Display) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+impl Routing {
+    /// A DCUtR outcome: a `hole_punch` event, successful (a direct connection now exists beside the relayed one) or
+    /// not (the relayed connection stays).
+    pub(crate) fn on_dcutr(&mut self, event: dcutr::Event, events: &mut EventSink) {
+        let peer = event.remote_peer_id.to_string();
+        let error = event.result.err().map(short);
+        events.emit(NodeEvent::HolePunch { peer, ok: error.is_none(), error });
+    }
+
+    /// The relay client: a reservation on a relay (when the node listens on a `/p2p-circuit` address) is worth a
+    /// line in the log; a circuit that could not be opened shows as a failed dial already.
+    pub(crate) fn on_relay_client(&mut self, event: relay::client::Event) {
+        match event {
+            relay::client::Event::ReservationReqAccepted { relay_peer_id, renewal, .. } => {
+                tracing::info!(relay = %relay_peer_id, renewal, "relay reservation accepted");
+            }
+            relay::client::Event::OutboundCircuitEstablished { relay_peer_id, .. } => {
+                tracing::debug!(relay = %relay_peer_id, "outbound circuit established");
+            }
+            relay::client::Event::InboundCircuitEstablished { src_peer_id, .. } => {
+                tracing::debug!(from = %src_peer_id, "inbound circuit established");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RELAY: &str = "12D3KooWLRPJAA5o6Z6pVTyDfD7DvPMvSrcZxzf3fpYMwcDGWP3v";
+    const TARGET: &str = "12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo";
+
+    #[test]
+    fn circuit_addresses_are_relayed_and_name_their_relay() {
+        let circuit: Multiaddr =
+            format!("/ip4/127.0.0.1/tcp/4001/p2p/{RELAY}/p2p-circuit/p2p/{TARGET}").parse().unwrap();
+        assert!(is_relayed(&circuit));
+        let relay: Multiaddr = format!("/ip4/127.0.0.1/tcp/4001/p2p/{RELAY}").parse().unwrap();
+        assert_eq!(relay_of(&circuit), Some(relay.clone()));
+        assert!(!is_relayed(&relay));
+        assert_eq!(relay_of(&relay), None);
+        let bare: Multiaddr = "/ip4/127.0.0.1/tcp/4001/p2p-circuit".parse().unwrap();
+        assert!(is_relayed(&bare) && relay_of(&bare).is_none(), "a circuit without a relay id names no relay");
+    }
+}
