@@ -1,12 +1,14 @@
 // A js circuit relay v2 server and a Helia peer reachable ONLY through it, all on 127.0.0.1 (issue 12: most providers
 // on the public network sit behind NAT and are reached through relays).
 //
-//   node relay.mjs FILE
+//   node relay.mjs FILE [--dht]
 //       starts the relay (TCP on 127.0.0.1, @libp2p/circuit-relay-v2's server) and a Helia peer that listens on
 //       nothing but a `/p2p-circuit` address on that relay (it dials the relay over TCP and holds a reservation).
 //       The peer imports FILE (Helia's defaults) and serves it over Bitswap. Prints one JSON line:
 //       {"relay": {"peer_id", "addrs"}, "peer": {"peer_id", "addrs"}, "cid"}, where the peer's addrs are all
 //       circuit addresses; then runs until stdin closes.
+//       --dht: the relay is also a Kademlia DHT server (/ipfs/kad/1.0.0, loopback kept as in dht.mjs) and the peer, a
+//       DHT client, provides the CID there: its provider record carries only its circuit address.
 //
 // The relay applies no data or time limit to circuits (js and Kubo relays limit a circuit to 128 KiB and 2 min by
 // default, and js marks such a connection "limited", where Bitswap does not run), so a whole file can pass.
@@ -21,15 +23,18 @@ import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { importPath } from './lib.mjs'
 
 const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms))
 
 const file = process.argv[2]
+const withDht = process.argv.includes('--dht')
 if (file == null) {
-  process.stderr.write('usage: node relay.mjs FILE\n')
+  process.stderr.write('usage: node relay.mjs FILE [--dht]\n')
   process.exit(2)
 }
+const dht = (clientMode) => kadDHT({ protocol: '/ipfs/kad/1.0.0', clientMode, peerInfoMapper: passthroughMapper })
 
 const relay = await createLibp2p({
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -40,7 +45,8 @@ const relay = await createLibp2p({
   services: {
     identify: identify(),
     ping: ping(),
-    relay: circuitRelayServer({ reservations: { applyDefaultLimit: false } })
+    relay: circuitRelayServer({ reservations: { applyDefaultLimit: false } }),
+    ...(withDht ? { dht: dht(false) } : {})
   }
 })
 await relay.start()
@@ -53,7 +59,7 @@ const helia = withBitswap(withLibp2pLight(createHeliaLight(), {
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
-  services: { identify: identify(), ping: ping() }
+  services: { identify: identify(), ping: ping(), ...(withDht ? { dht: dht(true) } : {}) }
 }))
 await helia.start()
 
@@ -69,6 +75,11 @@ if (!addrs.some(a => a.includes('/p2p-circuit'))) throw new Error('the relay nev
 if (addrs.some(a => !a.includes('/p2p-circuit'))) throw new Error(`a direct address is listened on: ${addrs}`)
 
 const cid = await importPath(helia, file, 'helia')
+if (withDht) {
+  // js queries wait for a routing-table entry (the relay, once identify and ping answered).
+  while ((helia.libp2p.services.dht.routingTable?.size ?? 0) === 0 && Date.now() < until + 10_000) await sleep(50)
+  await helia.libp2p.contentRouting.provide(cid, { signal: AbortSignal.timeout(20_000) })
+}
 process.stdout.write(JSON.stringify({
   relay: { peer_id: relay.peerId.toString(), addrs: relay.getMultiaddrs().map(a => a.toString()) },
   peer: { peer_id: helia.libp2p.peerId.toString(), addrs },
