@@ -107,3 +107,33 @@ fn a_provider_record_with_only_a_circuit_address_is_dialled_through_the_relay() 
     assert!(std::fs::read(&out).unwrap() == std::fs::read(&file).unwrap(), "other bytes came through the relay");
     assert_eq!(peer_line(&repo, &net.peer_id)["relayed"], true);
 }
+
+/// DCUtR on loopback: swarmscope B listens on a circuit of the js relay (and on TCP); swarmscope A dials B through
+/// the circuit; B starts the hole punch, A dials B directly and reports a `hole_punch` success, and B is no longer
+/// marked relayed at A (a direct connection now sits beside the relayed one). On loopback the "hole punch" is a
+/// plain dial both ways; whether it gets through a real NAT cannot be tested here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relayed_connection_is_upgraded_to_a_direct_one_by_dcutr() {
+    use common::nodes::node_with;
+    use swarmscope::node::events::NodeEvent;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny.bin");
+    common::content::write_file(&file, "relay-dcutr", 10);
+    let net = tokio::task::block_in_place(|| RelayNet::start(&file, false));
+    let circuit_listen: libp2p::Multiaddr = format!("{}/p2p-circuit", net.relay_addr).parse().unwrap();
+    let b = node_with(|c| c.listen.push(circuit_listen)).await;
+    let mut a = node_with(|_| {}).await;
+    let b_id = b.handle.peer_id();
+    let through: libp2p::Multiaddr = format!("{}/p2p-circuit/p2p/{b_id}", net.relay_addr).parse().unwrap();
+    a.handle.dial(through).await.unwrap();
+
+    let wait = Duration::from_secs(20);
+    let first = a.expect(wait, |e| matches!(e, NodeEvent::Connected { peer, .. } if *peer == b_id.to_string())).await;
+    let NodeEvent::Connected { addr, .. } = first else { unreachable!() };
+    assert!(addr.contains("/p2p-circuit"), "the first connection is the relayed one: {addr}");
+    let punched = a.expect(wait, |e| matches!(e, NodeEvent::HolePunch { .. })).await;
+    assert_eq!(punched, NodeEvent::HolePunch { peer: b_id.to_string(), ok: true, error: None });
+    let peers = a.handle.peers().await.unwrap();
+    let at_a = peers.iter().find(|p| p.peer == b_id.to_string()).expect("B is connected");
+    assert!(!at_a.relayed, "a direct connection exists: {at_a:?}");
+}

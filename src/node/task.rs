@@ -174,7 +174,11 @@ impl NodeTask {
         }
         self.ready_sent = true;
         let me = *self.swarm.local_peer_id();
-        let listen = self.swarm.listeners().map(|a| format!("{a}/p2p/{me}")).collect();
+        // A circuit listen address ends with our id already.
+        let ends_with_me = |a: &Multiaddr| a.iter().last() == Some(libp2p::multiaddr::Protocol::P2p(me));
+        let listen =
+            self.swarm.listeners().map(|a| if ends_with_me(a) { a.to_string() } else { format!("{a}/p2p/{me}") });
+        let listen = listen.collect();
         let started_unix_ms = unix_ms().saturating_sub(self.events.clock().now_ms());
         self.events.ready(NodeEvent::Ready {
             schema: super::events::SCHEMA_VERSION,
@@ -314,6 +318,10 @@ impl NodeTask {
             SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
                 let (addr, direction) = match &endpoint {
                     ConnectedPoint::Dialer { address, .. } => (address.clone(), Direction::Out),
+                    // Through a relay the peer has no address of its own: the circuit it came through says more.
+                    ConnectedPoint::Listener { local_addr, .. } if endpoint.is_relayed() => {
+                        (local_addr.clone(), Direction::In)
+                    }
                     ConnectedPoint::Listener { send_back_addr, .. } => (send_back_addr.clone(), Direction::In),
                 };
                 let quic = addr.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::QuicV1));
