@@ -76,6 +76,9 @@ fn a_relay_only_helia_peer_serves_swarmscope_through_its_circuit() {
     assert!(helia["bytes_received"].as_u64().unwrap() >= 1_500_000, "{helia}");
     let relay_id = net.relay_addr.rsplit('/').next().unwrap();
     assert_eq!(peer_line(&repo, relay_id)["relayed"], false, "the relay itself is a direct connection");
+    // AutoNAT asks only peers at global addresses (users' default): on loopback reachability stays unknown.
+    let id = repo.json(&["id", "--json"]);
+    assert_eq!((id["dht_mode"].as_str(), id["reachability"].as_str()), (Some("client"), Some("unknown")), "{id}");
     let verbose = repo.ok(&["swarm", "peers", "-v"]);
     let line = verbose.lines().find(|l| l.contains(&format!("/p2p/{}", net.peer_id))).unwrap();
     assert!(line.contains(" outbound relayed "), "{line}");

@@ -149,6 +149,7 @@ mod tests {
         let c = RoutingConfig::default();
         assert!(c.bootstrap.is_empty() && c.announce.is_empty());
         assert_eq!((c.dht, c.provide), (DhtMode::Auto, ProvideStrategy::Roots));
+        assert!(!c.nat.allow_private, "AutoNAT counts only global addresses unless a test says otherwise");
     }
 
     #[test]
