@@ -155,6 +155,7 @@ impl Routing {
     ) {
         let now = Instant::now();
         self.sync_external(swarm);
+        self.sync_nat(swarm, events);
         let due = self.last_bootstrap.is_none_or(|t| now.saturating_duration_since(t) >= BOOTSTRAP_EVERY);
         if due && swarm.connected_peers().count() < BOOTSTRAP_MIN_PEERS {
             self.bootstrap(swarm, events, now);

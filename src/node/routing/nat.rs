@@ -99,15 +99,27 @@ pub(crate) struct Nat {
 }
 
 impl Routing {
-    /// An AutoNAT event: on a change of reachability a `reachability` event, and under `--dht auto` the DHT mode
-    /// follows (a `dht_mode` event when it changes).
+    /// An AutoNAT event: its status may have changed.
     pub(crate) fn on_autonat(&mut self, swarm: &mut Swarm<Behaviour>, event: autonat::Event, events: &mut EventSink) {
-        let autonat::Event::StatusChanged { new, .. } = event else { return };
-        let reach = Reachability::from(&new);
-        self.nat.public_addr = match new {
+        if let autonat::Event::StatusChanged { .. } = event {
+            self.sync_nat(swarm, events);
+        }
+    }
+
+    /// Reads AutoNAT's status (also every tick: libp2p resets it to unknown without an event when the public
+    /// address expires). On a change of reachability a `reachability` event, and under `--dht auto` the DHT mode
+    /// follows (a `dht_mode` event when it changes).
+    pub(crate) fn sync_nat(&mut self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink) {
+        let status = swarm.behaviour().autonat.nat_status();
+        let reach = Reachability::from(&status);
+        let addr = match status {
             autonat::NatStatus::Public(a) => Some(a),
             _ => None,
         };
+        if reach == self.nat.reachability && addr == self.nat.public_addr {
+            return;
+        }
+        self.nat.public_addr = addr;
         if reach != self.nat.reachability {
             self.nat.reachability = reach;
             let address = self.nat.public_addr.as_ref().map(|a| a.to_string());
