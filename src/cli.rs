@@ -125,7 +125,12 @@ pub enum RoutingCommand {
     /// The addresses of a peer, one per line.
     Findpeer { peer: String },
     /// Announce to the DHT that this node provides a stored CID.
-    Provide { cid: String },
+    Provide {
+        cid: String,
+        /// Announce every block of the DAG under CID too (all must be stored).
+        #[arg(short, long)]
+        recursive: bool,
+    },
 }
 
 /// How commands that read content (`cat`, `get`, `ls`, `pin add`, `block get`, `dag export`, `dag fetch`) reach

@@ -11,6 +11,7 @@ pub mod conn_manager;
 pub mod kad;
 pub mod nat;
 pub mod provide;
+pub mod reprovide;
 pub mod search;
 pub mod status;
 
