@@ -44,15 +44,6 @@ struct PeerState {
     /// Their wants waiting for an answer, shared with the peer's actor.
     serve: ServeQueue,
     ledger: Ledger,
-    /// Open connections, and whether each goes through a relay.
-    conns: HashMap<ConnectionId, bool>,
-}
-
-impl PeerState {
-    /// Keeps `details.relayed` true while every open connection is relayed.
-    fn sync_relayed(&mut self) {
-        self.details.relayed = !self.conns.is_empty() && self.conns.values().all(|r| *r);
-    }
 }
 
 pub(crate) struct NodeTask {
@@ -177,11 +168,7 @@ impl NodeTask {
         }
         self.ready_sent = true;
         let me = *self.swarm.local_peer_id();
-        // A circuit listen address ends with our id already.
-        let ends_with_me = |a: &Multiaddr| a.iter().last() == Some(libp2p::multiaddr::Protocol::P2p(me));
-        let listen =
-            self.swarm.listeners().map(|a| if ends_with_me(a) { a.to_string() } else { format!("{a}/p2p/{me}") });
-        let listen = listen.collect();
+        let listen = self.swarm.listeners().map(|a| super::routing::circuit::with_peer(a, me).to_string()).collect();
         let started_unix_ms = unix_ms().saturating_sub(self.events.clock().now_ms());
         self.events.ready(NodeEvent::Ready {
             schema: super::events::SCHEMA_VERSION,
@@ -335,8 +322,7 @@ impl NodeTask {
                     .entry(peer_id)
                     .or_insert_with(|| PeerState { ledger: archive.take(&peer_id), ..PeerState::default() });
                 state.addr = Some(addr.clone());
-                state.conns.insert(connection_id, endpoint.is_relayed());
-                state.sync_relayed();
+                state.details.opened(connection_id, endpoint.is_relayed());
                 state.details.direction.get_or_insert(direction);
                 state.ledger.connections += 1;
                 self.events.emit(NodeEvent::Connected {
@@ -359,10 +345,7 @@ impl NodeTask {
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
             }
             SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established: 1.., .. } => {
-                if let Some(state) = self.peers.get_mut(&peer_id) {
-                    state.conns.remove(&connection_id);
-                    state.sync_relayed();
-                }
+                self.peers.get_mut(&peer_id).into_iter().for_each(|s| s.details.closed(connection_id))
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 if let Some(mut state) = self.peers.remove(&peer_id) {
@@ -394,12 +377,12 @@ impl NodeTask {
                     self.bitswap_peer(peer_id);
                 }
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.routing.on_kad(&mut self.swarm, e, &mut self.events),
-            SwarmEvent::Behaviour(BehaviourEvent::Autonat(e)) => {
-                self.routing.on_autonat(&mut self.swarm, e, &mut self.events)
-            }
-            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(e)) => self.routing.on_dcutr(e, &mut self.events),
-            SwarmEvent::Behaviour(BehaviourEvent::RelayClient(e)) => self.routing.on_relay_client(e),
+            SwarmEvent::Behaviour(
+                e @ (BehaviourEvent::Kad(_)
+                | BehaviourEvent::Autonat(_)
+                | BehaviourEvent::Dcutr(_)
+                | BehaviourEvent::RelayClient(_)),
+            ) => self.on_routing(e),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
                 self.client.on_ping(peer, rtt);
                 if let Some(state) = self.peers.get_mut(&peer) {

@@ -8,7 +8,7 @@
 //! a relayed connection is a way to meet, not to transfer much: the hole punch is what makes it a real link.
 
 use libp2p::multiaddr::Protocol;
-use libp2p::{Multiaddr, dcutr, relay};
+use libp2p::{Multiaddr, PeerId, dcutr, relay};
 
 use super::Routing;
 use crate::node::events::NodeEvent;
@@ -29,6 +29,11 @@ pub fn relay_of(addr: &Multiaddr) -> Option<Multiaddr> {
         out.push(p);
     }
     None
+}
+
+/// `addr` ending with `/p2p/<peer>`: a listen address as others dial it (a circuit listen address has it already).
+pub fn with_peer(addr: &Multiaddr, peer: PeerId) -> Multiaddr {
+    if addr.iter().last() == Some(Protocol::P2p(peer)) { addr.clone() } else { addr.clone().with(Protocol::P2p(peer)) }
 }
 
 fn short(e: impl std::fmt::Display) -> String {
@@ -79,5 +84,8 @@ mod tests {
         assert_eq!(relay_of(&relay), None);
         let bare: Multiaddr = "/ip4/127.0.0.1/tcp/4001/p2p-circuit".parse().unwrap();
         assert!(is_relayed(&bare) && relay_of(&bare).is_none(), "a circuit without a relay id names no relay");
+        let target: PeerId = TARGET.parse().unwrap();
+        assert_eq!(with_peer(&circuit, target), circuit, "once");
+        assert_eq!(with_peer(&relay, target).to_string(), format!("{relay}/p2p/{TARGET}"));
     }
 }
