@@ -140,3 +140,23 @@ async fn a_relayed_connection_is_upgraded_to_a_direct_one_by_dcutr() {
     let at_a = peers.iter().find(|p| p.peer == b_id.to_string()).expect("B is connected");
     assert!(!at_a.relayed, "a direct connection exists: {at_a:?}");
 }
+
+/// Bad circuits get one clear line each and the daemon keeps running: a relay nobody answers at, a circuit without
+/// a relay id, a circuit without a destination.
+#[test]
+fn a_bad_circuit_is_one_clear_line_and_the_daemon_keeps_running() {
+    let repo = Repo::new();
+    let _d = daemon(&repo, &[]);
+    let (relay, target) = (
+        "12D3KooWLRPJAA5o6Z6pVTyDfD7DvPMvSrcZxzf3fpYMwcDGWP3v",
+        "12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo",
+    );
+    let unreached = format!("/ip4/127.0.0.1/tcp/1/p2p/{relay}/p2p-circuit/p2p/{target}");
+    let e = repo.fails(&["swarm", "connect", &unreached], None);
+    assert!(e.contains(&format!("the relay /ip4/127.0.0.1/tcp/1/p2p/{relay} could not be reached")), "{e}");
+    let e = repo.fails(&["swarm", "connect", &format!("/ip4/127.0.0.1/tcp/1/p2p-circuit/p2p/{target}")], None);
+    assert!(e.contains("Missing relay peer id"), "{e}");
+    let e = repo.fails(&["swarm", "connect", &format!("/ip4/127.0.0.1/tcp/1/p2p/{relay}/p2p-circuit")], None);
+    assert!(e.contains("Missing destination peer id"), "{e}");
+    assert!(repo.ok(&["id"]).contains("reachability: unknown"), "the daemon still answers");
+}

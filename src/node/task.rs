@@ -336,7 +336,7 @@ impl NodeTask {
                 }
             }
             SwarmEvent::OutgoingConnectionError { connection_id, error, peer_id } => {
-                let message = format!("dial failed: {}", short(&error));
+                let message = format!("dial failed: {}", super::routing::circuit::dial_error(&error));
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(message.clone()));
                 }

@@ -40,6 +40,46 @@ fn short(e: impl std::fmt::Display) -> String {
     e.to_string().replace('\n', " ")
 }
 
+/// What libp2p's relay client says when the relay itself could not be reached (it drops its answer).
+const RELAY_UNREACHED: &str = "oneshot canceled";
+
+/// A failed dial in one line (libp2p's words); when a circuit was tried, each address with its reason, and a circuit
+/// whose relay could not be reached says so instead of libp2p's "Response from behaviour was canceled".
+pub fn dial_error(error: &libp2p::swarm::DialError) -> String {
+    match error {
+        libp2p::swarm::DialError::Transport(tried) if tried.iter().any(|(a, _)| is_relayed(a)) => {
+            let each: Vec<String> = tried.iter().map(|(a, e)| format!("{a}: {}", addr_error(a, e))).collect();
+            format!("no address worked: {}", each.join("; "))
+        }
+        other => short(other),
+    }
+}
+
+/// An error and its causes in one line: the non-empty messages, each once (libp2p's transport errors display as
+/// nothing and keep the reason in their sources).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let text = short(err);
+        let text = text.trim().trim_end_matches('.').to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = err.source();
+    }
+    parts.join(": ")
+}
+
+/// Why one address failed (see [`dial_error`]).
+pub fn addr_error(addr: &Multiaddr, error: &(dyn std::error::Error + 'static)) -> String {
+    let text = chain(error);
+    match relay_of(addr) {
+        Some(relay) if text.contains(RELAY_UNREACHED) => format!("the relay {relay} could not be reached"),
+        _ => text,
+    }
+}
+
 impl Routing {
     /// A DCUtR outcome: a `hole_punch` event, successful (a direct connection now exists beside the relayed one) or
     /// not (the relayed connection stays).
@@ -84,6 +124,10 @@ mod tests {
         assert_eq!(relay_of(&relay), None);
         let bare: Multiaddr = "/ip4/127.0.0.1/tcp/4001/p2p-circuit".parse().unwrap();
         assert!(is_relayed(&bare) && relay_of(&bare).is_none(), "a circuit without a relay id names no relay");
+        let err = |s: &str| std::io::Error::other(s.to_string());
+        let unreached = err("Response from behaviour was canceled: oneshot canceled");
+        assert_eq!(addr_error(&circuit, &unreached), format!("the relay {relay} could not be reached"));
+        assert_eq!(addr_error(&relay, &err("Connection refused")), "Connection refused", "other errors are kept");
         let target: PeerId = TARGET.parse().unwrap();
         assert_eq!(with_peer(&circuit, target), circuit, "once");
         assert_eq!(with_peer(&relay, target).to_string(), format!("{relay}/p2p/{TARGET}"));

@@ -317,9 +317,10 @@ impl Routing {
     /// A failed dial: one `dial_failed` event with the reason per address.
     pub(crate) fn on_dial_error(&mut self, peer: Option<PeerId>, error: &DialError, events: &mut EventSink) {
         let errors = match error {
-            DialError::Transport(tried) => {
-                tried.iter().map(|(addr, e)| AddrError { addr: addr.to_string(), error: short(e) }).collect()
-            }
+            DialError::Transport(tried) => tried
+                .iter()
+                .map(|(addr, e)| AddrError { addr: addr.to_string(), error: circuit::addr_error(addr, e) })
+                .collect(),
             other => vec![AddrError { addr: String::new(), error: short(other) }],
         };
         events.emit(NodeEvent::DialFailed { peer: peer.map(|p| p.to_string()), errors });
