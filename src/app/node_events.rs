@@ -22,6 +22,8 @@ impl AppState {
             | NodeEvent::RoutingDone { .. }
             | NodeEvent::DialFailed { .. }
             | NodeEvent::DhtMode { .. }
+            | NodeEvent::Reachability { .. }
+            | NodeEvent::HolePunch { .. }
             | NodeEvent::RoutingStatus(_) => {}
             NodeEvent::Connected { peer, addr, direction, transport } => {
                 let row = self.peers.entry(peer.clone()).or_default();
@@ -118,6 +120,7 @@ impl AppState {
                     row.bytes_out = p.ledger.bytes_sent;
                     row.wants_in = wantlists.theirs.get(&p.peer).map_or(0, |w| w.len());
                     row.ledger = Some(p.ledger.clone());
+                    row.relayed = p.relayed;
                     // The version spoken on the streams, once known, over the highest one identify listed.
                     if let Some(v) = &p.bitswap_version {
                         row.bitswap = v.clone();

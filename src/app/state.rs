@@ -95,6 +95,8 @@ pub struct PeerRow {
     /// Block bytes from and to it, per second: the detail's graph.
     pub rate_in: Series,
     pub rate_out: Series,
+    /// Every connection goes through a relay (the last snapshot said so).
+    pub relayed: bool,
 }
 
 impl PeerRow {

@@ -278,6 +278,9 @@ pub struct IdInfo {
     /// The DHT mode the running node is in now (`client` or `server`); absent without a running node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dht_mode: Option<String>,
+    /// What AutoNAT concluded (`public`, `private` or `unknown`); absent without a running node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<crate::node::events::Reachability>,
 }
 
 /// `bitswap stat`: the ledgers summed (`--json` prints this object).

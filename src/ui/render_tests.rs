@@ -118,6 +118,7 @@ fn state() -> AppState {
                     debt_ratio: 0.0,
                     ledger,
                     bitswap_version: None,
+                    relayed: false,
                 }],
                 departed: vec![],
                 wantlists: Wantlists {
