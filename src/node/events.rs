@@ -307,6 +307,9 @@ pub struct OurWantInfo {
     pub cid: String,
     pub age_ms: u64,
     pub peers_asked: usize,
+    /// Why it is still pending (issue 14's reasons), as `why CID` says; absent from recordings made before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<super::trace::why::Why>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -491,7 +494,7 @@ mod tests {
                     ledger: Ledger { bytes_sent: 7, left_ms: Some(30), ..Ledger::default() },
                     bitswap_version: None,
                 }],
-                wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2 }], theirs },
+                wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2, why: None }], theirs },
                 dropped_events: 4,
             },
         ];

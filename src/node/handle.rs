@@ -52,6 +52,11 @@ pub(crate) enum Command {
     Wantlists {
         reply: oneshot::Sender<Wantlists>,
     },
+    /// `why CID`: the reason it is pending, and its timeline.
+    Why {
+        cid: Cid,
+        reply: oneshot::Sender<super::trace::report::WhyReport>,
+    },
     /// Routing: find providers, find a peer, provide (`src/node/routing/api.rs`).
     Routing(super::routing::Request),
     /// An event from outside the node task (operation progress), published like the node's own.
@@ -152,6 +157,12 @@ impl NodeHandle {
 
     pub async fn wantlists(&self) -> Result<Wantlists, NodeError> {
         self.ask(|reply| Command::Wantlists { reply }).await
+    }
+
+    /// Why `cid` has not arrived (issue 14): one reason from a fixed set with its evidence, and what happened to it
+    /// (who was asked what, who answered what, searches and dials), from the node's trace of recent events.
+    pub async fn why(&self, cid: Cid) -> Result<super::trace::report::WhyReport, NodeError> {
+        self.ask(|reply| Command::Why { cid, reply }).await
     }
 
     /// Publishes an event through the node's event stream, stamped (`seq`, `at_ms`) when the node receives it, in

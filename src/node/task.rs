@@ -32,6 +32,8 @@ mod routing;
 mod serve;
 /// The want side: a fetch's wants and its session, to the Bitswap client.
 mod want;
+/// `why CID`: the node's state for the classifier.
+mod why;
 
 #[derive(Default)]
 struct PeerState {
@@ -222,13 +224,17 @@ impl NodeTask {
             Command::Wantlists { reply } => {
                 let _ = reply.send(self.wantlists());
             }
+            Command::Why { cid, reply } => {
+                let _ = reply.send(self.why(&cid));
+            }
             Command::Routing(req) => self.routing.on_request(&mut self.swarm, req, &mut self.events),
             Command::Emit(event) => self.events.emit(event),
             Command::Shutdown => {}
         }
     }
 
-    fn wantlists(&self) -> Wantlists {
+    fn wantlists(&mut self) -> Wantlists {
+        let view = self.why_view();
         let ours = self
             .client
             .wantlist()
@@ -237,6 +243,7 @@ impl NodeTask {
                 cid: cid.to_string(),
                 age_ms: age.as_millis() as u64,
                 peers_asked: asked,
+                why: Some(self.want_why(&cid.to_string(), &view)),
             })
             .collect();
         let theirs = self

@@ -121,7 +121,7 @@ fn state() -> AppState {
                 }],
                 departed: vec![],
                 wantlists: Wantlists {
-                    ours: vec![OurWantInfo { cid: CID.into(), age_ms: 4_000, peers_asked: 1 }],
+                    ours: vec![OurWantInfo { cid: CID.into(), age_ms: 4_000, peers_asked: 1, why: None }],
                     theirs,
                 },
                 dropped_events: 0,
