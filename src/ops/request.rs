@@ -159,6 +159,11 @@ pub enum Request {
         #[serde(with = "text")]
         cid: Cid,
     },
+    /// `why CID`: the reason it has not arrived, and its timeline.
+    Why {
+        #[serde(with = "text")]
+        cid: Cid,
+    },
 }
 
 impl Request {

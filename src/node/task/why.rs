@@ -39,7 +39,8 @@ impl NodeTask {
             .into_iter()
             .map(|(c, age)| (c.to_string(), age.as_millis() as u64))
             .collect();
-        report(&name, &self.events.trace, &view, wanted.is_some(), blocks)
+        let age = wanted.map(|(_, age)| age.as_millis() as u64);
+        report(&name, &self.events.trace, &view, age, blocks)
     }
 
     /// How the trace names `cid`: as given, else in the other CID version (the store names blocks by CIDv1).

@@ -41,10 +41,17 @@ pub struct WhyReport {
     pub blocks: Vec<PendingBlock>,
 }
 
-/// Builds the report. `cid` is the CID as the node's events name it; `wanted` says whether the node wants it
-/// itself; `blocks` are the blocks a fetch rooted at it still wants, with their ages.
-pub fn report(cid: &str, trace: &Trace, view: &NodeView, wanted: bool, mut blocks: Vec<(String, u64)>) -> WhyReport {
+/// Builds the report. `cid` is the CID as the node's events name it; `wanted_ms` is how long the node has wanted
+/// it itself (`None`: it does not); `blocks` are the blocks a fetch rooted at it still wants, with their ages.
+pub fn report(
+    cid: &str,
+    trace: &Trace,
+    view: &NodeView,
+    wanted_ms: Option<u64>,
+    mut blocks: Vec<(String, u64)>,
+) -> WhyReport {
     let t = trace.get(cid);
+    let wanted = wanted_ms.is_some();
     blocks.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let pending: Vec<PendingBlock> = blocks
         .into_iter()
@@ -72,7 +79,11 @@ pub fn report(cid: &str, trace: &Trace, view: &NodeView, wanted: bool, mut block
         text,
         evidence: why.map(|w| w.evidence),
         now_ms: view.now_ms,
-        first_ms: t.map(|t| t.first_ms),
+        // The want may be older than its first mark (nobody to ask yet).
+        first_ms: [t.map(|t| t.first_ms), wanted_ms.map(|age| view.now_ms.saturating_sub(age))]
+            .into_iter()
+            .flatten()
+            .min(),
         timeline: t.map(|t| t.marks.iter().cloned().collect()).unwrap_or_default(),
         dropped_marks: t.map_or(0, |t| t.dropped_marks),
         blocks: pending,
