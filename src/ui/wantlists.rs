@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Row};
 use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 use crate::node::events::EntryKind;
+use crate::node::trace::why::Reason;
 
 const OURS_WIDTHS: [Constraint; 6] = [
     Constraint::Min(20),
@@ -16,8 +17,19 @@ const OURS_WIDTHS: [Constraint; 6] = [
     Constraint::Length(5),
     Constraint::Length(10),
     Constraint::Length(7),
-    Constraint::Length(14),
+    Constraint::Length(24),
 ];
+
+/// Green while blocks come, red when peers or routing said no, plain while waiting.
+fn why_style(reason: Reason) -> Style {
+    match reason {
+        Reason::Receiving => theme::kind(EntryKind::Have),
+        Reason::AllDontHave | Reason::NoProviders | Reason::DialFailed | Reason::BadBlock => {
+            theme::kind(EntryKind::DontHave)
+        }
+        _ => Style::default(),
+    }
+}
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let [ours_area, theirs_area] =
@@ -40,12 +52,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .take(visible)
         .map(|w| {
             let a = state.answers.get(&w.cid).cloned().unwrap_or_default();
-            let status = if a.haves > 0 {
-                ("have seen", theme::kind(EntryKind::Have))
-            } else if a.dont_haves >= w.peers_asked && w.peers_asked > 0 {
-                ("nobody has it", theme::kind(EntryKind::DontHave))
-            } else {
-                ("asking", Style::default())
+            // The node's reason (as of the snapshot); a want newer than it shows what the answers say so far.
+            let status = match &w.why {
+                Some(why) => (why.short(state.wantlists_at_ms), why_style(why.reason)),
+                None if a.haves > 0 => ("have seen".into(), theme::kind(EntryKind::Have)),
+                None if a.dont_haves >= w.peers_asked && w.peers_asked > 0 => {
+                    ("nobody has it".into(), theme::kind(EntryKind::DontHave))
+                }
+                None => ("asking".into(), Style::default()),
             };
             Row::new(vec![
                 Cell::from(format::middle(&w.cid, ours_cols[0])),
@@ -61,7 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame,
         ours_area,
         format!(" We want ({}) {updated}", state.wantlists.ours.len()),
-        &["cid", "asked", "HAVE", "DONT_HAVE", "age", "status"],
+        &["cid", "asked", "HAVE", "DONT_HAVE", "age", "why"],
         &table::lengths(&ours_cols),
         ours,
         sel_ours.map(|s| s - skip),
