@@ -118,6 +118,7 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
             let request = Request::DagImport { files: vec![file.clone()] };
             ("import", Target::Path(file), Shown::Operation, request, None)
         }
+        Command::Why(cid) => ("why", Target::Cid(cid), Shown::Quiet, Request::Why { cid }, None),
         Command::Inspect(_) | Command::Filter(_) | Command::Cancel(_) | Command::Help | Command::Quit => return None,
     };
     let output_cap = matches!(request, Request::Cat { .. }).then_some(PREVIEW_BYTES);

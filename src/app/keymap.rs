@@ -29,6 +29,7 @@ pub enum Action {
     ToggleHelp,
     Sort,
     Escape,
+    Timeline,
 }
 
 /// A key as the help shows it, the action, and what it does.
@@ -56,8 +57,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "Enter",
         action: Action::Enter,
-        desc: "drill in: a peer's detail, a transfer's CID, an operation's DAG",
+        desc: "drill in: peer detail, timeline of a want or transfer, an operation's DAG",
     },
+    Binding { keys: "t", action: Action::Timeline, desc: "the timeline of the selected operation's CID (Operations)" },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
     Binding {
         keys: "/",
@@ -71,7 +73,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: "s", action: Action::Sort, desc: "sort peers: id, RTT, bytes in, bytes out" },
     Binding { keys: "?", action: Action::ToggleHelp, desc: "this help" },
-    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview, input or a peer's detail" },
+    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview, input, a timeline or a peer's detail" },
     Binding { keys: "q, Ctrl-C", action: Action::Quit, desc: "quit" },
 ];
 
@@ -79,10 +81,10 @@ pub const BINDINGS: &[Binding] = &[
 pub fn pane_hints(pane: Pane) -> &'static str {
     match pane {
         Pane::Peers => "j/k select · Enter detail · s sort · y copy id",
-        Pane::Wantlists => "j/k select · y copy CID",
+        Pane::Wantlists => "j/k select · Enter timeline · y copy CID",
         Pane::Ledger => "j/k select · Enter detail · y copy id",
-        Pane::Transfers => "p pause · / filter · f follow · Enter this CID · y copy",
-        Pane::Operations => "x cancel · f follow · Enter its DAG · y copy CID",
+        Pane::Transfers => "p pause · / filter · f follow · Enter timeline · y copy",
+        Pane::Operations => "x cancel · f follow · Enter its DAG · t timeline · y copy CID",
         Pane::Explorer => "j/k select · y copy CID",
         Pane::Log => "j/k select · y copy line",
     }
@@ -118,6 +120,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('p') => Action::TogglePause,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('s') => Action::Sort,
+        KeyCode::Char('t') => Action::Timeline,
         KeyCode::Esc => Action::Escape,
         _ => return None,
     })
@@ -147,6 +150,7 @@ mod tests {
                 Action::Filter => probe(KeyCode::Char('/')),
                 Action::TogglePause => probe(KeyCode::Char('p')),
                 Action::Sort => probe(KeyCode::Char('s')),
+                Action::Timeline => probe(KeyCode::Char('t')),
                 Action::ToggleHelp => probe(KeyCode::Char('?')),
                 Action::Escape => probe(KeyCode::Esc),
                 Action::Quit => probe(KeyCode::Char('q')),

@@ -41,6 +41,15 @@ impl AppState {
         let JobDone { id, kind, target, shown, result, output } = done;
         let title = format!("{kind} {target}");
         match &result {
+            Ok(Outcome::Why(report)) => {
+                self.timeline_in_flight = false;
+                // An answer for a timeline closed meanwhile (Esc) does not reopen it.
+                if self.timeline_cid.is_some() {
+                    self.timeline = Some(report.clone());
+                }
+                return;
+            }
+            Err(_) if kind == "why" => self.timeline_in_flight = false,
             Ok(Outcome::Explored(explored)) => {
                 self.explorer = Some(explored.clone());
                 self.pane = Some(Pane::Explorer);
@@ -120,5 +129,32 @@ mod tests {
         let hex = printable(&[0x00, 0x1b, b'[', b'2', b'J', 0xff, b'A']);
         assert_eq!(hex, "(binary: hex)\n00000000  00 1b 5b 32 4a ff 41     |..[2J.A|\n");
         assert!(!hex.contains('\x1b'), "no escape reaches the terminal");
+    }
+}
+
+impl AppState {
+    /// Opens the timeline of `cid` (Enter on a want or a transfer, `t` on an operation): asks the node `why`.
+    pub(super) fn open_timeline(&mut self, cid: cid::Cid) -> Vec<super::msg::Effect> {
+        self.timeline_cid = Some(cid);
+        self.timeline = None;
+        self.timeline_in_flight = false;
+        self.refresh_timeline()
+    }
+
+    /// Asks again for the open timeline, unless an answer is still on its way.
+    pub(super) fn refresh_timeline(&mut self) -> Vec<super::msg::Effect> {
+        let Some(cid) = self.timeline_cid else { return Vec::new() };
+        if self.timeline_in_flight {
+            return Vec::new();
+        }
+        self.timeline_in_flight = true;
+        let job = super::job::job(super::command::Command::Why(cid), &self.cwd);
+        job.map(|j| super::msg::Effect::Run(Box::new(j))).into_iter().collect()
+    }
+
+    /// Closes the timeline.
+    pub(super) fn close_timeline(&mut self) {
+        self.timeline_cid = None;
+        self.timeline = None;
     }
 }

@@ -25,11 +25,13 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Tick { now_ms } => state.advance(now_ms),
         Msg::Heartbeat { now_ms } => {
             state.advance(now_ms);
+            let mut effects = state.refresh_timeline();
             // At most one `repo stat` at a time: a slow store (or daemon) is not asked again until it answers.
             if !state.stat_in_flight {
                 state.stat_in_flight = true;
-                return vec![Effect::RefreshStored];
+                effects.push(Effect::RefreshStored);
             }
+            return effects;
         }
         Msg::Log(line) => state.push_log(line),
         Msg::Command(cmd) => return state.command(cmd),
@@ -91,3 +93,7 @@ mod tests;
 #[cfg(test)]
 #[path = "update_keys_tests.rs"]
 mod keys_tests;
+
+#[cfg(test)]
+#[path = "update_timeline_tests.rs"]
+mod timeline_tests;

@@ -12,6 +12,7 @@ pub mod peer_detail;
 pub mod peers;
 mod table;
 pub mod theme;
+pub mod timeline;
 pub mod transfers;
 pub mod wantlists;
 
@@ -51,6 +52,9 @@ pub fn render(frame: &mut Frame, state: &AppState) {
         Pane::Operations => operations::render(frame, main, state),
         Pane::Explorer => explorer::render(frame, main, state),
         Pane::Log => log::render(frame, main, state),
+    }
+    if state.timeline_cid.is_some() {
+        timeline::render(frame, main, state);
     }
     input::render_status(frame, status, state);
     input::render_input(frame, input_area, state);

@@ -9,7 +9,6 @@ use ratatui::widgets::{Cell, Row};
 use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 use crate::node::events::EntryKind;
-use crate::node::trace::why::Reason;
 
 const OURS_WIDTHS: [Constraint; 6] = [
     Constraint::Min(20),
@@ -19,17 +18,6 @@ const OURS_WIDTHS: [Constraint; 6] = [
     Constraint::Length(7),
     Constraint::Length(24),
 ];
-
-/// Green while blocks come, red when peers or routing said no, plain while waiting.
-fn why_style(reason: Reason) -> Style {
-    match reason {
-        Reason::Receiving => theme::kind(EntryKind::Have),
-        Reason::AllDontHave | Reason::NoProviders | Reason::DialFailed | Reason::BadBlock => {
-            theme::kind(EntryKind::DontHave)
-        }
-        _ => Style::default(),
-    }
-}
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let [ours_area, theirs_area] =
@@ -54,7 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             let a = state.answers.get(&w.cid).cloned().unwrap_or_default();
             // The node's reason (as of the snapshot); a want newer than it shows what the answers say so far.
             let status = match &w.why {
-                Some(why) => (why.short(state.wantlists_at_ms), why_style(why.reason)),
+                Some(why) => (why.short(state.wantlists_at_ms), super::timeline::reason_style(why.reason)),
                 None if a.haves > 0 => ("have seen".into(), theme::kind(EntryKind::Have)),
                 None if a.dont_haves >= w.peers_asked && w.peers_asked > 0 => {
                     ("nobody has it".into(), theme::kind(EntryKind::DontHave))
