@@ -103,7 +103,14 @@ fn evidence_line(report: &WhyReport) -> Option<Line<'static>> {
     let e = report.evidence.as_ref()?;
     let mut parts: Vec<String> = Vec::new();
     if e.notes.is_empty() && !e.peers.is_empty() {
-        parts.push(e.peers.iter().map(|p| short_peer(p).to_string()).collect::<Vec<_>>().join(" "));
+        let who = match report.reason {
+            Some(Reason::NoAnswer) => "silent: ",
+            Some(Reason::AllDontHave) => "said DONT_HAVE: ",
+            Some(Reason::Receiving) => "said HAVE: ",
+            _ => "",
+        };
+        let peers = e.peers.iter().map(|p| short_peer(p).to_string()).collect::<Vec<_>>().join(" ");
+        parts.push(format!("{who}{peers}"));
     }
     parts.extend(e.notes.iter().map(|n| format!("{}: {}", short_peer(&n.peer), n.note)));
     if let Some(err) = &e.error {
@@ -115,8 +122,12 @@ fn evidence_line(report: &WhyReport) -> Option<Line<'static>> {
     (!parts.is_empty()).then(|| Line::from(Span::styled(parts.join(" · "), theme::dim())))
 }
 
-/// The time axis: from the first mark (or the want) to now.
+/// The time axis: from the first mark (or the want) to now; for a DAG's pending blocks, from the oldest one's want.
 fn span_of(report: &WhyReport) -> (u64, u64) {
+    if let Some(oldest) = report.blocks.iter().map(|b| b.age_ms).max() {
+        let origin = report.now_ms.saturating_sub(oldest);
+        return (origin, report.now_ms.max(origin + 1));
+    }
     let origin = report.first_ms.unwrap_or(report.now_ms);
     let last = report.timeline.iter().map(|m| m.at_ms).max().unwrap_or(origin);
     (origin, report.now_ms.max(last).max(origin + 1))
@@ -129,16 +140,12 @@ fn column(at: u64, origin: u64, end: u64, width: usize) -> usize {
 
 /// One row per peer (in the order they appear) and one for routing; for a DAG, one per pending block.
 fn waterfall(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
-    let bar = width.saturating_sub(LABEL + 1);
+    let bar = bar_width(report, width);
     if bar < 4 {
         return Vec::new();
     }
     let (origin, end) = span_of(report);
     if !report.blocks.is_empty() {
-        // Blocks on their own axis: from the oldest one's want to now.
-        let oldest = report.blocks.iter().map(|b| b.age_ms).max().unwrap_or(0);
-        let origin = report.now_ms.saturating_sub(oldest);
-        let end = report.now_ms.max(origin + 1);
         return report
             .blocks
             .iter()
@@ -167,6 +174,7 @@ fn waterfall(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
         .map(|key| {
             let marks: Vec<_> = report.timeline.iter().filter(|m| m.peer == key).collect();
             let mut cells: Vec<(char, Style)> = vec![(' ', Style::default()); bar];
+            let mut marked = vec![false; bar];
             // Spans first (marks overwrite them): waiting for an answer, a search, a dial.
             let mut open: Option<(usize, MarkKind)> = None;
             for m in &marks {
@@ -195,9 +203,14 @@ fn waterfall(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
             if let Some((from, _)) = open {
                 fill(&mut cells, from, bar);
             }
+            // Marks close together take the next free cells, so that none hides another.
             for m in &marks {
-                let col = column(m.at_ms, origin, end, bar).min(bar - 1);
+                let mut col = column(m.at_ms, origin, end, bar).min(bar - 1);
+                while marked[col] && col + 1 < bar {
+                    col += 1;
+                }
                 cells[col] = symbol(m.kind);
+                marked[col] = true;
             }
             let label = key.as_deref().map(short_peer).unwrap_or("routing");
             let mut spans = vec![Span::styled(format!("{label:<LABEL$}"), theme::dim()), Span::raw(" ")];
@@ -205,6 +218,12 @@ fn waterfall(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
             Line::from(spans)
         })
         .collect()
+}
+
+/// The waterfall's width: what the label leaves, less room for each block's reason on a DAG's rows.
+fn bar_width(report: &WhyReport, width: usize) -> usize {
+    let text = if report.blocks.is_empty() { 0 } else { (width / 3).min(32) };
+    width.saturating_sub(LABEL + 1 + text)
 }
 
 fn fill(cells: &mut [(char, Style)], from: usize, to: usize) {
@@ -234,7 +253,7 @@ fn group(cells: &[(char, Style)]) -> Vec<Span<'static>> {
 /// The axis under the waterfall: 0 at the left, the span at the right; then the legend.
 fn axis(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
     let (origin, end) = span_of(report);
-    let bar = width.saturating_sub(LABEL + 1);
+    let bar = bar_width(report, width);
     let right = format!("+{} ms (now)", end - origin);
     let pad = bar.saturating_sub(1 + right.len());
     let axis = format!("{:<LABEL$} 0{}{right}", "", " ".repeat(pad));
@@ -260,3 +279,7 @@ fn mark_lines(report: &WhyReport) -> Vec<Line<'static>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "timeline_tests.rs"]
+mod tests;
