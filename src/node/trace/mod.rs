@@ -22,8 +22,12 @@ mod tests;
 pub const MAX_CIDS: usize = 4096;
 /// Marks kept per CID: enough for a want broadcast to many peers, rebroadcast a few times.
 pub const MAX_MARKS: usize = 256;
-/// Providers remembered per CID (to attach dial outcomes to the CIDs they were found for).
+/// Providers remembered per CID, and CIDs per provider (to attach dial outcomes to the CIDs they were found for).
 const MAX_PROVIDERS: usize = 32;
+/// Wants remembered per peer (to blame a wrong block on the wants it held), and peers remembered: bounded work per
+/// rejected block or dial, whatever a hostile peer sends.
+const MAX_ASKED: usize = 256;
+const MAX_PEERS: usize = 4096;
 
 /// What happened to a CID at one moment, as the timeline shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -98,8 +102,6 @@ pub struct CidTrace {
     pub dropped_marks: u64,
     /// The block arrived (verified); a new want makes it live again.
     pub done: bool,
-    /// Providers found for it, for attaching dial outcomes.
-    providers: Vec<String>,
 }
 
 impl CidTrace {
@@ -120,8 +122,12 @@ pub struct Trace {
     order: VecDeque<String>,
     /// CIDs in the order they were done, evicted first.
     done_order: VecDeque<String>,
-    /// Traced CIDs not done, for attaching peer-level events (bad blocks, dials) to them.
+    /// Traced CIDs not done.
     live: HashSet<String>,
+    /// The CIDs we last sent each peer wants for (the newest [`MAX_ASKED`]), until it disconnects.
+    asked: HashMap<String, VecDeque<String>>,
+    /// The CIDs each peer was found a provider of.
+    provides: HashMap<String, Vec<String>>,
     /// CIDs evicted so far to stay within [`MAX_CIDS`].
     pub evicted: u64,
 }
@@ -163,6 +169,15 @@ impl Trace {
                         t.done = false;
                     }
                     self.live.insert(cid.clone());
+                    if self.asked.len() < MAX_PEERS || self.asked.contains_key(peer) {
+                        let list = self.asked.entry(peer.clone()).or_default();
+                        if !list.contains(cid) {
+                            if list.len() >= MAX_ASKED {
+                                list.pop_front();
+                            }
+                            list.push_back(cid.clone());
+                        }
+                    }
                 }
             }
             NodeEvent::Bitswap { direction: Direction::In, peer, kind, cid, latency_ms, .. } => {
@@ -185,10 +200,9 @@ impl Trace {
                     return;
                 }
                 // Another block than the one asked for: it counts against every want the peer holds of ours.
-                let held: Vec<String> = self
-                    .live
-                    .iter()
-                    .filter(|c| self.cids.get(c.as_str()).is_some_and(|t| holds_want(t, peer)))
+                let asked = self.asked.get(peer.as_str()).into_iter().flatten();
+                let held: Vec<String> = asked
+                    .filter(|c| self.cids.get(c.as_str()).is_some_and(|t| !t.done && holds_want(t, peer)))
                     .cloned()
                     .collect();
                 for c in held {
@@ -206,8 +220,12 @@ impl Trace {
             NodeEvent::ProviderFound { key, peer, source, .. } => {
                 if let Some(t) = self.cids.get_mut(key.as_str()) {
                     t.push(mark(at_ms, Some(peer), MarkKind::ProviderFound, Some(source.to_string())));
-                    if t.providers.len() < MAX_PROVIDERS && !t.providers.contains(peer) {
-                        t.providers.push(peer.clone());
+                    if self.provides.len() >= MAX_PEERS && !self.provides.contains_key(peer) {
+                        self.provides.clear(); // bounded; the oldest dial spans lose their ends
+                    }
+                    let of = self.provides.entry(peer.clone()).or_default();
+                    if of.len() < MAX_PROVIDERS && !of.contains(key) {
+                        of.push(key.clone());
                     }
                 }
             }
@@ -226,10 +244,13 @@ impl Trace {
                     .map(|e| if e.addr.is_empty() { e.error.clone() } else { format!("{}: {}", e.addr, e.error) })
                     .collect::<Vec<_>>()
                     .join("; ");
-                self.to_providers(peer, mark(at_ms, Some(peer), MarkKind::DialFailed, Some(detail)));
+                self.to_providers(peer, mark(at_ms, Some(peer), MarkKind::DialFailed, Some(detail)), false);
             }
             NodeEvent::Connected { peer, .. } => {
-                self.to_providers(peer, mark(at_ms, Some(peer), MarkKind::Connected, None));
+                self.to_providers(peer, mark(at_ms, Some(peer), MarkKind::Connected, None), true);
+            }
+            NodeEvent::Disconnected { peer, .. } => {
+                self.asked.remove(peer.as_str());
             }
             _ => {}
         }
@@ -242,10 +263,12 @@ impl Trace {
         }
     }
 
-    /// Adds `m` to every live CID `peer` was found a provider of.
-    fn to_providers(&mut self, peer: &str, m: Mark) {
-        for c in &self.live {
-            if let Some(t) = self.cids.get_mut(c.as_str()).filter(|t| t.providers.iter().any(|p| p == peer)) {
+    /// Adds `m` to every live CID `peer` was found a provider of; `end`: the dial span is over (connected), the
+    /// peer is forgotten as a provider (a failed dial may be tried again).
+    fn to_providers(&mut self, peer: &str, m: Mark, end: bool) {
+        let cids = if end { self.provides.remove(peer) } else { self.provides.get(peer).cloned() };
+        for c in cids.unwrap_or_default() {
+            if let Some(t) = self.cids.get_mut(c.as_str()).filter(|t| !t.done) {
                 t.push(m.clone());
             }
         }
