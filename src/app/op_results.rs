@@ -119,19 +119,6 @@ pub fn printable(bytes: &[u8]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::printable;
-
-    #[test]
-    fn binary_content_is_shown_as_hex_and_text_as_text() {
-        assert_eq!(printable(b"hello\tworld\r\n"), "hello    world\n");
-        let hex = printable(&[0x00, 0x1b, b'[', b'2', b'J', 0xff, b'A']);
-        assert_eq!(hex, "(binary: hex)\n00000000  00 1b 5b 32 4a ff 41     |..[2J.A|\n");
-        assert!(!hex.contains('\x1b'), "no escape reaches the terminal");
-    }
-}
-
 impl AppState {
     /// Opens the timeline of `cid` (Enter on a want or a transfer, `t` on an operation): asks the node `why`.
     pub(super) fn open_timeline(&mut self, cid: cid::Cid) -> Vec<super::msg::Effect> {
@@ -156,5 +143,18 @@ impl AppState {
     pub(super) fn close_timeline(&mut self) {
         self.timeline_cid = None;
         self.timeline = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn binary_content_is_shown_as_hex_and_text_as_text() {
+        assert_eq!(printable(b"hello\tworld\r\n"), "hello    world\n");
+        let hex = printable(&[0x00, 0x1b, b'[', b'2', b'J', 0xff, b'A']);
+        assert_eq!(hex, "(binary: hex)\n00000000  00 1b 5b 32 4a ff 41     |..[2J.A|\n");
+        assert!(!hex.contains('\x1b'), "no escape reaches the terminal");
     }
 }

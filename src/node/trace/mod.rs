@@ -244,10 +244,10 @@ impl Trace {
                     .map(|e| if e.addr.is_empty() { e.error.clone() } else { format!("{}: {}", e.addr, e.error) })
                     .collect::<Vec<_>>()
                     .join("; ");
-                self.to_providers(peer, mark(at_ms, Some(peer), MarkKind::DialFailed, Some(detail)), false);
+                self.mark_providers(peer, mark(at_ms, Some(peer), MarkKind::DialFailed, Some(detail)), false);
             }
             NodeEvent::Connected { peer, .. } => {
-                self.to_providers(peer, mark(at_ms, Some(peer), MarkKind::Connected, None), true);
+                self.mark_providers(peer, mark(at_ms, Some(peer), MarkKind::Connected, None), true);
             }
             NodeEvent::Disconnected { peer, .. } => {
                 self.asked.remove(peer.as_str());
@@ -265,7 +265,7 @@ impl Trace {
 
     /// Adds `m` to every live CID `peer` was found a provider of; `end`: the dial span is over (connected), the
     /// peer is forgotten as a provider (a failed dial may be tried again).
-    fn to_providers(&mut self, peer: &str, m: Mark, end: bool) {
+    fn mark_providers(&mut self, peer: &str, m: Mark, end: bool) {
         let cids = if end { self.provides.remove(peer) } else { self.provides.get(peer).cloned() };
         for c in cids.unwrap_or_default() {
             if let Some(t) = self.cids.get_mut(c.as_str()).filter(|t| !t.done) {
@@ -275,12 +275,10 @@ impl Trace {
     }
 
     fn finish(&mut self, cid: &str) {
-        if let Some(t) = self.cids.get_mut(cid) {
-            if !t.done {
-                t.done = true;
-                self.live.remove(cid);
-                self.done_order.push_back(cid.to_string());
-            }
+        if let Some(t) = self.cids.get_mut(cid).filter(|t| !t.done) {
+            t.done = true;
+            self.live.remove(cid);
+            self.done_order.push_back(cid.to_string());
         }
     }
 

@@ -255,10 +255,8 @@ pub fn classify(trace: Option<&CidTrace>, view: &NodeView) -> Why {
         let silent: Vec<(&str, u64)> =
             asked.iter().filter_map(|(p, s)| if let Stand::Asked(t) = s { Some((*p, *t)) } else { None }).collect();
         if silent.is_empty() {
-            if view.routing_on {
-                if let Some(why) = routing_reason(&search, view) {
-                    return why;
-                }
+            if let Some(why) = routing_reason(&search, view).filter(|_| view.routing_on) {
+                return why;
             }
             let peers = asked.iter().map(|(p, _)| p.to_string()).collect();
             let ev =
