@@ -158,6 +158,9 @@ pub enum Request {
     RoutingProvide {
         #[serde(with = "text")]
         cid: Cid,
+        /// Every block of the DAG under `cid`, not only `cid` (`-r`, as Kubo's).
+        #[serde(default)]
+        recursive: bool,
     },
     /// `why CID`: the reason it has not arrived, and its timeline.
     Why {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod conn_manager;
 pub mod kad;
 pub mod provide;
+pub mod reprovide;
 pub mod search;
 pub mod status;
 
