@@ -251,6 +251,9 @@ pub struct AppState {
     pub timeline_cid: Option<cid::Cid>,
     /// A `why` is running: the heartbeat asks for no other until it answers.
     pub timeline_in_flight: bool,
+    /// The TUI's own trace of the events it was told (the node's, bounded alike): the timeline until the node
+    /// answers, and for good in a replay, where no command runs.
+    pub trace: crate::node::trace::Trace,
     /// Lines typed into the input bar, oldest first (loaded by the loop, saved through an effect).
     pub history: Vec<String>,
     /// Where Up/Down is in the history while browsing it.

@@ -20,6 +20,7 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Mouse(mouse) => return state.mouse(mouse),
         Msg::Node(e) => {
             state.advance(e.at_ms);
+            state.trace.observe(e.at_ms, &e.kind);
             state.apply_node(e.at_ms, e.kind);
         }
         Msg::Tick { now_ms } => state.advance(now_ms),

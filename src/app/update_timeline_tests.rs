@@ -75,7 +75,9 @@ fn wanting() -> AppState {
 fn enter_on_a_want_asks_why_and_the_answer_opens_the_timeline_until_esc() {
     let mut s = wanting();
     assert_eq!(why_job(&update(&mut s, key(KeyCode::Enter))), cid());
-    assert_eq!((s.timeline_cid, s.timeline.is_none()), (Some(cid()), true), "open, the answer on its way");
+    assert_eq!(s.timeline_cid, Some(cid()), "open, the node's answer on its way");
+    let local = s.timeline.as_ref().expect("the TUI's own trace meanwhile");
+    assert_eq!((local.reason, local.wanted), (Some(Reason::NoPeers), true), "no peer known here");
     update(&mut s, answer(report(Reason::NoAnswer)));
     assert_eq!(s.timeline.as_ref().and_then(|t| t.reason), Some(Reason::NoAnswer));
     assert_eq!(s.status_line(), None, "the answer goes to the timeline, not the status line");
@@ -145,4 +147,27 @@ fn typing_why_cid_opens_the_timeline_and_a_failed_why_lets_the_next_one_go() {
     update(&mut s, failed);
     assert_eq!(s.status_line(), Some(("the node has stopped", true)));
     assert_eq!(why_job(&update(&mut s, Msg::Heartbeat { now_ms: 1_000 })), cid(), "asked again");
+}
+
+#[test]
+fn without_an_answer_as_in_a_replay_the_timeline_is_the_tuis_own_trace_with_the_snapshots_reason() {
+    let mut s = wanting();
+    s.wantlists.ours[0].why = Some(crate::node::trace::why::Why {
+        reason: Reason::AllDontHave,
+        evidence: Evidence { peers: vec!["P".into()], asked: Some(1), ..Evidence::default() },
+    });
+    let bitswap = |at_ms, direction, kind| {
+        let kind =
+            NodeEvent::Bitswap { direction, peer: "P".into(), kind, cid: CID.into(), size: None, latency_ms: None };
+        Msg::Node(Event { seq: 0, at_ms, kind })
+    };
+    update(&mut s, bitswap(100, Direction::Out, EntryKind::WantHave));
+    update(&mut s, key(KeyCode::Enter));
+    update(&mut s, bitswap(180, Direction::In, EntryKind::DontHave));
+    update(&mut s, Msg::Heartbeat { now_ms: 1_000 }); // no answer came: the local view is refreshed
+    let t = s.timeline.as_ref().unwrap();
+    let marks: Vec<_> = t.timeline.iter().map(|m| (m.at_ms, m.kind)).collect();
+    use crate::node::trace::MarkKind;
+    assert_eq!(marks, vec![(100, MarkKind::WantHave), (180, MarkKind::DontHave)]);
+    assert_eq!((t.reason, t.text.as_str()), (Some(Reason::AllDontHave), "all 1 said DONT_HAVE"), "the node's reason");
 }

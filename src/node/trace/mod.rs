@@ -115,7 +115,7 @@ impl CidTrace {
 }
 
 /// The traces of the CIDs wanted now and recently.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Trace {
     cids: HashMap<String, CidTrace>,
     /// CIDs in the order they were first traced (may hold evicted ones: skipped, compacted now and then).
