@@ -164,11 +164,7 @@ impl Trace {
                 if kind == MarkKind::Cancel {
                     self.add(cid, m);
                 } else {
-                    self.entry(cid, at_ms).push(m);
-                    if let Some(t) = self.cids.get_mut(cid.as_str()) {
-                        t.done = false;
-                    }
-                    self.live.insert(cid.clone());
+                    self.entry(cid, at_ms, m);
                     if self.asked.len() < MAX_PEERS || self.asked.contains_key(peer) {
                         let list = self.asked.entry(peer.clone()).or_default();
                         if !list.contains(cid) {
@@ -212,7 +208,7 @@ impl Trace {
             NodeEvent::RoutingQuery { query, kind, key, .. } => {
                 let detail = Some(format!("query {query}"));
                 match kind {
-                    QueryKind::Search => self.entry(key, at_ms).push(mark(at_ms, None, MarkKind::SearchStart, detail)),
+                    QueryKind::Search => self.entry(key, at_ms, mark(at_ms, None, MarkKind::SearchStart, detail)),
                     QueryKind::FindProviders => self.add(key, mark(at_ms, None, MarkKind::SearchStart, detail)),
                     _ => {}
                 }
@@ -282,8 +278,8 @@ impl Trace {
         }
     }
 
-    /// The trace of `cid`, created (evicting one past the cap) if new.
-    fn entry(&mut self, cid: &str, at_ms: u64) -> &mut CidTrace {
+    /// Adds `m` to the trace of `cid`, created (evicting one past the cap) if new; a want makes it live again.
+    fn entry(&mut self, cid: &str, at_ms: u64, m: Mark) {
         if !self.cids.contains_key(cid) {
             if self.cids.len() >= MAX_CIDS {
                 self.evict();
@@ -298,7 +294,13 @@ impl Trace {
                 self.done_order.retain(|c| cids.get(c).is_some_and(|t| t.done));
             }
         }
-        self.cids.entry(cid.to_string()).or_default()
+        if let Some(t) = self.cids.get_mut(cid) {
+            t.push(m);
+            if t.done {
+                t.done = false;
+                self.live.insert(cid.to_string());
+            }
+        }
     }
 
     /// Drops one CID: the first done, else the oldest.

@@ -306,3 +306,50 @@ fn the_json_has_a_snake_case_reason_and_only_the_evidence_that_applies() {
     assert_eq!(json["evidence"]["peers"][0], "A");
     assert!(json["evidence"].get("waited_ms").is_none());
 }
+
+#[test]
+fn a_report_for_a_cid_not_wanted_has_no_reason_and_keeps_what_happened() {
+    let t = feed(&[(10, out("A", EntryKind::WantHave)), (20, inbound("A", EntryKind::Block))]);
+    let r = super::report::report(CID, &t, &view(100, vec![], false), None, vec![]);
+    assert_eq!((r.wanted, r.reason, r.text.as_str()), (false, None, "not wanted"));
+    assert_eq!(r.timeline.len(), 2, "recently wanted: its timeline is kept");
+    let lines = r.lines();
+    assert_eq!(lines.last().map(String::as_str), Some("why: not wanted"));
+    assert!(lines[1].contains("+      0 ms  WANT_HAVE") && lines[2].contains("+     10 ms  BLOCK"), "{lines:?}");
+}
+
+#[test]
+fn a_dags_root_lists_its_pending_blocks_oldest_first_each_with_its_reason() {
+    let other = |kind, peer: &str, cid: &str| NodeEvent::Bitswap {
+        direction: if kind == EntryKind::DontHave { Direction::In } else { Direction::Out },
+        peer: peer.into(),
+        kind,
+        cid: cid.into(),
+        size: None,
+        latency_ms: None,
+    };
+    let t = feed(&[
+        (10, out("A", EntryKind::WantHave)),
+        (20, inbound("A", EntryKind::Block)), // the root arrived
+        (30, other(EntryKind::WantHave, "A", "c1")),
+        (40, other(EntryKind::WantHave, "A", "c2")),
+        (50, other(EntryKind::DontHave, "A", "c2")),
+    ]);
+    let v = view(5_000, vec![peer("A", "1.2.0")], false);
+    let r = super::report::report(CID, &t, &v, None, vec![("c1".into(), 4_970), ("c2".into(), 4_960)]);
+    let blocks: Vec<_> = r.blocks.iter().map(|b| (b.cid.as_str(), b.reason)).collect();
+    assert_eq!(blocks, vec![("c1", Reason::NoAnswer), ("c2", Reason::AllDontHave)]);
+    assert_eq!((r.wanted, r.reason), (true, Some(Reason::NoAnswer)), "the root is wanted through its blocks");
+    assert!(r.text.starts_with("2 blocks pending"), "{}", r.text);
+}
+
+#[test]
+fn a_new_want_for_a_received_cid_makes_it_live_again() {
+    let t = feed(&[
+        (10, out("A", EntryKind::WantHave)),
+        (20, inbound("A", EntryKind::Block)),
+        (30, out("B", EntryKind::WantHave)),
+    ]);
+    assert!(!t.get(CID).unwrap().done);
+    assert_eq!(reason(&t, &view(100, vec![peer("B", "1.2.0")], false)), Reason::NoAnswer);
+}
