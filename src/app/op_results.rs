@@ -40,6 +40,19 @@ impl AppState {
     pub(super) fn job_done(&mut self, done: JobDone) {
         let JobDone { id, kind, target, shown, result, output } = done;
         let title = format!("{kind} {target}");
+        if kind == super::live::REEXPLORE {
+            // A re-read of the tree: the pane and the selection stay (the selection follows its CID).
+            self.explore_in_flight = false;
+            match result {
+                Ok(Outcome::Explored(explored)) if self.explorer.as_ref().is_some_and(|e| e.root == explored.root) => {
+                    self.explorer = Some(explored);
+                    self.explorer_at_ms = self.now_ms;
+                }
+                Err(e) => self.push_log(format!("error: explore again: {e}")),
+                _ => {}
+            }
+            return;
+        }
         match &result {
             Ok(Outcome::Why(report)) => {
                 self.timeline_in_flight = false;
@@ -52,6 +65,8 @@ impl AppState {
             Err(_) if kind == "why" => self.timeline_in_flight = false,
             Ok(Outcome::Explored(explored)) => {
                 self.explorer = Some(explored.clone());
+                self.explorer_at_ms = self.now_ms;
+                self.explore_stale = false;
                 self.pane = Some(Pane::Explorer);
                 self.selected.insert(Pane::Explorer, 0);
                 return;

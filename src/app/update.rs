@@ -22,11 +22,13 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.advance(e.at_ms);
             state.trace.observe(e.at_ms, &e.kind);
             state.apply_node(e.at_ms, e.kind);
+            return state.refresh_explorer().into_iter().collect();
         }
         Msg::Tick { now_ms } => state.advance(now_ms),
         Msg::Heartbeat { now_ms } => {
             state.advance(now_ms);
-            let mut effects = state.refresh_timeline();
+            let mut effects: Vec<Effect> = state.refresh_explorer().into_iter().collect();
+            effects.extend(state.refresh_timeline());
             // At most one `repo stat` at a time: a slow store (or daemon) is not asked again until it answers.
             if !state.stat_in_flight {
                 state.stat_in_flight = true;
