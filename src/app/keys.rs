@@ -281,8 +281,16 @@ impl AppState {
                 }
                 return Vec::new();
             }
-            // The hook for a transfer row: the CID for now; the message inspector can take this arm over.
-            Pane::Transfers => self.visible_transfers().rev().nth(idx).map(|r| r.cid.clone()),
+            // A received entry: the message it came in (the message inspector); a sent one: its CID.
+            Pane::Transfers => {
+                let row = self.visible_transfers().rev().nth(idx).cloned();
+                if let Some(row) = row.as_ref().filter(|r| r.direction == crate::node::events::Direction::In)
+                    && let Some(job) = super::job::message_job(row, &self.cwd)
+                {
+                    return vec![Effect::Run(Box::new(job))];
+                }
+                row.map(|r| r.cid)
+            }
             Pane::Operations => self.ops.iter().rev().nth(idx).and_then(|o| o.cid()).map(|c| c.to_string()),
             Pane::Wantlists | Pane::Explorer => self.copyable(pane, idx),
             Pane::Log => None,

@@ -64,6 +64,18 @@ impl AppState {
             }
             Ok(Outcome::Streamed { .. }) => self.preview = Some((title.clone(), printable(&output))),
             Ok(o @ Outcome::Listed { .. }) => self.preview = Some((title.clone(), ls_lines(o).unwrap_or_default())),
+            Ok(Outcome::BitswapMessages { messages }) => {
+                match messages.first() {
+                    Some(m) => {
+                        self.preview = Some((format!("message #{} from {}", m.id, m.peer), m.lines().join("\n")))
+                    }
+                    None => self.set_status(
+                        format!("{target}: no kept message carries it (the node keeps the last 256 received)"),
+                        true,
+                    ),
+                }
+                return;
+            }
             _ => {}
         }
         let root = match &result {

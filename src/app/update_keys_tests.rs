@@ -538,3 +538,40 @@ fn i_inspects_the_selected_cid_peer_or_operation() {
     assert_eq!(s.detail.as_deref(), Some(peer));
     assert!(s.preview.is_none());
 }
+
+#[test]
+fn i_on_a_received_transfer_opens_the_message_it_came_in() {
+    let peer = "12D3KooWLRPJAA5o6Z6pVTyDfD7DvPMvSrcZxzf3fpYMwcDGWP3v";
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 120, height: 40 });
+    s.pane = Some(Pane::Transfers);
+    let received = NodeEvent::Bitswap {
+        direction: Direction::In,
+        peer: peer.into(),
+        kind: EntryKind::Block,
+        cid: CID.into(),
+        size: Some(5),
+        latency_ms: None,
+    };
+    update(&mut s, Msg::Node(Event { seq: 1, at_ms: 10, kind: received }));
+    let effects = update(&mut s, key(KeyCode::Char('i')));
+    let job = jobs(&effects)[0].clone();
+    assert_eq!((job.kind, job.shown), ("message", Shown::Quiet));
+    assert!(
+        matches!(&job.call.request, Request::BitswapMessages { peer: Some(p), cid: Some(c), limit: 1 }
+            if p.to_string() == peer && *c == cid()),
+        "{:?}",
+        job.call.request
+    );
+    // The answer opens as a popup, one line per entry; none kept says so.
+    let parsed = crate::node::bitswap::protocol::Parsed { haves: vec![cid()], ..Default::default() };
+    let m = crate::node::bitswap::inspect::MessageInfo::of(4, 10, peer.into(), "1.2.0", &parsed);
+    let answer = Ok(Outcome::BitswapMessages { messages: vec![m] });
+    update(&mut s, done(3, "message", Target::Cid(cid()), Shown::Quiet, answer));
+    let (title, body) = s.preview.clone().unwrap();
+    assert!(title.starts_with("message #4 from 12D3") && body.contains(&format!("HAVE       {CID}")), "{body}");
+    s.preview = None;
+    let none = Ok(Outcome::BitswapMessages { messages: vec![] });
+    update(&mut s, done(4, "message", Target::Cid(cid()), Shown::Quiet, none));
+    assert!(s.status.as_ref().is_some_and(|(t, e)| *e && t.contains("no kept message")), "{:?}", s.status);
+}

@@ -205,6 +205,15 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
             writeln!(out, "provided {cid} and the {} blocks under it to {peers} peers or more", blocks - 1)?
         }
         Outcome::BitswapStat(s) => bitswap_stat(view, &s, out)?,
+        Outcome::BitswapMessages { messages } => {
+            for m in &messages {
+                if view.json {
+                    line(out, m)?;
+                } else {
+                    writeln!(out, "{}", m.lines().join("\n"))?;
+                }
+            }
+        }
         Outcome::Bandwidth(b) => {
             if view.json {
                 line(out, &b)?;

@@ -70,6 +70,8 @@ pub(crate) struct NodeTask {
     pub(crate) routing: super::routing::Routing,
     /// What the repo held before this run, announced again once the DHT has peers.
     pub(crate) reprovide: super::routing::reprovide::Sweep,
+    /// The last messages received, decoded for the message inspector.
+    inspector: super::bitswap::inspect::Inspector,
 }
 
 /// The event kind of a wantlist entry.
@@ -123,6 +125,7 @@ impl NodeTask {
             store_open: true,
             routing: Default::default(),
             reprovide: Default::default(),
+            inspector: Default::default(),
         }
     }
 
@@ -224,6 +227,9 @@ impl NodeTask {
             }
             Command::Wantlists { reply } => {
                 let _ = reply.send(self.wantlists());
+            }
+            Command::Messages { peer, cid, limit, reply } => {
+                let _ = reply.send(self.inspector.find(peer, cid, limit));
             }
             Command::Routing(req) => self.routing.on_request(&mut self.swarm, req, &mut self.events),
             Command::Emit(event) => self.events.emit(event),
@@ -444,6 +450,8 @@ impl NodeTask {
         let now = Instant::now();
         match event {
             StreamEvent::Received { peer, parsed, version } => {
+                let now_ms = self.events.clock().now_ms();
+                self.inspector.record(now_ms, peer.to_string(), version.name(), &parsed);
                 if !self.peers.contains_key(&peer) {
                     // Read after the connection closed: its wants died with it, but blocks we want still count.
                     for received in parsed.blocks {

@@ -157,6 +157,10 @@ pub enum Outcome {
         blocks: u64,
     },
     BitswapStat(BitswapStat),
+    /// `bitswap messages`, newest first.
+    BitswapMessages {
+        messages: Vec<crate::node::bitswap::inspect::MessageInfo>,
+    },
     Bandwidth(Bandwidth),
     /// Our wantlist.
     Wantlist {
