@@ -135,7 +135,7 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
         relayed: false,
     }];
     let wantlists = Wantlists {
-        ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1 }],
+        ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1, why: None }],
         theirs: Default::default(),
     };
     update(&mut s, at(2_000, NodeEvent::Snapshot { peers, departed: vec![], wantlists, dropped_events: 17 }));

@@ -247,6 +247,15 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
             }
         }
         Outcome::Ledger { ledger, .. } => self::ledger(view, &ledger, out)?,
+        Outcome::Why(report) => {
+            if view.json {
+                line(out, &report)?;
+            } else {
+                for l in report.lines() {
+                    writeln!(out, "{l}")?;
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -123,6 +123,7 @@ pub fn from_cli(command: Command, no_bootstrap: bool) -> Result<(Request, View)>
             }
         },
         Command::Stats(StatsCommand::Bw { json: j }) => (Request::StatsBw, json(j)),
+        Command::Why { cid: c, json: j } => (Request::Why { cid: cid(&c)? }, json(j)),
         Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Replay { .. } => {
             anyhow::bail!("the daemon and the TUI are not requests")
         }

@@ -323,6 +323,9 @@ pub struct OurWantInfo {
     pub cid: String,
     pub age_ms: u64,
     pub peers_asked: usize,
+    /// Why it is still pending (issue 14's reasons), as `why CID` says; absent from recordings made before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<super::trace::why::Why>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -516,7 +519,7 @@ mod tests {
                     bitswap_version: None,
                     relayed: false,
                 }],
-                wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2 }], theirs },
+                wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2, why: None }], theirs },
                 dropped_events: 4,
             },
             NodeEvent::Reachability { status: Reachability::Public, address: Some("/ip4/1.2.3.4/tcp/4021".into()) },

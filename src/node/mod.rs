@@ -21,6 +21,7 @@ pub mod storage_limit;
 mod stored;
 pub mod swarm;
 mod task;
+pub mod trace;
 
 use tokio::sync::mpsc;
 

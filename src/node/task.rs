@@ -32,6 +32,8 @@ mod routing;
 mod serve;
 /// The want side: a fetch's wants and its session, to the Bitswap client.
 mod want;
+/// `why CID`: the node's state for the classifier.
+mod why;
 
 #[derive(Default)]
 struct PeerState {
@@ -228,6 +230,9 @@ impl NodeTask {
             Command::Wantlists { reply } => {
                 let _ = reply.send(self.wantlists());
             }
+            Command::Why { cid, reply } => {
+                let _ = reply.send(self.why(&cid));
+            }
             Command::Messages { peer, cid, limit, reply } => {
                 let _ = reply.send(self.inspector.find(peer, cid, limit));
             }
@@ -237,15 +242,16 @@ impl NodeTask {
         }
     }
 
-    fn wantlists(&self) -> Wantlists {
+    fn wantlists(&mut self) -> Wantlists {
+        let view = self.why_view();
         let ours = self
             .client
             .wantlist()
             .into_iter()
-            .map(|(cid, age, asked)| OurWantInfo {
-                cid: cid.to_string(),
-                age_ms: age.as_millis() as u64,
-                peers_asked: asked,
+            .map(|(cid, age, asked)| {
+                let cid = cid.to_string();
+                let why = Some(self.want_why(&cid, &view));
+                OurWantInfo { cid, age_ms: age.as_millis() as u64, peers_asked: asked, why }
             })
             .collect();
         let theirs = self

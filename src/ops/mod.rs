@@ -24,6 +24,7 @@ pub mod routing;
 pub mod runner;
 pub mod stream;
 pub mod text;
+pub mod why;
 
 pub use ctx::{Cancelled, Ctx, OpId, Shared};
 pub use outcome::{OpEvent, Outcome};
@@ -68,6 +69,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::RoutingFindProvs { cid, limit } => routing::findprovs(ctx, cid, limit),
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
         Request::RoutingProvide { cid, recursive } => routing::provide(ctx, cid, recursive),
+        Request::Why { cid } => why::why(ctx, cid),
     }
 }
 

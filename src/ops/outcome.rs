@@ -177,6 +177,8 @@ pub enum Outcome {
         peer: PeerId,
         ledger: Ledger,
     },
+    /// `why CID`.
+    Why(crate::node::trace::report::WhyReport),
 }
 
 /// What a `get` moved (`get --json` prints this object as it is).

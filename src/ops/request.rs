@@ -170,6 +170,11 @@ pub enum Request {
         #[serde(default)]
         recursive: bool,
     },
+    /// `why CID`: the reason it has not arrived, and its timeline.
+    Why {
+        #[serde(with = "text")]
+        cid: Cid,
+    },
 }
 
 impl Request {
