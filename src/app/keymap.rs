@@ -41,7 +41,7 @@ pub struct Binding {
 pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Tab / Shift-Tab", action: Action::NextPane, desc: "next / previous pane" },
     Binding { keys: "l / h, Right / Left", action: Action::NextPane, desc: "next / previous pane" },
-    Binding { keys: "1-7", action: Action::Pane(0), desc: "go to pane 1-7 (or click its tab)" },
+    Binding { keys: "1-8", action: Action::Pane(0), desc: "go to pane 1-8 (or click its tab)" },
     Binding { keys: "j / k, Down / Up", action: Action::Down, desc: "move the selection (or the mouse wheel)" },
     Binding { keys: "PgDn / PgUp", action: Action::PageDown, desc: "a page down / up" },
     Binding { keys: "Ctrl-d / Ctrl-u", action: Action::HalfDown, desc: "half a page down / up" },
@@ -85,6 +85,7 @@ pub fn pane_hints(pane: Pane) -> &'static str {
         Pane::Operations => "x cancel · f follow · Enter its DAG · y copy CID",
         Pane::Explorer => "j/k select · y copy CID",
         Pane::Log => "j/k select · y copy line",
+        Pane::Routing => "j/k select a query · y copy its CID or peer id · :check CID",
     }
 }
 
@@ -102,7 +103,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => Action::NextPane,
         KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => Action::PrevPane,
-        KeyCode::Char(c @ '1'..='7') => Action::Pane(c as usize - '1' as usize),
+        KeyCode::Char(c @ '1'..='8') => Action::Pane(c as usize - '1' as usize),
         KeyCode::Char('j') | KeyCode::Down => Action::Down,
         KeyCode::Char('k') | KeyCode::Up => Action::Up,
         KeyCode::Char('g') | KeyCode::Home => Action::Top,

@@ -274,6 +274,7 @@ impl AppState {
                 op.cid().map(|c| c.to_string())
             }
             Pane::Log => self.log.get(idx).map(|l| l.text.clone()),
+            Pane::Routing => self.routing.recent.get(idx).map(|q| q.key.clone()),
             Pane::Wantlists => {
                 self.want_keys().into_iter().nth(idx).map(|k| k.rsplit(' ').next().unwrap_or_default().to_string())
             }

@@ -10,6 +10,7 @@ pub mod log;
 pub mod operations;
 pub mod peer_detail;
 pub mod peers;
+pub mod routing;
 mod table;
 pub mod theme;
 pub mod transfers;
@@ -35,7 +36,7 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     if header_area.height > 0 {
         header::render(frame, header_area, state);
     }
-    // Narrow terminals get short tab names so that all seven fit; a click finds its tab with the same titles.
+    // Narrow terminals get short tab names so that all eight fit; a click finds its tab with the same titles.
     let titles: Vec<Line> =
         crate::app::selection::tab_titles(frame.area().width).into_iter().map(|t| Line::from(Span::raw(t))).collect();
     let selected = Pane::ALL.iter().position(|p| *p == state.pane()).unwrap_or(0);
@@ -51,6 +52,7 @@ pub fn render(frame: &mut Frame, state: &AppState) {
         Pane::Operations => operations::render(frame, main, state),
         Pane::Explorer => explorer::render(frame, main, state),
         Pane::Log => log::render(frame, main, state),
+        Pane::Routing => routing::render(frame, main, state),
     }
     input::render_status(frame, status, state);
     input::render_input(frame, input_area, state);

@@ -10,14 +10,20 @@ use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 use crate::node::events::EntryKind;
 
-const OURS_WIDTHS: [Constraint; 6] = [
-    Constraint::Min(20),
-    Constraint::Length(6),
-    Constraint::Length(5),
-    Constraint::Length(10),
-    Constraint::Length(7),
-    Constraint::Length(14),
-];
+/// The columns of our wants; the status is as wide as its longest text (what routing does for a want, "finding
+/// providers: 3 found, dialling 2", is longer than "asking"), up to [`STATUS_MAX`].
+fn ours_widths(status: usize) -> [Constraint; 6] {
+    [
+        Constraint::Min(20),
+        Constraint::Length(6),
+        Constraint::Length(5),
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Length(status.clamp(14, STATUS_MAX) as u16),
+    ]
+}
+
+const STATUS_MAX: usize = 40;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let [ours_area, theirs_area] =
@@ -31,7 +37,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let sel_ours = (selected < n_ours).then_some(selected);
     let sel_theirs = selected.checked_sub(n_ours);
     let (skip, visible) = table::window(ours_area, sel_ours.unwrap_or(0));
-    let ours_cols = table::columns(ours_area, &OURS_WIDTHS);
+    let routing: std::collections::HashMap<&str, String> =
+        state.routing.wants.iter().map(|w| (w.cid.as_str(), w.state.to_string())).collect();
+    let longest = routing.values().map(|t| t.chars().count()).max().unwrap_or(0);
+    let ours_cols = table::columns(ours_area, &ours_widths(longest));
     let ours: Vec<Row> = state
         .wantlists
         .ours
@@ -44,6 +53,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                 ("have seen", theme::kind(EntryKind::Have))
             } else if a.dont_haves >= w.peers_asked && w.peers_asked > 0 {
                 ("nobody has it", theme::kind(EntryKind::DontHave))
+            } else if let Some(r) = routing.get(w.cid.as_str()) {
+                // Connected peers have not answered: what routing does about it.
+                (r.as_str(), Style::default())
             } else {
                 ("asking", Style::default())
             };
