@@ -108,6 +108,20 @@ pub enum Command {
     /// Finding providers and peers, and announcing content, through the running daemon's DHT.
     #[command(subcommand)]
     Routing(RoutingCommand),
+    /// Can a CID be retrieved (ipfs-check): its provider records, whether each provider (or --peer) is findable
+    /// and dialable, and its Bitswap answers (HAVE / DONT_HAVE / block, with timings), then a one-line verdict.
+    /// Exits non-zero when no reachable peer serves it.
+    Check {
+        cid: String,
+        /// Check this peer only (a multiaddr ending in /p2p/<peer id>) instead of looking up providers.
+        #[arg(long, value_name = "MULTIADDR")]
+        peer: Option<String>,
+        /// Print the report as one JSON object: {"cid", "dht_records", "peers": [...], "serving", "ok", "verdict"}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        net: FetchArgs,
+    },
     /// The bootstrap peers kept in the repo (used when no --bootstrap is given; Kubo's `ipfs bootstrap`).
     #[command(subcommand)]
     Bootstrap(BootstrapCommand),

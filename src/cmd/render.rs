@@ -201,6 +201,18 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
             }
         }
         Outcome::Provided { cid, peers } => writeln!(out, "provided {cid} to {peers} peers")?,
+        Outcome::Checked(report) => {
+            if view.json {
+                line(out, &report)?;
+            } else {
+                write!(out, "{}", crate::ops::check::text(&report))?;
+            }
+            // Scripts read the exit status: non-zero when no reachable peer serves it.
+            if !report.ok {
+                out.flush()?;
+                anyhow::bail!("{}", report.verdict);
+            }
+        }
         Outcome::BitswapStat(s) => bitswap_stat(view, &s, out)?,
         Outcome::Bandwidth(b) => {
             if view.json {

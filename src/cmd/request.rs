@@ -118,6 +118,10 @@ pub fn from_cli(command: Command, no_bootstrap: bool, repo_bootstrap: Option<&[M
             }
         },
         Command::Stats(StatsCommand::Bw { json: j }) => (Request::StatsBw, json(j)),
+        Command::Check { cid: c, peer, json: j, net } => {
+            let peer = peer.map(|p| parse::multiaddr(&p).map_err(anyhow::Error::msg)).transpose()?;
+            (Request::Check { cid: cid(&c)?, peer, fetch: fetch(&net)? }, json(j))
+        }
         Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Bootstrap(_) => {
             anyhow::bail!("the daemon, the TUI and `bootstrap` are not requests")
         }

@@ -52,6 +52,13 @@ pub(crate) enum Command {
     Wantlists {
         reply: oneshot::Sender<Wantlists>,
     },
+    /// Ask one peer about one CID outside any session (`check`, `src/node/probe.rs`).
+    Probe {
+        peer: PeerId,
+        cid: Cid,
+        timeout: std::time::Duration,
+        reply: oneshot::Sender<Result<super::probe::ProbeResult, String>>,
+    },
     /// Routing: find providers, find a peer, provide (`src/node/routing/api.rs`).
     Routing(super::routing::Request),
     /// An event from outside the node task (operation progress), published like the node's own.

@@ -41,6 +41,8 @@ pub enum OpEvent {
     },
     /// Something failed on the side while the command goes on (or fails for another reason).
     Warning { message: String },
+    /// A step of a command that takes several (`check`: finding providers, asking each): shown as its progress.
+    Step { message: String },
     /// An event of a node started for this command (`--events`).
     Node { event: Box<Event> },
 }
@@ -153,6 +155,8 @@ pub enum Outcome {
         cid: Cid,
         peers: u64,
     },
+    /// `check`: the retrieval report.
+    Checked(super::check::CheckReport),
     BitswapStat(BitswapStat),
     Bandwidth(Bandwidth),
     /// Our wantlist.

@@ -159,6 +159,14 @@ pub enum Request {
         #[serde(with = "text")]
         cid: Cid,
     },
+    /// `check CID [--peer MA]`: can it be retrieved, and from whom.
+    Check {
+        #[serde(with = "text")]
+        cid: Cid,
+        #[serde(with = "text::opt")]
+        peer: Option<Multiaddr>,
+        fetch: FetchOptions,
+    },
 }
 
 impl Request {
