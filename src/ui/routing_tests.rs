@@ -159,3 +159,44 @@ fn the_wantlists_status_says_what_routing_does_for_a_stuck_want() {
     let text = format!("{}", draw(&s, 120, 40).backend());
     assert!(text.contains("finding providers: 3 found, dialling 2"), "{text}");
 }
+
+#[test]
+fn check_in_the_input_bar_runs_shows_its_steps_and_ends_in_a_popup() {
+    use crate::app::command::{Command, parse};
+    use crate::app::job::{Shown, Target};
+    use crate::app::msg::{Effect, JobDone};
+    use crate::node::op::OpId;
+    use crate::ops::check::CheckReport;
+    use crate::ops::{OpEvent, Outcome, Request};
+    let cid: cid::Cid = CID.parse().unwrap();
+    assert_eq!(parse(&format!("check {CID}")), Ok(Command::Check(cid)));
+    assert!(parse("check").unwrap_err().contains("a CID is required"));
+    let mut s = AppState::new();
+    let effects = update(&mut s, Msg::Command(Command::Check(cid)));
+    let Some(Effect::Run(job)) = effects.first() else { panic!("no job: {effects:?}") };
+    assert!(matches!(job.call.request, Request::Check { peer: None, .. }), "{:?}", job.call.request);
+    update(&mut s, Msg::OpStarted { id: OpId(3), kind: "check".into(), target: Target::Cid(cid) });
+    update(&mut s, Msg::OpProgress { id: OpId(3), event: OpEvent::Step { message: "asking P".into() } });
+    assert_eq!(s.status_line(), Some(("check: asking P…", false)), "its progress in the status line");
+    let report = CheckReport {
+        cid: CID.into(),
+        dht_records: 0,
+        peers: vec![],
+        serving: None,
+        ok: false,
+        verdict: "not retrievable: no provider records (nobody announces it in the DHT)".into(),
+    };
+    let done = JobDone {
+        id: OpId(3),
+        kind: "check",
+        target: Target::Cid(cid),
+        shown: Shown::Operation,
+        result: Ok(Outcome::Checked(report)),
+        output: Vec::new(),
+    };
+    update(&mut s, Msg::JobDone(Box::new(done)));
+    let (title, body) = s.preview.clone().expect("a popup");
+    assert!(title.starts_with("check ") && body.contains("provider records: 0 in the DHT"), "{title}: {body}");
+    let text = format!("{}", draw(&s, 80, 24).backend());
+    assert!(text.contains("not retrievable"), "{text}");
+}
