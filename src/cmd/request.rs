@@ -104,7 +104,9 @@ pub fn from_cli(command: Command, no_bootstrap: bool, repo_bootstrap: Option<&[M
                 let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
                 (Request::RoutingFindPeer { peer: id }, View { arg: peer, ..plain })
             }
-            RoutingCommand::Provide { cid: c } => (Request::RoutingProvide { cid: cid(&c)? }, plain),
+            RoutingCommand::Provide { cid: c, recursive } => {
+                (Request::RoutingProvide { cid: cid(&c)?, recursive }, plain)
+            }
         },
         Command::Bitswap(b) => match b {
             BitswapCommand::Stat { json: j } => (Request::BitswapStat, json(j)),
@@ -122,8 +124,8 @@ pub fn from_cli(command: Command, no_bootstrap: bool, repo_bootstrap: Option<&[M
             let peer = peer.map(|p| parse::multiaddr(&p).map_err(anyhow::Error::msg)).transpose()?;
             (Request::Check { cid: cid(&c)?, peer, fetch: fetch(&net)? }, json(j))
         }
-        Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Bootstrap(_) => {
-            anyhow::bail!("the daemon, the TUI and `bootstrap` are not requests")
+        Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Replay { .. } | Command::Bootstrap(_) => {
+            anyhow::bail!("the daemon, the TUI, replay and `bootstrap` are not requests")
         }
     })
 }

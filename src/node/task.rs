@@ -71,6 +71,8 @@ pub(crate) struct NodeTask {
     store_open: bool,
     pub(crate) routing: super::routing::Routing,
     probes: super::probe::Probes,
+    /// What the repo held before this run, announced again once the DHT has peers.
+    pub(crate) reprovide: super::routing::reprovide::Sweep,
 }
 
 /// The event kind of a wantlist entry.
@@ -124,6 +126,7 @@ impl NodeTask {
             store_open: true,
             routing: Default::default(),
             probes: Default::default(),
+            reprovide: Default::default(),
         }
     }
 

@@ -67,7 +67,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::BitswapLedger { peer } => node_info::ledger(ctx, peer),
         Request::RoutingFindProvs { cid, limit } => routing::findprovs(ctx, cid, limit),
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
-        Request::RoutingProvide { cid } => routing::provide(ctx, cid),
+        Request::RoutingProvide { cid, recursive } => routing::provide(ctx, cid, recursive),
         Request::Check { cid, peer, fetch } => check::check(ctx, cid, peer, &fetch),
     }
 }

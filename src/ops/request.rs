@@ -158,6 +158,9 @@ pub enum Request {
     RoutingProvide {
         #[serde(with = "text")]
         cid: Cid,
+        /// Every block of the DAG under `cid`, not only `cid` (`-r`, as Kubo's).
+        #[serde(default)]
+        recursive: bool,
     },
     /// `check CID [--peer MA]`: can it be retrieved, and from whom.
     Check {

@@ -10,6 +10,7 @@ pub mod conn_manager;
 pub mod kad;
 pub mod provide;
 mod recent;
+pub mod reprovide;
 pub mod search;
 pub mod status;
 
