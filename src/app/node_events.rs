@@ -18,7 +18,7 @@ impl AppState {
             NodeEvent::ListenAddr { .. } => {}
             // Routing (issue 12): the Routing pane draws the status published beside every snapshot (its query
             // table included); a mode change shows at once.
-            NodeEvent::RoutingStatus(status) => self.routing = status,
+            NodeEvent::RoutingStatus(status) => self.routing = *status,
             NodeEvent::DhtMode { mode, configured } => {
                 self.routing.dht_mode = mode;
                 self.routing.configured = configured;

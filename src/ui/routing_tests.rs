@@ -74,7 +74,7 @@ fn queries() -> Vec<QueryInfo> {
 fn routing_state() -> AppState {
     let mut s = AppState::new();
     s.pane = Some(Pane::Routing);
-    node(&mut s, NodeEvent::RoutingStatus(status(queries())));
+    node(&mut s, NodeEvent::RoutingStatus(Box::new(status(queries()))));
     s
 }
 
@@ -115,7 +115,8 @@ fn routing_pane_shows_mode_table_bootstrap_queries_and_provide_queue() {
 fn routing_pane_with_no_dht_peer_says_what_to_do() {
     let mut s = AppState::new();
     s.pane = Some(Pane::Routing);
-    node(&mut s, NodeEvent::RoutingStatus(RoutingStatus { dht_mode: "client".into(), ..Default::default() }));
+    let empty = RoutingStatus { dht_mode: "client".into(), ..Default::default() };
+    node(&mut s, NodeEvent::RoutingStatus(Box::new(empty)));
     let t = draw(&s, 80, 24);
     insta::assert_snapshot!("routing_empty_80x24", t.backend());
     let text = format!("{}", t.backend());
@@ -130,7 +131,7 @@ fn the_selection_follows_its_query_as_queries_come_and_go() {
     assert_eq!(s.selection(Pane::Routing), 1, "on the findpeer query");
     let mut newer = vec![query(5, QueryKind::Search, CID, 0, QueryOutcome::Running)];
     newer.extend(queries());
-    node(&mut s, NodeEvent::RoutingStatus(status(newer)));
+    node(&mut s, NodeEvent::RoutingStatus(Box::new(status(newer))));
     assert_eq!(s.selection(Pane::Routing), 2, "a new query above it: the selection moved with it");
     assert_eq!(s.routing.recent[2].id, 3);
 }
@@ -155,7 +156,7 @@ fn the_wantlists_status_says_what_routing_does_for_a_stuck_want() {
     node(&mut s, NodeEvent::Snapshot { peers: vec![], departed: vec![], wantlists, dropped_events: 0 });
     assert!(format!("{}", draw(&s, 120, 40).backend()).contains("asking"), "no routing status yet: asking");
     let want = WantRouting { cid: CID.into(), state: WantRoutingState::Searching { found: 3, dialling: 2 } };
-    node(&mut s, NodeEvent::RoutingStatus(RoutingStatus { wants: vec![want], ..status(vec![]) }));
+    node(&mut s, NodeEvent::RoutingStatus(Box::new(RoutingStatus { wants: vec![want], ..status(vec![]) })));
     let text = format!("{}", draw(&s, 120, 40).backend());
     assert!(text.contains("finding providers: 3 found, dialling 2"), "{text}");
 }

@@ -576,6 +576,6 @@ impl Routing {
     /// A `routing_status` event (beside every snapshot).
     pub(crate) fn publish(&self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink) {
         let status = self.status(swarm);
-        events.emit(NodeEvent::RoutingStatus(status));
+        events.emit(NodeEvent::RoutingStatus(Box::new(status)));
     }
 }
