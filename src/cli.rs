@@ -563,6 +563,22 @@ pub enum BitswapCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The message inspector: the last Bitswap messages received, decoded (entries, presences, block prefixes,
+    /// sizes against the limits), newest first.
+    Messages {
+        /// Only messages from this peer.
+        #[arg(long, value_name = "PEER")]
+        peer: Option<String>,
+        /// Only messages that carry this CID (a want, a presence or a block).
+        #[arg(long, value_name = "CID")]
+        cid: Option<String>,
+        /// At most this many messages.
+        #[arg(short = 'n', long, default_value_t = 10)]
+        num: usize,
+        /// Print JSON (one object per line) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

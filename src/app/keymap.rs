@@ -28,6 +28,8 @@ pub enum Action {
     TogglePause,
     ToggleHelp,
     Sort,
+    Zoom,
+    Inspect,
     Escape,
 }
 
@@ -42,6 +44,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Tab / Shift-Tab", action: Action::NextPane, desc: "next / previous pane" },
     Binding { keys: "l / h, Right / Left", action: Action::NextPane, desc: "next / previous pane" },
     Binding { keys: "1-8", action: Action::Pane(0), desc: "go to pane 1-8 (or click its tab)" },
+    Binding {
+        keys: "z",
+        action: Action::Zoom,
+        desc: "the focused pane alone / the dashboard (terminals of 160x45 and more)",
+    },
     Binding { keys: "j / k, Down / Up", action: Action::Down, desc: "move the selection (or the mouse wheel)" },
     Binding { keys: "PgDn / PgUp", action: Action::PageDown, desc: "a page down / up" },
     Binding { keys: "Ctrl-d / Ctrl-u", action: Action::HalfDown, desc: "half a page down / up" },
@@ -57,6 +64,11 @@ pub const BINDINGS: &[Binding] = &[
         keys: "Enter",
         action: Action::Enter,
         desc: "drill in: a peer's detail, a transfer's CID, an operation's DAG",
+    },
+    Binding {
+        keys: "i",
+        action: Action::Inspect,
+        desc: "inspect the selected CID (as :inspect), peer (its detail) or operation (its CID)",
     },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
     Binding {
@@ -78,14 +90,14 @@ pub const BINDINGS: &[Binding] = &[
 /// The keys that matter in a pane, for the line under the input bar (always shown, whatever the status says).
 pub fn pane_hints(pane: Pane) -> &'static str {
     match pane {
-        Pane::Peers => "j/k select · Enter detail · s sort · y copy id",
-        Pane::Wantlists => "j/k select · y copy CID",
-        Pane::Ledger => "j/k select · Enter detail · y copy id",
-        Pane::Transfers => "p pause · / filter · f follow · Enter this CID · y copy",
-        Pane::Operations => "x cancel · f follow · Enter its DAG · y copy CID",
-        Pane::Explorer => "j/k select · y copy CID",
-        Pane::Log => "j/k select · y copy line",
-        Pane::Routing => "j/k select a query · y copy its CID or peer id · :check CID",
+        Pane::Peers => "Enter detail · s sort · y copy id · j/k select",
+        Pane::Wantlists => "i inspect · y copy CID · j/k select",
+        Pane::Ledger => "Enter detail · y copy id · j/k select",
+        Pane::Transfers => "p pause · / filter · f follow · Enter this CID · i inspect · y copy",
+        Pane::Operations => "x cancel · f follow · Enter its DAG · i inspect · y copy CID",
+        Pane::Explorer => "i inspect · y copy CID · j/k select",
+        Pane::Log => "y copy line · j/k select",
+        Pane::Routing => "i inspect · y copy CID or peer id · :check CID · j/k select",
     }
 }
 
@@ -119,6 +131,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('p') => Action::TogglePause,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('s') => Action::Sort,
+        KeyCode::Char('z') => Action::Zoom,
+        KeyCode::Char('i') => Action::Inspect,
         KeyCode::Esc => Action::Escape,
         _ => return None,
     })
@@ -148,6 +162,8 @@ mod tests {
                 Action::Filter => probe(KeyCode::Char('/')),
                 Action::TogglePause => probe(KeyCode::Char('p')),
                 Action::Sort => probe(KeyCode::Char('s')),
+                Action::Zoom => probe(KeyCode::Char('z')),
+                Action::Inspect => probe(KeyCode::Char('i')),
                 Action::ToggleHelp => probe(KeyCode::Char('?')),
                 Action::Escape => probe(KeyCode::Esc),
                 Action::Quit => probe(KeyCode::Char('q')),

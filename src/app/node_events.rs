@@ -56,7 +56,7 @@ impl AppState {
             }
             NodeEvent::Ping { peer, rtt_ms } => {
                 if let Some(row) = self.peers.get_mut(&peer) {
-                    row.rtt_ms = Some(rtt_ms);
+                    row.pinged(rtt_ms);
                 }
             }
             NodeEvent::Bitswap { direction, peer, kind, cid, size, latency_ms } => {

@@ -45,9 +45,24 @@ impl AppState {
     pub(super) fn job_done(&mut self, done: JobDone) {
         let JobDone { id, kind, target, shown, result, output } = done;
         let title = format!("{kind} {target}");
+        if kind == super::live::REEXPLORE {
+            // A re-read of the tree: the pane and the selection stay (the selection follows its CID).
+            self.explore_in_flight = false;
+            match result {
+                Ok(Outcome::Explored(explored)) if self.explorer.as_ref().is_some_and(|e| e.root == explored.root) => {
+                    self.explorer = Some(explored);
+                    self.explorer_at_ms = self.now_ms;
+                }
+                Err(e) => self.push_log(format!("error: explore again: {e}")),
+                _ => {}
+            }
+            return;
+        }
         match &result {
             Ok(Outcome::Explored(explored)) => {
                 self.explorer = Some(explored.clone());
+                self.explorer_at_ms = self.now_ms;
+                self.explore_stale = false;
                 self.pane = Some(Pane::Explorer);
                 self.selected.insert(Pane::Explorer, 0);
                 return;
@@ -55,6 +70,18 @@ impl AppState {
             Ok(Outcome::Streamed { .. }) => self.preview = Some((title.clone(), printable(&output))),
             Ok(o @ Outcome::Listed { .. }) => self.preview = Some((title.clone(), ls_lines(o).unwrap_or_default())),
             Ok(Outcome::Checked(report)) => self.preview = Some((title.clone(), crate::ops::check::text(report))),
+            Ok(Outcome::BitswapMessages { messages }) => {
+                match messages.first() {
+                    Some(m) => {
+                        self.preview = Some((format!("message #{} from {}", m.id, m.peer), m.lines().join("\n")))
+                    }
+                    None => self.set_status(
+                        format!("{target}: no kept message carries it (the node keeps the last 256 received)"),
+                        true,
+                    ),
+                }
+                return;
+            }
             _ => {}
         }
         let root = match &result {

@@ -217,6 +217,15 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
             }
         }
         Outcome::BitswapStat(s) => bitswap_stat(view, &s, out)?,
+        Outcome::BitswapMessages { messages } => {
+            for m in &messages {
+                if view.json {
+                    line(out, m)?;
+                } else {
+                    writeln!(out, "{}", m.lines().join("\n"))?;
+                }
+            }
+        }
         Outcome::Bandwidth(b) => {
             if view.json {
                 line(out, &b)?;

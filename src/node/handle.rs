@@ -59,6 +59,13 @@ pub(crate) enum Command {
         timeout: std::time::Duration,
         reply: oneshot::Sender<Result<super::probe::ProbeResult, String>>,
     },
+    /// The message inspector: recent received messages, newest first.
+    Messages {
+        peer: Option<PeerId>,
+        cid: Option<Cid>,
+        limit: usize,
+        reply: oneshot::Sender<Vec<crate::node::bitswap::inspect::MessageInfo>>,
+    },
     /// Routing: find providers, find a peer, provide (`src/node/routing/api.rs`).
     Routing(super::routing::Request),
     /// An event from outside the node task (operation progress), published like the node's own.
@@ -159,6 +166,17 @@ impl NodeHandle {
 
     pub async fn wantlists(&self) -> Result<Wantlists, NodeError> {
         self.ask(|reply| Command::Wantlists { reply }).await
+    }
+
+    /// The last Bitswap messages received (the node keeps [`KEEP`](crate::node::bitswap::inspect::KEEP)), newest
+    /// first: from `peer` only, and only those that carry `cid` (as a want, a presence or a block), when given.
+    pub async fn messages(
+        &self,
+        peer: Option<PeerId>,
+        cid: Option<Cid>,
+        limit: usize,
+    ) -> Result<Vec<crate::node::bitswap::inspect::MessageInfo>, NodeError> {
+        self.ask(|reply| Command::Messages { peer, cid, limit, reply }).await
     }
 
     /// Publishes an event through the node's event stream, stamped (`seq`, `at_ms`) when the node receives it, in

@@ -19,8 +19,8 @@ use super::bitswap::serve_queue::ServeQueue;
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::{Blockstore, StoreChange};
-use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
-use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
+use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport};
+use super::events::{OurWantInfo, PeerSnapshot, Wantlists};
 use super::handle::Command;
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
@@ -73,6 +73,8 @@ pub(crate) struct NodeTask {
     probes: super::probe::Probes,
     /// What the repo held before this run, announced again once the DHT has peers.
     pub(crate) reprovide: super::routing::reprovide::Sweep,
+    /// The last messages received, decoded for the message inspector.
+    inspector: super::bitswap::inspect::Inspector,
 }
 
 /// The event kind of a wantlist entry.
@@ -127,6 +129,7 @@ impl NodeTask {
             routing: Default::default(),
             probes: Default::default(),
             reprovide: Default::default(),
+            inspector: Default::default(),
         }
     }
 
@@ -231,6 +234,9 @@ impl NodeTask {
             Command::Wantlists { reply } => {
                 let _ = reply.send(self.wantlists());
             }
+            Command::Messages { peer, cid, limit, reply } => {
+                let _ = reply.send(self.inspector.find(peer, cid, limit));
+            }
             Command::Routing(req) => self.routing.on_request(&mut self.swarm, req, &mut self.events),
             Command::Emit(event) => self.events.emit(event),
             Command::Shutdown => {}
@@ -252,22 +258,7 @@ impl NodeTask {
             .peers
             .iter()
             .filter(|(_, s)| !s.their_wants.is_empty())
-            .map(|(p, s)| {
-                let entries = s
-                    .their_wants
-                    .entries()
-                    .map(|e| TheirWantInfo {
-                        cid: e.cid.to_string(),
-                        want_type: match e.want_type {
-                            super::bitswap::message::WantType::Have => WantKind::WantHave,
-                            super::bitswap::message::WantType::Block => WantKind::WantBlock,
-                        },
-                        send_dont_have: e.send_dont_have,
-                        age_ms: e.since.elapsed().as_millis() as u64,
-                    })
-                    .collect();
-                (p.to_string(), entries)
-            })
+            .map(|(p, s)| (p.to_string(), s.their_wants.infos()))
             .collect();
         Wantlists { ours, theirs }
     }
@@ -465,6 +456,8 @@ impl NodeTask {
         let now = Instant::now();
         match event {
             StreamEvent::Received { peer, parsed, version } => {
+                let now_ms = self.events.clock().now_ms();
+                self.inspector.record(now_ms, peer.to_string(), version.name(), &parsed);
                 if !self.peers.contains_key(&peer) {
                     // Read after the connection closed: its wants died with it, but blocks we want still count.
                     for received in parsed.blocks {

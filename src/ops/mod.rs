@@ -65,6 +65,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::StatsBw => node_info::bandwidth(ctx),
         Request::BitswapWantlist { peer } => node_info::wantlist(ctx, peer),
         Request::BitswapLedger { peer } => node_info::ledger(ctx, peer),
+        Request::BitswapMessages { peer, cid, limit } => node_info::messages(ctx, peer, cid, limit),
         Request::RoutingFindProvs { cid, limit } => routing::findprovs(ctx, cid, limit),
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
         Request::RoutingProvide { cid, recursive } => routing::provide(ctx, cid, recursive),

@@ -127,6 +127,14 @@ pub fn ledger(ctx: &mut Ctx, peer: PeerId) -> Result<Outcome> {
     Ok(Outcome::Ledger { peer, ledger: ledger.unwrap_or_default() })
 }
 
+/// The message inspector: the last messages received (from `peer`, carrying `cid`), newest first.
+pub fn messages(ctx: &mut Ctx, peer: Option<PeerId>, cid: Option<cid::Cid>, limit: usize) -> Result<Outcome> {
+    let s = ctx.node()?;
+    let messages =
+        s.runtime.block_on(s.node.messages(peer, cid, limit.clamp(1, crate::node::bitswap::inspect::KEEP)))?;
+    Ok(Outcome::BitswapMessages { messages })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -161,6 +161,10 @@ pub enum Outcome {
     /// `check`: the retrieval report.
     Checked(super::check::CheckReport),
     BitswapStat(BitswapStat),
+    /// `bitswap messages`, newest first.
+    BitswapMessages {
+        messages: Vec<crate::node::bitswap::inspect::MessageInfo>,
+    },
     Bandwidth(Bandwidth),
     /// Our wantlist.
     Wantlist {

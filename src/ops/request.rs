@@ -145,6 +145,14 @@ pub enum Request {
         #[serde(with = "text")]
         peer: PeerId,
     },
+    /// `bitswap messages`: the message inspector.
+    BitswapMessages {
+        #[serde(with = "text::opt")]
+        peer: Option<PeerId>,
+        #[serde(with = "text::opt")]
+        cid: Option<Cid>,
+        limit: usize,
+    },
     /// `routing findprovs CID -n N`.
     RoutingFindProvs {
         #[serde(with = "text")]

@@ -54,7 +54,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
                 cells.push(Cell::from(format!("{} {}", p.direction, p.transport)));
             }
             if !tiny {
-                cells.push(Cell::from(p.agent.clone()));
+                // Cut by display width: an agent in CJK or with emoji keeps to its column.
+                cells.push(Cell::from(format::fit(&p.agent, cols[if wide { 3 } else { 1 }])));
             }
             if wide {
                 cells.push(Cell::from(p.bitswap.clone()));

@@ -375,7 +375,9 @@ fn typed_input_is_visible_at_40x10() {
 
 #[test]
 fn ids_are_cut_in_the_middle_and_addresses_keep_their_port() {
-    let s = pane(Pane::Peers);
+    // The Peers pane alone at 200 columns (`z`: not the dashboard).
+    let mut s = pane(Pane::Peers);
+    s.single = true;
     let t = draw(&s, 200, 50);
     let text = format!("{}", t.backend());
     assert!(text.contains(PEER), "the whole peer id at 200 columns:\n{text}");
@@ -609,3 +611,6 @@ fn a_click_on_a_tab_opens_its_pane() {
         assert_eq!(s.pane(), Pane::Peers);
     }
 }
+
+#[path = "render_dashboard_tests.rs"]
+mod dashboard;

@@ -91,9 +91,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             Constraint::Length(14),
         ],
     );
-    let mut peers: Vec<&String> = state.wantlists.theirs.keys().collect();
-    peers.sort();
-    let wants = peers.into_iter().flat_map(|p| state.wantlists.theirs[p].iter().map(move |w| (p, w)));
+    let wants = state.want_peers().into_iter().flat_map(|p| state.wantlists.theirs[p].iter().map(move |w| (p, w)));
     let theirs: Vec<Row> = wants
         .skip(skip)
         .take(visible)
