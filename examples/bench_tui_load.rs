@@ -54,7 +54,12 @@ fn snapshot(at_ms: u64) -> Msg {
             bitswap_version: Some("1.2.0".into()),
         })
         .collect();
-    let ours = (0..OURS).map(|i| OurWantInfo { cid: cid(10_000_000 + i).to_string(), age_ms: 1_000, peers_asked: 3 });
+    let ours = (0..OURS).map(|i| OurWantInfo {
+        cid: cid(10_000_000 + i).to_string(),
+        age_ms: 1_000,
+        peers_asked: 3,
+        why: None,
+    });
     let theirs = (0..PEERS)
         .map(|p| {
             let wants = (0..WANTS_PER_PEER)

@@ -142,6 +142,15 @@ pub enum Command {
     /// The bootstrap peers kept in the repo (used when no --bootstrap is given; Kubo's `ipfs bootstrap`).
     #[command(subcommand)]
     Bootstrap(BootstrapCommand),
+    /// Why a CID has not arrived: the running daemon's reason (no peers, all said DONT_HAVE, no answer…) and the
+    /// CID's timeline (who was asked what, who answered what and when).
+    Why {
+        /// The CID the daemon wants (or the root of a DAG it fetches).
+        cid: String,
+        /// Print JSON (one object) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

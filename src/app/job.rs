@@ -123,6 +123,7 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
             let request = Request::DagImport { files: vec![file.clone()] };
             ("import", Target::Path(file), Shown::Operation, request, None)
         }
+        Command::Why(cid) => ("why", Target::Cid(cid), Shown::Quiet, Request::Why { cid }, None),
         Command::Inspect(_)
         | Command::Filter(_)
         | Command::Cancel(_)

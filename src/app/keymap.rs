@@ -31,6 +31,7 @@ pub enum Action {
     Zoom,
     Inspect,
     Escape,
+    Timeline,
 }
 
 /// A key as the help shows it, the action, and what it does.
@@ -63,8 +64,9 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "Enter",
         action: Action::Enter,
-        desc: "drill in: a peer's detail, a transfer's CID, an operation's DAG",
+        desc: "drill in: peer detail, timeline of a want or transfer, an operation's DAG",
     },
+    Binding { keys: "t", action: Action::Timeline, desc: "the timeline of the selected operation's CID (Operations)" },
     Binding {
         keys: "i",
         action: Action::Inspect,
@@ -83,7 +85,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: "s", action: Action::Sort, desc: "sort peers: id, RTT, bytes in, bytes out" },
     Binding { keys: "?", action: Action::ToggleHelp, desc: "this help" },
-    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview, input or a peer's detail" },
+    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview, input, a timeline or a peer's detail" },
     Binding { keys: "q, Ctrl-C", action: Action::Quit, desc: "quit" },
 ];
 
@@ -91,10 +93,10 @@ pub const BINDINGS: &[Binding] = &[
 pub fn pane_hints(pane: Pane) -> &'static str {
     match pane {
         Pane::Peers => "Enter detail · s sort · y copy id · j/k select",
-        Pane::Wantlists => "i inspect · y copy CID · j/k select",
+        Pane::Wantlists => "Enter timeline · i inspect · y copy CID · j/k select",
         Pane::Ledger => "Enter detail · y copy id · j/k select",
-        Pane::Transfers => "p pause · / filter · f follow · Enter this CID · i inspect · y copy",
-        Pane::Operations => "x cancel · f follow · Enter its DAG · i inspect · y copy CID",
+        Pane::Transfers => "p pause · / filter · f follow · Enter timeline · i inspect · y copy",
+        Pane::Operations => "x cancel · f follow · Enter its DAG · t timeline · i inspect · y copy CID",
         Pane::Explorer => "i inspect · y copy CID · j/k select",
         Pane::Log => "y copy line · j/k select",
         Pane::Routing => "i inspect · y copy CID or peer id · :check CID · j/k select",
@@ -131,6 +133,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('p') => Action::TogglePause,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('s') => Action::Sort,
+        KeyCode::Char('t') => Action::Timeline,
         KeyCode::Char('z') => Action::Zoom,
         KeyCode::Char('i') => Action::Inspect,
         KeyCode::Esc => Action::Escape,
@@ -162,6 +165,7 @@ mod tests {
                 Action::Filter => probe(KeyCode::Char('/')),
                 Action::TogglePause => probe(KeyCode::Char('p')),
                 Action::Sort => probe(KeyCode::Char('s')),
+                Action::Timeline => probe(KeyCode::Char('t')),
                 Action::Zoom => probe(KeyCode::Char('z')),
                 Action::Inspect => probe(KeyCode::Char('i')),
                 Action::ToggleHelp => probe(KeyCode::Char('?')),

@@ -140,6 +140,7 @@ impl AppState {
                 self.filter = Filter::parse(&text);
                 self.pane = Some(Pane::Transfers);
             }
+            Command::Why(cid) => return self.open_timeline(cid),
             Command::Inspect(cid) => {
                 let info = crate::ops::cid::inspect(&cid);
                 let body = serde_json::to_string_pretty(&info).unwrap_or_default();
@@ -207,14 +208,28 @@ impl AppState {
                         effects.extend(self.command(Command::Explore(cid.into())));
                     }
                 }
+                // The timeline of the selected transfer's CID, or of our selected want.
                 Pane::Transfers => {
-                    let cid = self.visible_transfers().rev().nth(current).map(|r| r.cid.clone());
+                    let cid = self.visible_transfers().rev().nth(current).and_then(|r| r.cid.parse().ok());
                     if let Some(cid) = cid {
-                        self.filter.cid = Some(cid);
+                        effects.extend(self.open_timeline(cid));
+                    }
+                }
+                Pane::Wantlists => {
+                    let cid = self.wantlists.ours.get(current).and_then(|w| w.cid.parse().ok());
+                    if let Some(cid) = cid {
+                        effects.extend(self.open_timeline(cid));
                     }
                 }
                 _ => {}
             },
+            Action::Timeline => {
+                if pane == Pane::Operations
+                    && let Some(cid) = self.ops.iter().rev().nth(current).and_then(|o| o.cid())
+                {
+                    effects.extend(self.open_timeline(cid));
+                }
+            }
             Action::FocusInput => self.input_focused = true,
             Action::Filter => {
                 self.input_focused = true;
@@ -231,6 +246,11 @@ impl AppState {
                 self.help_scroll = 0;
             }
             Action::Sort => self.sort_column = (self.sort_column + 1) % 4,
+            Action::Escape
+                if self.timeline_cid.is_some() && !self.help && self.preview.is_none() && !self.input_focused =>
+            {
+                self.close_timeline()
+            }
             Action::Escape => {
                 if !self.help && self.preview.is_none() && !self.input_focused {
                     self.detail = None;

@@ -24,7 +24,7 @@ impl AppState {
             (Direction::Out, EntryKind::WantHave | EntryKind::WantBlock)
                 if !self.wantlists.ours.iter().any(|w| w.cid == cid) =>
             {
-                self.wantlists.ours.push(OurWantInfo { cid: cid.to_string(), age_ms, peers_asked: 1 });
+                self.wantlists.ours.push(OurWantInfo { cid: cid.to_string(), age_ms, peers_asked: 1, why: None });
             }
             (Direction::In, EntryKind::Block) | (Direction::Out, EntryKind::Cancel) => {
                 self.wantlists.ours.retain(|w| w.cid != cid);

@@ -26,7 +26,9 @@ impl AppState {
             NodeEvent::RoutingQuery { .. }
             | NodeEvent::ProviderFound { .. }
             | NodeEvent::RoutingDone { .. }
-            | NodeEvent::DialFailed { .. } => {}
+            | NodeEvent::DialFailed { .. }
+            | NodeEvent::HolePunch { .. } => {}
+            NodeEvent::Reachability { status, .. } => self.routing.reachability = status,
             NodeEvent::Connected { peer, addr, direction, transport } => {
                 let row = self.peers.entry(peer.clone()).or_default();
                 if row.peer.is_empty() {
@@ -122,6 +124,7 @@ impl AppState {
                     row.bytes_out = p.ledger.bytes_sent;
                     row.wants_in = wantlists.theirs.get(&p.peer).map_or(0, |w| w.len());
                     row.ledger = Some(p.ledger.clone());
+                    row.relayed = p.relayed;
                     // The version spoken on the streams, once known, over the highest one identify listed.
                     if let Some(v) = &p.bitswap_version {
                         row.bitswap = v.clone();

@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn every_want_row_is_found_again_by_its_key_in_the_order_the_pane_shows() {
         let mut s = AppState::new();
-        let ours = |c: &str| OurWantInfo { cid: c.into(), age_ms: 0, peers_asked: 1 };
+        let ours = |c: &str| OurWantInfo { cid: c.into(), age_ms: 0, peers_asked: 1, why: None };
         let theirs =
             |c: &str| TheirWantInfo { cid: c.into(), want_type: WantKind::WantHave, send_dont_have: false, age_ms: 0 };
         s.wantlists.ours = vec![ours("o1"), ours("o2")];

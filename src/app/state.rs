@@ -105,6 +105,8 @@ pub struct PeerRow {
     /// Block bytes from and to it, per second: the detail's graph.
     pub rate_in: Series,
     pub rate_out: Series,
+    /// Every connection goes through a relay (the last snapshot said so).
+    pub relayed: bool,
 }
 
 impl PeerRow {
@@ -288,6 +290,16 @@ pub struct AppState {
     pub explore_in_flight: bool,
     /// The peer whose detail is open (Enter on a peer; Esc closes).
     pub detail: Option<String>,
+    /// The timeline open over the panes (Enter on a want or transfer, `t` on an operation; Esc closes): the
+    /// node's answer to `why CID`, asked again every second while open.
+    pub timeline: Option<crate::node::trace::report::WhyReport>,
+    /// The CID whose timeline is open (the answer may still be on its way).
+    pub timeline_cid: Option<cid::Cid>,
+    /// A `why` is running: the heartbeat asks for no other until it answers.
+    pub timeline_in_flight: bool,
+    /// The TUI's own trace of the events it was told (the node's, bounded alike): the timeline until the node
+    /// answers, and for good in a replay, where no command runs.
+    pub trace: crate::node::trace::Trace,
     /// Lines typed into the input bar, oldest first (loaded by the loop, saved through an effect).
     pub history: Vec<String>,
     /// Where Up/Down is in the history while browsing it.

@@ -132,9 +132,10 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
         debt_ratio: 0.0,
         ledger,
         bitswap_version: None,
+        relayed: false,
     }];
     let wantlists = Wantlists {
-        ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1 }],
+        ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1, why: None }],
         theirs: Default::default(),
     };
     update(&mut s, at(2_000, NodeEvent::Snapshot { peers, departed: vec![], wantlists, dropped_events: 17 }));
@@ -362,6 +363,7 @@ fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
         debt_ratio: 0.0,
         ledger,
         bitswap_version: None,
+        relayed: false,
     };
     // The snapshot lists only P0000: the others left (kept, greyed); P0000 has its ledger and both addresses.
     let snapshot = |departed| NodeEvent::Snapshot {
@@ -382,6 +384,7 @@ fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
         debt_ratio: 0.0,
         ledger: Ledger { bytes_sent: 9, left_ms: Some(3), ..Ledger::default() },
         bitswap_version: None,
+        relayed: false,
     };
     update(&mut s, at(3, snapshot(vec![old])));
     let old = &s.peers["OLD"];
@@ -414,6 +417,7 @@ fn the_peers_bitswap_column_shows_the_negotiated_version_over_the_advertised_one
             debt_ratio: 0.0,
             ledger: Ledger::default(),
             bitswap_version: version.map(String::from),
+            relayed: false,
         }],
         departed: vec![],
         wantlists: Wantlists::default(),

@@ -129,6 +129,7 @@ pub fn from_cli(command: Command, no_bootstrap: bool, repo_bootstrap: Option<&[M
             let peer = peer.map(|p| parse::multiaddr(&p).map_err(anyhow::Error::msg)).transpose()?;
             (Request::Check { cid: cid(&c)?, peer, fetch: fetch(&net)? }, json(j))
         }
+        Command::Why { cid: c, json: j } => (Request::Why { cid: cid(&c)? }, json(j)),
         Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Replay { .. } | Command::Bootstrap(_) => {
             anyhow::bail!("the daemon, the TUI, replay and `bootstrap` are not requests")
         }

@@ -59,6 +59,11 @@ pub(crate) enum Command {
         timeout: std::time::Duration,
         reply: oneshot::Sender<Result<super::probe::ProbeResult, String>>,
     },
+    /// `why CID`: the reason it is pending, and its timeline.
+    Why {
+        cid: Cid,
+        reply: oneshot::Sender<super::trace::report::WhyReport>,
+    },
     /// The message inspector: recent received messages, newest first.
     Messages {
         peer: Option<PeerId>,
@@ -166,6 +171,12 @@ impl NodeHandle {
 
     pub async fn wantlists(&self) -> Result<Wantlists, NodeError> {
         self.ask(|reply| Command::Wantlists { reply }).await
+    }
+
+    /// Why `cid` has not arrived (issue 14): one reason from a fixed set with its evidence, and what happened to it
+    /// (who was asked what, who answered what, searches and dials), from the node's trace of recent events.
+    pub async fn why(&self, cid: Cid) -> Result<super::trace::report::WhyReport, NodeError> {
+        self.ask(|reply| Command::Why { cid, reply }).await
     }
 
     /// The last Bitswap messages received (the node keeps [`KEEP`](crate::node::bitswap::inspect::KEEP)), newest

@@ -34,6 +34,8 @@ mod routing;
 mod serve;
 /// The want side: a fetch's wants and its session, to the Bitswap client.
 mod want;
+/// `why CID`: the node's state for the classifier.
+mod why;
 
 #[derive(Default)]
 struct PeerState {
@@ -176,7 +178,7 @@ impl NodeTask {
         }
         self.ready_sent = true;
         let me = *self.swarm.local_peer_id();
-        let listen = self.swarm.listeners().map(|a| format!("{a}/p2p/{me}")).collect();
+        let listen = self.swarm.listeners().map(|a| super::routing::circuit::with_peer(a, me).to_string()).collect();
         let started_unix_ms = unix_ms().saturating_sub(self.events.clock().now_ms());
         self.events.ready(NodeEvent::Ready {
             schema: super::events::SCHEMA_VERSION,
@@ -234,6 +236,9 @@ impl NodeTask {
             Command::Wantlists { reply } => {
                 let _ = reply.send(self.wantlists());
             }
+            Command::Why { cid, reply } => {
+                let _ = reply.send(self.why(&cid));
+            }
             Command::Messages { peer, cid, limit, reply } => {
                 let _ = reply.send(self.inspector.find(peer, cid, limit));
             }
@@ -243,15 +248,16 @@ impl NodeTask {
         }
     }
 
-    fn wantlists(&self) -> Wantlists {
+    fn wantlists(&mut self) -> Wantlists {
+        let view = self.why_view();
         let ours = self
             .client
             .wantlist()
             .into_iter()
-            .map(|(cid, age, asked)| OurWantInfo {
-                cid: cid.to_string(),
-                age_ms: age.as_millis() as u64,
-                peers_asked: asked,
+            .map(|(cid, age, asked)| {
+                let cid = cid.to_string();
+                let why = Some(self.want_why(&cid, &view));
+                OurWantInfo { cid, age_ms: age.as_millis() as u64, peers_asked: asked, why }
             })
             .collect();
         let theirs = self
@@ -275,6 +281,7 @@ impl NodeTask {
                 debt_ratio: s.ledger.debt_ratio(),
                 ledger: self.client.with_figures(p, &s.ledger),
                 bitswap_version: s.details.negotiated().map(|v| v.name().to_string()),
+                relayed: s.details.relayed,
             })
             .collect();
         let departed = self.departed_snapshots();
@@ -304,6 +311,10 @@ impl NodeTask {
             SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
                 let (addr, direction) = match &endpoint {
                     ConnectedPoint::Dialer { address, .. } => (address.clone(), Direction::Out),
+                    // Through a relay the peer has no address of its own: the circuit it came through says more.
+                    ConnectedPoint::Listener { local_addr, .. } if endpoint.is_relayed() => {
+                        (local_addr.clone(), Direction::In)
+                    }
                     ConnectedPoint::Listener { send_back_addr, .. } => (send_back_addr.clone(), Direction::In),
                 };
                 let quic = addr.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::QuicV1));
@@ -314,6 +325,7 @@ impl NodeTask {
                     .entry(peer_id)
                     .or_insert_with(|| PeerState { ledger: archive.take(&peer_id), ..PeerState::default() });
                 state.addr = Some(addr.clone());
+                state.details.opened(connection_id, endpoint.is_relayed());
                 state.details.direction.get_or_insert(direction);
                 state.ledger.connections += 1;
                 self.events.emit(NodeEvent::Connected {
@@ -327,13 +339,16 @@ impl NodeTask {
                 }
             }
             SwarmEvent::OutgoingConnectionError { connection_id, error, peer_id } => {
-                let message = format!("dial failed: {}", short(&error));
+                let message = format!("dial failed: {}", super::routing::circuit::dial_error(&error));
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(message.clone()));
                 }
                 self.routing.on_dial_error(peer_id, &error, &mut self.events);
                 let who = peer_id.map(|p| format!(" ({p})")).unwrap_or_default();
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
+            }
+            SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established: 1.., .. } => {
+                self.peers.get_mut(&peer_id).into_iter().for_each(|s| s.details.closed(connection_id))
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 if let Some(mut state) = self.peers.remove(&peer_id) {
@@ -365,7 +380,12 @@ impl NodeTask {
                     self.bitswap_peer(peer_id);
                 }
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.routing.on_kad(&mut self.swarm, e, &mut self.events),
+            SwarmEvent::Behaviour(
+                e @ (BehaviourEvent::Kad(_)
+                | BehaviourEvent::Autonat(_)
+                | BehaviourEvent::Dcutr(_)
+                | BehaviourEvent::RelayClient(_)),
+            ) => self.on_routing(e),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
                 self.client.on_ping(peer, rtt);
                 if let Some(state) = self.peers.get_mut(&peer) {

@@ -25,6 +25,7 @@ pub mod routing;
 pub mod runner;
 pub mod stream;
 pub mod text;
+pub mod why;
 
 pub use ctx::{Cancelled, Ctx, OpId, Shared};
 pub use outcome::{OpEvent, Outcome};
@@ -70,6 +71,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
         Request::RoutingProvide { cid, recursive } => routing::provide(ctx, cid, recursive),
         Request::Check { cid, peer, fetch } => check::check(ctx, cid, peer, &fetch),
+        Request::Why { cid } => why::why(ctx, cid),
     }
 }
 

@@ -181,6 +181,8 @@ pub enum Outcome {
         peer: PeerId,
         ledger: Ledger,
     },
+    /// `why CID`.
+    Why(crate::node::trace::report::WhyReport),
 }
 
 /// What a `get` moved (`get --json` prints this object as it is).
@@ -282,6 +284,9 @@ pub struct IdInfo {
     /// The DHT mode the running node is in now (`client` or `server`); absent without a running node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dht_mode: Option<String>,
+    /// What AutoNAT concluded (`public`, `private` or `unknown`); absent without a running node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<crate::node::events::Reachability>,
 }
 
 /// `bitswap stat`: the ledgers summed (`--json` prints this object).

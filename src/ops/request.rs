@@ -178,6 +178,11 @@ pub enum Request {
         peer: Option<Multiaddr>,
         fetch: FetchOptions,
     },
+    /// `why CID`: the reason it has not arrived, and its timeline.
+    Why {
+        #[serde(with = "text")]
+        cid: Cid,
+    },
 }
 
 impl Request {

@@ -14,6 +14,7 @@ pub mod peers;
 pub mod routing;
 mod table;
 pub mod theme;
+pub mod timeline;
 pub mod transfers;
 pub mod wantlists;
 
@@ -42,6 +43,9 @@ pub fn render(frame: &mut Frame, state: &AppState) {
         dashboard::render(frame, main, state);
     } else {
         pane(frame, main, state, state.pane());
+    }
+    if state.timeline_cid.is_some() {
+        timeline::render(frame, main, state);
     }
     input::render_status(frame, screen.status, state);
     input::render_input(frame, screen.input, state);

@@ -66,6 +66,7 @@ fn info_lines<'a>(state: &AppState, peer: &'a PeerRow, width: usize) -> Vec<Line
         Span::raw(rtt),
         label("  "),
         Span::raw(format!("{} {}", peer.direction, peer.transport)),
+        Span::raw(if peer.relayed { " relayed" } else { "" }),
     ]));
     let ledger = match &peer.ledger {
         Some(l) => {

@@ -13,6 +13,7 @@ use crate::app::update::update;
 use crate::node::bitswap::ledger::Ledger;
 use crate::node::events::{Direction, EntryKind, Event, NodeEvent, OpId, OurWantInfo, PeerSnapshot, Transport};
 use crate::node::events::{TheirWantInfo, WantKind, Wantlists};
+use crate::node::trace::why::{Evidence, Reason, Why};
 use crate::ops::Outcome;
 use crate::ops::explore::{DagRow, Explored};
 
@@ -118,10 +119,24 @@ fn state() -> AppState {
                     debt_ratio: 0.0,
                     ledger,
                     bitswap_version: None,
+                    relayed: false,
                 }],
                 departed: vec![],
                 wantlists: Wantlists {
-                    ours: vec![OurWantInfo { cid: CID.into(), age_ms: 4_000, peers_asked: 1 }],
+                    ours: vec![OurWantInfo {
+                        cid: CID.into(),
+                        age_ms: 4_000,
+                        peers_asked: 1,
+                        why: Some(Why {
+                            reason: Reason::NoAnswer,
+                            evidence: Evidence {
+                                peers: vec![PEER.into()],
+                                asked: Some(1),
+                                waited_ms: Some(4_000),
+                                ..Evidence::default()
+                            },
+                        }),
+                    }],
                     theirs,
                 },
                 dropped_events: 0,

@@ -1,4 +1,4 @@
-//! The Routing pane (issue 12 part 8): the DHT's mode, bootstrap and the provide queue on the left, the routing
+//! The Routing pane (issue 12 part 8): the DHT's mode and reachability (AutoNAT), bootstrap and the provide queue on the left, the routing
 //! table as peers per bucket on the right, and the routing queries below (running ones first, then those that
 //! finished lately), all from the `routing_status` the node publishes beside every snapshot. With no DHT peer and
 //! nothing configured it says how to get one.
@@ -83,7 +83,7 @@ fn summary(frame: &mut Frame, area: Rect, r: &RoutingStatus) {
         Line::from(vec![
             label("dht"),
             Span::styled(mode, theme::title()),
-            Span::raw(format!(" (asked: {})", r.configured)),
+            Span::raw(format!(" (asked {}) · {}", r.configured, r.reachability)),
         ]),
         Line::from(vec![
             label("table"),

@@ -146,22 +146,6 @@ fn a_mode_change_shows_at_once_and_seven_keys_the_routing_pane() {
 }
 
 #[test]
-fn the_wantlists_status_says_what_routing_does_for_a_stuck_want() {
-    use crate::node::events::{OurWantInfo, Wantlists};
-    use crate::node::routing::status::{WantRouting, WantRoutingState};
-    let mut s = AppState::new();
-    s.pane = Some(Pane::Wantlists);
-    let ours = vec![OurWantInfo { cid: CID.into(), age_ms: 4_000, peers_asked: 1 }];
-    let wantlists = Wantlists { ours, theirs: Default::default() };
-    node(&mut s, NodeEvent::Snapshot { peers: vec![], departed: vec![], wantlists, dropped_events: 0 });
-    assert!(format!("{}", draw(&s, 120, 40).backend()).contains("asking"), "no routing status yet: asking");
-    let want = WantRouting { cid: CID.into(), state: WantRoutingState::Searching { found: 3, dialling: 2 } };
-    node(&mut s, NodeEvent::RoutingStatus(Box::new(RoutingStatus { wants: vec![want], ..status(vec![]) })));
-    let text = format!("{}", draw(&s, 120, 40).backend());
-    assert!(text.contains("finding providers: 3 found, dialling 2"), "{text}");
-}
-
-#[test]
 fn check_in_the_input_bar_runs_shows_its_steps_and_ends_in_a_popup() {
     use crate::app::command::{Command, parse};
     use crate::app::job::{Shown, Target};

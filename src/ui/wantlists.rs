@@ -10,20 +10,14 @@ use super::{format, table, theme};
 use crate::app::state::{AppState, Pane};
 use crate::node::events::EntryKind;
 
-/// The columns of our wants; the status is as wide as its longest text (what routing does for a want, "finding
-/// providers: 3 found, dialling 2", is longer than "asking"), up to [`STATUS_MAX`].
-fn ours_widths(status: usize) -> [Constraint; 6] {
-    [
-        Constraint::Min(20),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Length(status.clamp(14, STATUS_MAX) as u16),
-    ]
-}
-
-const STATUS_MAX: usize = 40;
+const OURS_WIDTHS: [Constraint; 6] = [
+    Constraint::Min(20),
+    Constraint::Length(6),
+    Constraint::Length(5),
+    Constraint::Length(10),
+    Constraint::Length(7),
+    Constraint::Length(24),
+];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let [ours_area, theirs_area] =
@@ -37,10 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     let sel_ours = (selected < n_ours).then_some(selected);
     let sel_theirs = selected.checked_sub(n_ours);
     let (skip, visible) = table::window(ours_area, sel_ours.unwrap_or(0));
-    let routing: std::collections::HashMap<&str, String> =
-        state.routing.wants.iter().map(|w| (w.cid.as_str(), w.state.to_string())).collect();
-    let longest = routing.values().map(|t| t.chars().count()).max().unwrap_or(0);
-    let ours_cols = table::columns(ours_area, &ours_widths(longest));
+    let ours_cols = table::columns(ours_area, &OURS_WIDTHS);
     let ours: Vec<Row> = state
         .wantlists
         .ours
@@ -49,15 +40,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .take(visible)
         .map(|w| {
             let a = state.answers.get(&w.cid).cloned().unwrap_or_default();
-            let status = if a.haves > 0 {
-                ("have seen", theme::kind(EntryKind::Have))
-            } else if a.dont_haves >= w.peers_asked && w.peers_asked > 0 {
-                ("nobody has it", theme::kind(EntryKind::DontHave))
-            } else if let Some(r) = routing.get(w.cid.as_str()) {
-                // Connected peers have not answered: what routing does about it.
-                (r.as_str(), Style::default())
-            } else {
-                ("asking", Style::default())
+            // The node's reason (as of the snapshot); a want newer than it shows what the answers say so far.
+            let status = match &w.why {
+                Some(why) => (why.short(state.wantlists_at_ms), super::timeline::reason_style(why.reason)),
+                None if a.haves > 0 => ("have seen".into(), theme::kind(EntryKind::Have)),
+                None if a.dont_haves >= w.peers_asked && w.peers_asked > 0 => {
+                    ("nobody has it".into(), theme::kind(EntryKind::DontHave))
+                }
+                None => ("asking".into(), Style::default()),
             };
             Row::new(vec![
                 Cell::from(format::middle(&w.cid, ours_cols[0])),
@@ -73,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame,
         ours_area,
         format!(" We want ({}) {updated}", state.wantlists.ours.len()),
-        &["cid", "asked", "HAVE", "DONT_HAVE", "age", "status"],
+        &["cid", "asked", "HAVE", "DONT_HAVE", "age", "why"],
         &table::lengths(&ours_cols),
         ours,
         sel_ours.map(|s| s - skip),

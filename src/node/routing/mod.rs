@@ -5,9 +5,11 @@
 //! returned: the library default reaches no one.
 
 pub mod api;
+pub mod circuit;
 pub mod config;
 pub mod conn_manager;
 pub mod kad;
+pub mod nat;
 pub mod provide;
 mod recent;
 pub mod reprovide;
@@ -84,6 +86,7 @@ pub(crate) struct Routing {
     last_walk: Option<Instant>,
     external: HashSet<Multiaddr>,
     recent: recent::Recent,
+    nat: nat::Nat,
 }
 
 fn short(e: impl std::fmt::Display) -> String {
@@ -162,6 +165,7 @@ impl Routing {
     ) {
         let now = Instant::now();
         self.sync_external(swarm);
+        self.sync_nat(swarm, events);
         let due = self.last_bootstrap.is_none_or(|t| now.saturating_duration_since(t) >= BOOTSTRAP_EVERY);
         if due && swarm.connected_peers().count() < BOOTSTRAP_MIN_PEERS {
             self.bootstrap(swarm, events, now);
@@ -335,9 +339,10 @@ impl Routing {
     /// A failed dial: one `dial_failed` event with the reason per address.
     pub(crate) fn on_dial_error(&mut self, peer: Option<PeerId>, error: &DialError, events: &mut EventSink) {
         let errors = match error {
-            DialError::Transport(tried) => {
-                tried.iter().map(|(addr, e)| AddrError { addr: addr.to_string(), error: short(e) }).collect()
-            }
+            DialError::Transport(tried) => tried
+                .iter()
+                .map(|(addr, e)| AddrError { addr: addr.to_string(), error: circuit::addr_error(addr, e) })
+                .collect(),
             other => vec![AddrError { addr: String::new(), error: short(other) }],
         };
         events.emit(NodeEvent::DialFailed { peer: peer.map(|p| p.to_string()), errors });
@@ -546,6 +551,7 @@ impl Routing {
         RoutingStatus {
             dht_mode: kad::mode_name(b.kad.mode()).into(),
             configured: self.config.dht,
+            reachability: self.nat.reachability,
             table_size,
             buckets,
             bootstrap_peers,
