@@ -125,6 +125,23 @@ pub enum Command {
     /// Finding providers and peers, and announcing content, through the running daemon's DHT.
     #[command(subcommand)]
     Routing(RoutingCommand),
+    /// Can a CID be retrieved (ipfs-check): its provider records, whether each provider (or --peer) is findable
+    /// and dialable, and its Bitswap answers (HAVE / DONT_HAVE / block, with timings), then a one-line verdict.
+    /// Exits non-zero when no reachable peer serves it.
+    Check {
+        cid: String,
+        /// Check this peer only (a multiaddr ending in /p2p/<peer id>) instead of looking up providers.
+        #[arg(long, value_name = "MULTIADDR")]
+        peer: Option<String>,
+        /// Print the report as one JSON object: {"cid", "dht_records", "peers": [...], "serving", "ok", "verdict"}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        net: FetchArgs,
+    },
+    /// The bootstrap peers kept in the repo (used when no --bootstrap is given; Kubo's `ipfs bootstrap`).
+    #[command(subcommand)]
+    Bootstrap(BootstrapCommand),
     /// Why a CID has not arrived: the running daemon's reason (no peers, all said DONT_HAVE, no answer…) and the
     /// CID's timeline (who was asked what, who answered what and when).
     Why {
@@ -159,6 +176,27 @@ pub enum RoutingCommand {
     },
 }
 
+/// `bootstrap list|add|rm|reset`: the list in the repo's `bootstrap` file (Kubo's public list until changed).
+#[derive(Debug, Subcommand)]
+pub enum BootstrapCommand {
+    /// The bootstrap peers a node started on this repo dials, one per line.
+    List,
+    /// Add peers to the list (each ends in /p2p/<peer id>).
+    Add {
+        #[arg(required = true, value_name = "MULTIADDR")]
+        addrs: Vec<String>,
+    },
+    /// Remove peers from the list (or all of them with --all).
+    Rm {
+        #[arg(value_name = "MULTIADDR", required_unless_present = "all")]
+        addrs: Vec<String>,
+        #[arg(long, conflicts_with = "addrs")]
+        all: bool,
+    },
+    /// Back to Kubo's default list.
+    Reset,
+}
+
 /// How commands that read content (`cat`, `get`, `ls`, `pin add`, `block get`, `dag export`, `dag fetch`) reach
 /// the network when blocks are missing locally: through the running daemon, else a node started for the command.
 #[derive(Debug, Args, Clone)]
@@ -187,21 +225,30 @@ pub struct FetchArgs {
 impl FetchArgs {
     /// The bootstrap peers of a node started for this command: `--bootstrap`, else none with the global
     /// `--no-bootstrap`, else the public list.
-    pub fn bootstrap_peers(&self, no_bootstrap: bool) -> Result<Vec<libp2p::Multiaddr>> {
-        bootstrap_list(&self.bootstrap, no_bootstrap)
+    pub fn bootstrap_peers(
+        &self,
+        no_bootstrap: bool,
+        repo: Option<&[libp2p::Multiaddr]>,
+    ) -> Result<Vec<libp2p::Multiaddr>> {
+        bootstrap_list(&self.bootstrap, no_bootstrap, repo)
     }
 }
 
-/// `--bootstrap` as given, else nothing with `--no-bootstrap`, else Kubo's public list: the only place the public
-/// defaults are applied.
-fn bootstrap_list(given: &[String], no_bootstrap: bool) -> Result<Vec<libp2p::Multiaddr>> {
+/// `--bootstrap` as given, else nothing with `--no-bootstrap`, else the repo's list (`bootstrap add|rm`; `repo`
+/// is `None` when the repo has none), else Kubo's public list: the only place the public defaults are applied.
+fn bootstrap_list(
+    given: &[String],
+    no_bootstrap: bool,
+    repo: Option<&[libp2p::Multiaddr]>,
+) -> Result<Vec<libp2p::Multiaddr>> {
     use crate::node::routing::config as rc;
     let given: Vec<_> =
         given.iter().map(|a| rc::parse_bootstrap(a)).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?;
-    Ok(match (given.is_empty(), no_bootstrap) {
-        (false, _) => given,
-        (true, true) => Vec::new(),
-        (true, false) => rc::public_bootstrap(),
+    Ok(match (given.is_empty(), no_bootstrap, repo) {
+        (false, _, _) => given,
+        (true, true, _) => Vec::new(),
+        (true, false, Some(list)) => list.to_vec(),
+        (true, false, None) => rc::public_bootstrap(),
     })
 }
 
@@ -211,6 +258,13 @@ impl Command {
     pub fn set_no_bootstrap(&mut self, no_bootstrap: bool) {
         if let Command::Tui(n) | Command::Daemon(DaemonArgs { node: n, .. }) = self {
             n.no_bootstrap |= no_bootstrap
+        }
+    }
+
+    /// Gives the node of `daemon` and `tui` the repo's bootstrap list (`None`: the repo keeps none).
+    pub fn set_repo_bootstrap(&mut self, list: Option<Vec<libp2p::Multiaddr>>) {
+        if let Command::Tui(n) | Command::Daemon(DaemonArgs { node: n, .. }) = self {
+            n.repo_bootstrap = list
         }
     }
 }
@@ -250,6 +304,9 @@ pub struct NodeArgs {
     /// Set from the global `--no-bootstrap` (the demo sets it too: it never uses public routing).
     #[arg(skip)]
     pub no_bootstrap: bool,
+    /// The repo's bootstrap list (`bootstrap add|rm`), used when no --bootstrap is given; `None`: the public list.
+    #[arg(skip)]
+    pub repo_bootstrap: Option<Vec<libp2p::Multiaddr>>,
 }
 
 impl NodeArgs {
@@ -264,7 +321,7 @@ impl NodeArgs {
     /// list: the only place the public defaults are applied), announce addresses and DHT mode.
     fn configure_routing(&self, config: &mut NodeConfig) -> Result<()> {
         let r = &mut config.routing;
-        r.bootstrap = bootstrap_list(&self.bootstrap, self.no_bootstrap)?;
+        r.bootstrap = bootstrap_list(&self.bootstrap, self.no_bootstrap, self.repo_bootstrap.as_deref())?;
         let parse = |a: &String| crate::ops::parse::multiaddr(a).map_err(anyhow::Error::msg);
         r.announce = self.announce.iter().map(parse).collect::<Result<_>>()?;
         r.dht = self.dht.as_deref().unwrap_or("auto").parse().map_err(anyhow::Error::msg)?;
@@ -576,6 +633,11 @@ mod routing_flag_tests {
             let c = configured(NodeArgs { bootstrap: vec![own.clone()], no_bootstrap, ..NodeArgs::default() });
             assert_eq!(c.routing.bootstrap, vec![own.parse().unwrap()], "--bootstrap replaces the list");
         }
+        // The repo's list (`bootstrap add|rm`) replaces the public one; flags still win.
+        let kept: Vec<libp2p::Multiaddr> = vec![own.parse().unwrap()];
+        let repo = |no_bootstrap| NodeArgs { repo_bootstrap: Some(kept.clone()), no_bootstrap, ..NodeArgs::default() };
+        assert_eq!(configured(repo(false)).routing.bootstrap, kept);
+        assert!(configured(repo(true)).routing.bootstrap.is_empty(), "--no-bootstrap wins over the repo's list");
         assert_eq!(configured(NodeArgs::default()).routing.dht, DhtMode::Auto);
         let server = configured(NodeArgs { dht: Some("server".into()), ..NodeArgs::default() });
         assert_eq!(server.routing.dht, DhtMode::Server);

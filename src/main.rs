@@ -43,6 +43,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let repo = swarmscope::cli::repo_dir(cli.repo.as_deref())?;
     let mut command = cli.command.unwrap_or(Command::Tui(NodeArgs::default()));
     command.set_no_bootstrap(cli.no_bootstrap);
+    if matches!(command, Command::Tui(_)) {
+        command.set_repo_bootstrap(swarmscope::cmd::bootstrap::load(&repo)?);
+    }
     match command {
         Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
         // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO); never public routing.

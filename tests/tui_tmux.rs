@@ -164,7 +164,7 @@ fn the_tui_attaches_to_a_daemon_that_holds_the_repo() {
         format!("{} --repo {} --no-bootstrap tui; echo EXITED $?; sleep 60", bin().display(), held.path().display());
     tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", &program]);
     tmux.wait_for("t", "listen /ip4/127.0.0.1/tcp/");
-    tmux.pane("t", "7", "attached to the daemon");
+    tmux.pane("t", "8", "attached to the daemon");
     // put runs inside the daemon; a CLI on another repo then fetches it from the daemon, and the attached TUI
     // sees the daemon serve it.
     tmux.command("t", "put served while attached");

@@ -19,6 +19,8 @@ pub enum Command {
     Inspect(Cid),
     Explore(IpfsPath),
     Connect(Multiaddr),
+    /// Can a CID be retrieved, and from whom (`check`).
+    Check(Cid),
     Disconnect(PeerId),
     Pin(IpfsPath),
     Unpin(Cid),
@@ -47,6 +49,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("inspect", "CID", "version, codec, multihash of a CID"),
     ("explore", "CID", "the DAG under a CID: which blocks are here, which are missing"),
     ("connect", "MULTIADDR", "dial a peer"),
+    ("check", "CID", "can it be retrieved: its providers, dialable or not, their Bitswap answers"),
     ("disconnect", "PEER", "close the connections to a peer"),
     ("pin", "CID", "pin a DAG recursively"),
     ("unpin", "CID", "remove a pin"),
@@ -100,6 +103,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "cat" => Command::Cat(ipfs_path(args.next(), word)?),
         "ls" => Command::Ls(ipfs_path(args.next(), word)?),
         "inspect" => Command::Inspect(cid(args.next(), word)?),
+        "check" => Command::Check(cid(args.next(), word)?),
         "why" => Command::Why(cid(args.next(), word)?),
         "explore" => Command::Explore(ipfs_path(args.next(), word)?),
         "pin" => Command::Pin(ipfs_path(args.next(), word)?),
@@ -257,9 +261,9 @@ mod tests {
     #[test]
     fn tab_completes_commands_and_known_cids() {
         assert_eq!(complete("con", &[]), Completion::Line("connect ".into()));
-        let several =
-            Completion::Several { line: "c".into(), candidates: vec!["cat".into(), "connect".into(), "cancel".into()] };
-        assert_eq!(complete("c", &[]), several, "cat, connect and cancel are ambiguous: all are shown");
+        let candidates = ["cat", "connect", "check", "cancel"].map(String::from).to_vec();
+        let several = Completion::Several { line: "c".into(), candidates };
+        assert_eq!(complete("c", &[]), several, "cat, connect, check and cancel are ambiguous: all are shown");
         assert_eq!(complete("get bafkrei", &[CID.to_string()]), Completion::Line(format!("get {CID}")));
         assert_eq!(complete("add /tm", &[]), Completion::Path);
         let dir = tempfile::tempdir().unwrap();

@@ -100,6 +100,9 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
         }
         Command::Ls(p) => ("ls", Target::from(&p), Shown::Operation, Request::Ls { path: p, fetch }, None),
         Command::Explore(p) => ("explore", Target::from(&p), Shown::Quiet, Request::DagExplore { path: p }, None),
+        Command::Check(cid) => {
+            ("check", Target::Cid(cid), Shown::Operation, Request::Check { cid, peer: None, fetch }, None)
+        }
         Command::Connect(addr) => {
             ("connect", Target::Addr(addr.clone()), Shown::Quiet, Request::SwarmConnect { addr }, None)
         }
@@ -164,6 +167,7 @@ pub fn summary(outcome: &Outcome) -> String {
         Outcome::Exported { blocks, path, .. } => format!("{blocks} blocks -> {}", path.display()),
         Outcome::Connected { addr } => format!("connected to {addr}"),
         Outcome::Disconnected { peer } => format!("disconnected {peer}"),
+        Outcome::Checked(report) => report.verdict.clone(),
         _ => "done".into(),
     }
 }

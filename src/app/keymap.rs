@@ -44,7 +44,7 @@ pub struct Binding {
 pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Tab / Shift-Tab", action: Action::NextPane, desc: "next / previous pane" },
     Binding { keys: "l / h, Right / Left", action: Action::NextPane, desc: "next / previous pane" },
-    Binding { keys: "1-7", action: Action::Pane(0), desc: "go to pane 1-7 (or click its tab)" },
+    Binding { keys: "1-8", action: Action::Pane(0), desc: "go to pane 1-8 (or click its tab)" },
     Binding {
         keys: "z",
         action: Action::Zoom,
@@ -99,6 +99,7 @@ pub fn pane_hints(pane: Pane) -> &'static str {
         Pane::Operations => "x cancel · f follow · Enter its DAG · t timeline · i inspect · y copy CID",
         Pane::Explorer => "i inspect · y copy CID · j/k select",
         Pane::Log => "y copy line · j/k select",
+        Pane::Routing => "i inspect · y copy CID or peer id · :check CID · j/k select",
     }
 }
 
@@ -116,7 +117,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Tab | KeyCode::Char('l') | KeyCode::Right => Action::NextPane,
         KeyCode::BackTab | KeyCode::Char('h') | KeyCode::Left => Action::PrevPane,
-        KeyCode::Char(c @ '1'..='7') => Action::Pane(c as usize - '1' as usize),
+        KeyCode::Char(c @ '1'..='8') => Action::Pane(c as usize - '1' as usize),
         KeyCode::Char('j') | KeyCode::Down => Action::Down,
         KeyCode::Char('k') | KeyCode::Up => Action::Up,
         KeyCode::Char('g') | KeyCode::Home => Action::Top,

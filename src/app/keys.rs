@@ -313,6 +313,8 @@ impl AppState {
             }
             Pane::Operations => self.ops.iter().rev().nth(idx).and_then(|o| o.cid()).map(|c| c.to_string()),
             Pane::Wantlists | Pane::Explorer => self.copyable(pane, idx),
+            // A query's key: a CID is inspected; a peer id (findpeer) is not a CID.
+            Pane::Routing => self.copyable(pane, idx).filter(|k| k.parse::<cid::Cid>().is_ok()),
             Pane::Log => None,
         };
         match cid.map(|c| c.parse::<cid::Cid>()) {
@@ -334,6 +336,7 @@ impl AppState {
                 op.cid().map(|c| c.to_string())
             }
             Pane::Log => self.log.get(idx).map(|l| l.text.clone()),
+            Pane::Routing => self.routing.recent.get(idx).map(|q| q.key.clone()),
             Pane::Wantlists => self.want_at(idx).map(|(_, cid)| cid.to_string()),
             _ => match self.anchor_at(pane, idx)? {
                 Anchor::Peer(p) => Some(p),

@@ -37,7 +37,10 @@ impl<'a> MakeWriter<'a> for PaneWriter {
     }
 }
 
-/// Installs file logging in `dir/swarmscope.log` (level from `RUST_LOG`, default info) and returns the guard
+/// The log filter when `RUST_LOG` is not set.
+pub const DEFAULT_FILTER: &str = "info,libp2p_kad::behaviour=error";
+
+/// Installs file logging in `dir/swarmscope.log` (level from `RUST_LOG`, default [`DEFAULT_FILTER`]) and returns the guard
 /// and the receiver of lines for the log pane.
 pub fn init(dir: &Path) -> anyhow::Result<(tracing_appender::non_blocking::WorkerGuard, mpsc::Receiver<String>)> {
     // Private like the rest of the repo (0700/0600), whatever the umask: created before the appender opens it.
@@ -49,7 +52,11 @@ pub fn init(dir: &Path) -> anyhow::Result<(tracing_appender::non_blocking::Worke
     let file = tracing_appender::rolling::never(dir, "swarmscope.log");
     let (writer, guard) = tracing_appender::non_blocking(file);
     let (tx, rx) = mpsc::channel(1024);
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Kademlia's own warnings are left out by default: its bootstrap timer, which routing cannot turn off, warns
+    // "Failed to trigger bootstrap: No known peers" on every node without DHT peers (every fully local one), and
+    // routing reports the DHT's walks itself (the Routing pane's `walk`). Its only other warning is about record
+    // replication, which this node does not use.
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     tracing_subscriber::registry()
         .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer).with_filter(filter()))
         .with(
@@ -66,3 +73,21 @@ pub fn init(dir: &Path) -> anyhow::Result<(tracing_appender::non_blocking::Worke
 }
 
 use tracing_subscriber::Layer as _;
+
+#[cfg(test)]
+mod filter_tests {
+    use tracing::Level;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn the_default_filter_hides_kademlias_bootstrap_warning_and_keeps_the_rest() {
+        let filter = tracing_subscriber::EnvFilter::new(super::DEFAULT_FILTER);
+        let subscriber = tracing_subscriber::registry().with(filter);
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(!tracing::enabled!(target: "libp2p_kad::behaviour", Level::WARN));
+            assert!(tracing::enabled!(target: "libp2p_kad::behaviour", Level::ERROR));
+            assert!(tracing::enabled!(target: "libp2p_swarm", Level::INFO));
+            assert!(tracing::enabled!(target: "swarmscope::node", Level::WARN));
+        });
+    }
+}

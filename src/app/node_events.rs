@@ -16,15 +16,19 @@ impl AppState {
                 self.started_unix_ms = started_unix_ms;
             }
             NodeEvent::ListenAddr { .. } => {}
-            // Routing (issue 12): shown by the Routing pane once it exists.
+            // Routing (issue 12): the Routing pane draws the status published beside every snapshot (its query
+            // table included); a mode change shows at once.
+            NodeEvent::RoutingStatus(status) => self.routing = *status,
+            NodeEvent::DhtMode { mode, configured } => {
+                self.routing.dht_mode = mode;
+                self.routing.configured = configured;
+            }
             NodeEvent::RoutingQuery { .. }
             | NodeEvent::ProviderFound { .. }
             | NodeEvent::RoutingDone { .. }
             | NodeEvent::DialFailed { .. }
-            | NodeEvent::DhtMode { .. }
-            | NodeEvent::Reachability { .. }
-            | NodeEvent::HolePunch { .. }
-            | NodeEvent::RoutingStatus(_) => {}
+            | NodeEvent::HolePunch { .. } => {}
+            NodeEvent::Reachability { status, .. } => self.routing.reachability = status,
             NodeEvent::Connected { peer, addr, direction, transport } => {
                 let row = self.peers.entry(peer.clone()).or_default();
                 if row.peer.is_empty() {

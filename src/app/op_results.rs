@@ -25,6 +25,11 @@ impl AppState {
 
     /// Progress of the operation `id` (never moves its byte count back: progress and results travel apart).
     pub(super) fn op_progress(&mut self, id: OpId, event: OpEvent) {
+        if let OpEvent::Step { message } = &event {
+            let kind = self.ops.iter().find(|o| o.id == id).map(|o| o.kind.clone()).unwrap_or_default();
+            self.set_status(format!("{kind}: {message}…"), false);
+            return;
+        }
         let Some(op) = self.ops.iter_mut().find(|o| o.id == id) else { return };
         match event {
             OpEvent::Total { bytes } if bytes > 0 => op.total = Some(bytes),
@@ -73,6 +78,7 @@ impl AppState {
             }
             Ok(Outcome::Streamed { .. }) => self.preview = Some((title.clone(), printable(&output))),
             Ok(o @ Outcome::Listed { .. }) => self.preview = Some((title.clone(), ls_lines(o).unwrap_or_default())),
+            Ok(Outcome::Checked(report)) => self.preview = Some((title.clone(), crate::ops::check::text(report))),
             Ok(Outcome::BitswapMessages { messages }) => {
                 match messages.first() {
                     Some(m) => {

@@ -16,7 +16,7 @@ pub fn header_rows(rows: u16) -> u16 {
 }
 
 /// The tab bar's titles on a terminal `width` columns wide: names cut to 5 letters under 100 columns and to 3
-/// under 70, so that all seven fit (and can be clicked).
+/// under 70, so that all eight fit (and can be clicked).
 pub fn tab_titles(width: u16) -> Vec<String> {
     let keep = match width {
         0..70 => 3,
@@ -53,6 +53,8 @@ pub enum Anchor {
     Peer(String),
     Transfer(u64),
     Op(OpId),
+    /// A routing query, by its id.
+    Query(u64),
     /// A CID (the explorer), or a want (`peer cid`, or `cid` for ours).
     Key(String),
 }
@@ -143,6 +145,7 @@ impl AppState {
             Pane::Operations => self.ops.iter().rev().nth(idx).map(|o| Anchor::Op(o.id)),
             Pane::Explorer => self.explorer.as_ref()?.rows.get(idx).map(|r| Anchor::Key(r.cid.to_string())),
             Pane::Log => None,
+            Pane::Routing => self.routing.recent.get(idx).map(|q| Anchor::Query(q.id)),
         }
     }
 
@@ -154,6 +157,7 @@ impl AppState {
             (Pane::Wantlists, Anchor::Key(k)) => self.want_index(k),
             (Pane::Transfers, Anchor::Transfer(id)) => self.visible_transfers().rev().position(|r| r.id == *id),
             (Pane::Operations, Anchor::Op(id)) => self.ops.iter().rev().position(|o| o.id == *id),
+            (Pane::Routing, Anchor::Query(id)) => self.routing.recent.iter().position(|q| q.id == *id),
             (Pane::Explorer, Anchor::Key(k)) => {
                 self.explorer.as_ref()?.rows.iter().position(|r| r.cid.to_string() == *k)
             }
@@ -173,6 +177,7 @@ impl AppState {
             Pane::Operations => self.ops.len(),
             Pane::Explorer => self.explorer.as_ref().map_or(0, |e| e.rows.len()),
             Pane::Log => self.log.len(),
+            Pane::Routing => self.routing.recent.len(),
         }
     }
 
@@ -194,6 +199,7 @@ impl AppState {
             (Pane::Transfers, Msg::Node(e)) => matches!(e.kind, NodeEvent::Bitswap { .. }),
             (Pane::Operations, Msg::OpStarted { .. } | Msg::JobDone(_)) => true,
             (Pane::Explorer, Msg::JobDone(_)) => true,
+            (Pane::Routing, Msg::Node(e)) => matches!(e.kind, NodeEvent::RoutingStatus(_)),
             _ => false,
         };
         if !moves {
@@ -221,7 +227,7 @@ impl AppState {
     pub fn row_at(&self, x: u16, y: u16) -> Option<(Pane, usize)> {
         let (pane, area) = self.pane_at(x, y)?;
         let first = area.y + 2;
-        if y < first || pane == Pane::Wantlists || pane == Pane::Log {
+        if y < first || matches!(pane, Pane::Wantlists | Pane::Log | Pane::Routing) {
             return None;
         }
         let line = (y - first) as usize;

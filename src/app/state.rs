@@ -48,12 +48,21 @@ pub enum Pane {
     Transfers,
     Operations,
     Explorer,
+    Routing,
     Log,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 7] =
-        [Pane::Peers, Pane::Wantlists, Pane::Ledger, Pane::Transfers, Pane::Operations, Pane::Explorer, Pane::Log];
+    pub const ALL: [Pane; 8] = [
+        Pane::Peers,
+        Pane::Wantlists,
+        Pane::Ledger,
+        Pane::Transfers,
+        Pane::Operations,
+        Pane::Explorer,
+        Pane::Routing,
+        Pane::Log,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -64,6 +73,7 @@ impl Pane {
             Pane::Operations => "Operations",
             Pane::Explorer => "Explorer",
             Pane::Log => "Log",
+            Pane::Routing => "Routing",
         }
     }
 }
@@ -255,6 +265,8 @@ pub struct AppState {
     pub bytes_out: Series,
     pub stored_blocks: u64,
     pub stored_bytes: u64,
+    /// Routing as the last `routing_status` had it (DHT mode changes apply at once): the Routing pane and header.
+    pub routing: crate::node::events::RoutingStatus,
     // View state: what is focused and selected (the UI only reads it).
     pub pane: Option<Pane>,
     pub selected: HashMap<Pane, usize>,

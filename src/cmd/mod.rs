@@ -2,6 +2,7 @@
 //! holds the repo (through the control socket) and in this process otherwise; either way the same [`view`]
 //! shows its progress and [`render`] prints its result exactly as the command line always has.
 
+pub mod bootstrap;
 pub mod daemon;
 pub mod progress;
 pub mod render;
@@ -19,11 +20,16 @@ use crate::ops::{Call, Outcome, run_local};
 use view::Terminal;
 
 /// Runs one command line (anything but the TUI) on `repo`.
-pub fn run(repo: &Path, command: Command, no_bootstrap: bool) -> Result<()> {
-    if let Command::Daemon(args) = &command {
+pub fn run(repo: &Path, mut command: Command, no_bootstrap: bool) -> Result<()> {
+    if let Command::Bootstrap(b) = command {
+        return bootstrap::run(repo, b, &mut std::io::stdout());
+    }
+    let kept = bootstrap::load(repo)?;
+    if let Command::Daemon(args) = &mut command {
+        args.node.repo_bootstrap = kept;
         return daemon::run(repo, args);
     }
-    let (request, view) = request::from_cli(command, no_bootstrap)?;
+    let (request, view) = request::from_cli(command, no_bootstrap, kept.as_deref())?;
     let stdin = request.reads_stdin();
     let pure = request.is_pure();
     let call = Call::here(request);

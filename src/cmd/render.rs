@@ -205,6 +205,18 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
         Outcome::Provided { cid, peers, blocks } => {
             writeln!(out, "provided {cid} and the {} blocks under it to {peers} peers or more", blocks - 1)?
         }
+        Outcome::Checked(report) => {
+            if view.json {
+                line(out, &report)?;
+            } else {
+                write!(out, "{}", crate::ops::check::text(&report))?;
+            }
+            // Scripts read the exit status: non-zero when no reachable peer serves it.
+            if !report.ok {
+                out.flush()?;
+                anyhow::bail!("{}", report.verdict);
+            }
+        }
         Outcome::BitswapStat(s) => bitswap_stat(view, &s, out)?,
         Outcome::BitswapMessages { messages } => {
             for m in &messages {

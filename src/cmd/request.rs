@@ -2,6 +2,7 @@
 //! multiaddr is checked here, before anything runs, so bad input is one line wherever the command would run.
 
 use anyhow::Result;
+use libp2p::Multiaddr;
 
 use super::view::View;
 use crate::cli::{AddArgs, RoutingCommand, StatsCommand, SwarmCommand};
@@ -19,7 +20,7 @@ fn path(text: &str) -> Result<IpfsPath> {
 }
 
 /// `no_bootstrap`: the global `--no-bootstrap` (a node started for the command dials no default bootstrap peers).
-fn fetch_options(net: &FetchArgs, no_bootstrap: bool) -> Result<FetchOptions> {
+fn fetch_options(net: &FetchArgs, no_bootstrap: bool, repo: Option<&[Multiaddr]>) -> Result<FetchOptions> {
     let connect = net.connect.iter().map(|a| parse::multiaddr(a).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
     Ok(FetchOptions {
         connect,
@@ -27,14 +28,15 @@ fn fetch_options(net: &FetchArgs, no_bootstrap: bool) -> Result<FetchOptions> {
         offline: net.offline,
         mdns: !net.no_mdns,
         events: net.events,
-        bootstrap: net.bootstrap_peers(no_bootstrap)?,
+        bootstrap: net.bootstrap_peers(no_bootstrap, repo)?,
     })
 }
 
 /// The request for `command` (anything but `daemon`, `tui` and `demo`) and how to show its result.
-/// `no_bootstrap` is the global `--no-bootstrap`, for every command that may start a node to fetch.
-pub fn from_cli(command: Command, no_bootstrap: bool) -> Result<(Request, View)> {
-    let fetch = |net: &FetchArgs| fetch_options(net, no_bootstrap);
+/// `no_bootstrap` is the global `--no-bootstrap`, for every command that may start a node to fetch; `repo_bootstrap`
+/// the repo's bootstrap list (`None`: it keeps none, the public list applies).
+pub fn from_cli(command: Command, no_bootstrap: bool, repo_bootstrap: Option<&[Multiaddr]>) -> Result<(Request, View)> {
+    let fetch = |net: &FetchArgs| fetch_options(net, no_bootstrap, repo_bootstrap);
     let plain = View::default();
     let json = |json: bool| View { json, ..View::default() };
     Ok(match command {
@@ -123,9 +125,13 @@ pub fn from_cli(command: Command, no_bootstrap: bool) -> Result<(Request, View)>
             }
         },
         Command::Stats(StatsCommand::Bw { json: j }) => (Request::StatsBw, json(j)),
+        Command::Check { cid: c, peer, json: j, net } => {
+            let peer = peer.map(|p| parse::multiaddr(&p).map_err(anyhow::Error::msg)).transpose()?;
+            (Request::Check { cid: cid(&c)?, peer, fetch: fetch(&net)? }, json(j))
+        }
         Command::Why { cid: c, json: j } => (Request::Why { cid: cid(&c)? }, json(j)),
-        Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Replay { .. } => {
-            anyhow::bail!("the daemon and the TUI are not requests")
+        Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Replay { .. } | Command::Bootstrap(_) => {
+            anyhow::bail!("the daemon, the TUI, replay and `bootstrap` are not requests")
         }
     })
 }

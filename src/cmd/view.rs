@@ -92,6 +92,13 @@ impl Observer for Terminal {
                 self.clear_bar();
                 eprintln!("warning: {message}");
             }
+            // Steps of a long command on stderr, as its progress (stdout keeps the result alone).
+            OpEvent::Step { message } => {
+                if !self.view.json {
+                    self.clear_bar();
+                    eprintln!("{message}…");
+                }
+            }
             OpEvent::Node { event } => eprintln!("{}", serde_json::to_string(&event).unwrap_or_default()),
         }
         Ok(())

@@ -279,7 +279,8 @@ pub enum NodeEvent {
         configured: DhtMode,
     },
     /// Routing as it is now (routing table, provide queue, queries), beside every `snapshot`.
-    RoutingStatus(RoutingStatus),
+    /// (Boxed: its query and want lists would make every event as large.)
+    RoutingStatus(Box<RoutingStatus>),
     /// AutoNAT changed its mind about whether peers can dial this node; `address` is the one they dialled back,
     /// while public. Under `--dht auto` a `dht_mode` event follows when the DHT mode changes with it.
     Reachability {
@@ -491,13 +492,13 @@ mod tests {
                 errors: vec![AddrError { addr: "/ip4/127.0.0.1/tcp/1".into(), error: "refused".into() }],
             },
             NodeEvent::DhtMode { mode: "client".into(), configured: DhtMode::Auto },
-            NodeEvent::RoutingStatus(RoutingStatus {
+            NodeEvent::RoutingStatus(Box::new(RoutingStatus {
                 dht_mode: "server".into(),
                 configured: DhtMode::Server,
                 table_size: 2,
                 buckets: vec![BucketSize { index: 255, peers: 2 }],
                 ..RoutingStatus::default()
-            }),
+            })),
             NodeEvent::Snapshot {
                 peers: vec![PeerSnapshot {
                     peer: "P".into(),

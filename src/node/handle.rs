@@ -52,6 +52,13 @@ pub(crate) enum Command {
     Wantlists {
         reply: oneshot::Sender<Wantlists>,
     },
+    /// Ask one peer about one CID outside any session (`check`, `src/node/probe.rs`).
+    Probe {
+        peer: PeerId,
+        cid: Cid,
+        timeout: std::time::Duration,
+        reply: oneshot::Sender<Result<super::probe::ProbeResult, String>>,
+    },
     /// `why CID`: the reason it is pending, and its timeline.
     Why {
         cid: Cid,

@@ -14,6 +14,7 @@ pub mod identity;
 mod listen;
 pub mod op;
 mod peer_details;
+pub mod probe;
 pub mod relay;
 pub mod routing;
 mod sink;

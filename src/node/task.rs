@@ -27,6 +27,8 @@ use super::swarm::{Behaviour, BehaviourEvent};
 
 /// Leaving: every connection closed before the node stops.
 mod close;
+/// Asking one peer about one CID (`check`).
+mod probe;
 /// The serve side: late blocks, serve queues, the ledgers of peers that left.
 mod routing;
 mod serve;
@@ -70,6 +72,7 @@ pub(crate) struct NodeTask {
     changes: broadcast::Receiver<StoreChange>,
     store_open: bool,
     pub(crate) routing: super::routing::Routing,
+    probes: super::probe::Probes,
     /// What the repo held before this run, announced again once the DHT has peers.
     pub(crate) reprovide: super::routing::reprovide::Sweep,
     /// The last messages received, decoded for the message inspector.
@@ -126,6 +129,7 @@ impl NodeTask {
             changes,
             store_open: true,
             routing: Default::default(),
+            probes: Default::default(),
             reprovide: Default::default(),
             inspector: Default::default(),
         }
@@ -157,6 +161,7 @@ impl NodeTask {
                 _ = tick.tick() => {
                     let sends = self.client.tick(Instant::now());
                     self.dispatch(sends);
+                    self.probe_tick(Instant::now());
                     self.routing_tick();
                     self.events.report_drops();
                 }
@@ -199,6 +204,7 @@ impl NodeTask {
                 }
             }
             cmd @ (Command::Want { .. } | Command::EndSession(_) | Command::SessionPeer(..)) => self.on_want(cmd),
+            cmd @ Command::Probe { .. } => self.on_probe(cmd),
             Command::Peers { reply } => {
                 let peers = self
                     .peers
@@ -503,11 +509,13 @@ impl NodeTask {
                 self.serve(peer, applied.wanted, false, &applied.cancelled);
                 for cid in &parsed.haves {
                     self.bitswap_event(Direction::In, peer, EntryKind::Have, cid, None, None);
+                    self.probe_presence(peer, cid, true, now);
                     let sends = self.client.on_have(peer, cid, now);
                     self.dispatch(sends);
                 }
                 for cid in &parsed.dont_haves {
                     self.bitswap_event(Direction::In, peer, EntryKind::DontHave, cid, None, None);
+                    self.probe_presence(peer, cid, false, now);
                     let sends = self.client.on_dont_have(peer, cid, now);
                     self.dispatch(sends);
                 }
@@ -584,6 +592,7 @@ impl NodeTask {
                 return;
             }
         };
+        let probed = self.probe_block(peer, block.cid(), block.len() as u64, now);
         let (outcome, sends) = self.client.on_block(peer, block.cid(), block.len(), now);
         self.dispatch(sends);
         let mut gone = Ledger::default();
@@ -607,6 +616,10 @@ impl NodeTask {
             Received::Duplicate => {
                 ledger.duplicate_blocks += 1;
                 ledger.bytes_received += block.len() as u64;
+                self.bitswap_event(Direction::In, peer, EntryKind::Block, block.cid(), Some(block.len() as u64), None);
+            }
+            // Asked for by a probe (`check`): expected, not stored.
+            Received::Unsolicited if probed => {
                 self.bitswap_event(Direction::In, peer, EntryKind::Block, block.cid(), Some(block.len() as u64), None);
             }
             Received::Unsolicited => {

@@ -72,15 +72,27 @@ impl Net {
     /// The node to fetch `cid` with (the running one, or one started now) and a runtime to drive it; dials
     /// `--connect` once.
     fn node(&mut self, ctx: &Ctx, store: &Blockstore, cid: &Cid) -> Result<(tokio::runtime::Handle, NodeHandle)> {
-        let (runtime, node) = match (&ctx.shared, &self.own) {
+        // Nobody could ever answer: say so now rather than after the timeout.
+        if ctx.shared.is_none()
+            && self.own.is_none()
+            && self.fetch.connect.is_empty()
+            && !self.fetch.mdns
+            && self.fetch.bootstrap.is_empty()
+        {
+            bail!(
+                "could not fetch {cid}: not found in the local store and no peers connected (use --connect MULTIADDR)"
+            );
+        }
+        let (runtime, node) = self.start(ctx, store)?;
+        self.dial_connect(&runtime, &node)?;
+        Ok((runtime, node))
+    }
+
+    /// The running node, or one started now (kept until the command ends), without dialling anyone.
+    pub(crate) fn start(&mut self, ctx: &Ctx, store: &Blockstore) -> Result<(tokio::runtime::Handle, NodeHandle)> {
+        Ok(match (&ctx.shared, &self.own) {
             (Some(shared), _) => (shared.runtime.clone(), shared.node.clone()),
             (None, Some(own)) => (own.runtime.handle().clone(), own.node.clone()),
-            // Nobody could ever answer: say so now rather than after the timeout.
-            (None, None) if self.fetch.connect.is_empty() && !self.fetch.mdns && self.fetch.bootstrap.is_empty() => {
-                bail!(
-                    "could not fetch {cid}: not found in the local store and no peers connected (use --connect MULTIADDR)"
-                );
-            }
             (None, None) => {
                 let mut config = NodeConfig::new(ctx.repo.clone());
                 config.mdns = self.fetch.mdns;
@@ -97,7 +109,11 @@ impl Net {
                 self.own = Some(Own { runtime, node: node.clone(), events });
                 (handle, node)
             }
-        };
+        })
+    }
+
+    /// Dials `--connect` once; an error only when none of them could be reached and no peer is connected.
+    pub(crate) fn dial_connect(&mut self, runtime: &tokio::runtime::Handle, node: &NodeHandle) -> Result<()> {
         if !self.dialed {
             self.dialed = true;
             let connect = self.fetch.connect.clone();
@@ -117,7 +133,7 @@ impl Net {
             self.dial_ms = start.elapsed().as_millis() as u64;
             dialed?;
         }
-        Ok((runtime, node))
+        Ok(())
     }
 
     /// One block: from the store, else from the network (then stored).

@@ -7,6 +7,7 @@
 
 pub mod add;
 pub mod block;
+pub mod check;
 pub mod cid;
 pub mod content;
 pub mod ctx;
@@ -69,6 +70,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::RoutingFindProvs { cid, limit } => routing::findprovs(ctx, cid, limit),
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
         Request::RoutingProvide { cid, recursive } => routing::provide(ctx, cid, recursive),
+        Request::Check { cid, peer, fetch } => check::check(ctx, cid, peer, &fetch),
         Request::Why { cid } => why::why(ctx, cid),
     }
 }

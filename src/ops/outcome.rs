@@ -41,6 +41,8 @@ pub enum OpEvent {
     },
     /// Something failed on the side while the command goes on (or fails for another reason).
     Warning { message: String },
+    /// A step of a command that takes several (`check`: finding providers, asking each): shown as its progress.
+    Step { message: String },
     /// An event of a node started for this command (`--events`).
     Node { event: Box<Event> },
 }
@@ -156,6 +158,8 @@ pub enum Outcome {
         #[serde(default = "one")]
         blocks: u64,
     },
+    /// `check`: the retrieval report.
+    Checked(super::check::CheckReport),
     BitswapStat(BitswapStat),
     /// `bitswap messages`, newest first.
     BitswapMessages {

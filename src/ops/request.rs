@@ -170,6 +170,14 @@ pub enum Request {
         #[serde(default)]
         recursive: bool,
     },
+    /// `check CID [--peer MA]`: can it be retrieved, and from whom.
+    Check {
+        #[serde(with = "text")]
+        cid: Cid,
+        #[serde(with = "text::opt")]
+        peer: Option<Multiaddr>,
+        fetch: FetchOptions,
+    },
     /// `why CID`: the reason it has not arrived, and its timeline.
     Why {
         #[serde(with = "text")]

@@ -17,7 +17,14 @@ const TEXT_WIDE: u16 = 62;
 const GRAPHS_FROM: u16 = 60;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(" swarmscope ", theme::title()));
+    let mut title = vec![Span::styled(" swarmscope ", theme::title())];
+    // The DHT's mode and routing-table size, once routing has said (the Routing pane has the rest).
+    let r = &state.routing;
+    if !r.dht_mode.is_empty() {
+        let style = if r.table_size == 0 { theme::dim() } else { Style::default() };
+        title.push(Span::styled(format!("· dht {} · table {} ", r.dht_mode, r.table_size), style));
+    }
+    let block = Block::default().borders(Borders::ALL).title(Line::from(title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let text_width = match inner.width {

@@ -11,6 +11,7 @@ pub mod log;
 pub mod operations;
 pub mod peer_detail;
 pub mod peers;
+pub mod routing;
 mod table;
 pub mod theme;
 pub mod timeline;
@@ -32,7 +33,7 @@ pub fn render(frame: &mut Frame, state: &AppState) {
     if screen.header.height > 0 {
         header::render(frame, screen.header, state);
     }
-    // Narrow terminals get short tab names so that all seven fit; a click finds its tab with the same titles.
+    // Narrow terminals get short tab names so that all eight fit; a click finds its tab with the same titles.
     let titles: Vec<Line> =
         crate::app::selection::tab_titles(area.width).into_iter().map(|t| Line::from(Span::raw(t))).collect();
     let selected = Pane::ALL.iter().position(|p| *p == state.pane()).unwrap_or(0);
@@ -69,6 +70,7 @@ fn pane(frame: &mut Frame, area: Rect, state: &AppState, pane: Pane) {
         Pane::Operations => operations::render(frame, area, state),
         Pane::Explorer => explorer::render(frame, area, state),
         Pane::Log => log::render(frame, area, state),
+        Pane::Routing => routing::render(frame, area, state),
     }
 }
 

@@ -53,6 +53,9 @@ pub fn behaviour(peer: PeerId) -> Kad {
         .set_max_packet_size(MAX_PACKET)
         .set_provider_publication_interval(Some(REPROVIDE_EVERY))
         .set_provider_record_ttl(Some(RECORD_TTL))
+        // Routing walks the DHT itself, only once the table has a peer: Kademlia's own timer warns "Failed to
+        // trigger bootstrap: No known peers" on a node with none (every local node), which the Log pane shows.
+        .set_periodic_bootstrap_interval(None)
         .set_replication_factor(NonZeroUsize::new(PROVIDERS_PER_KEY).unwrap_or(NonZeroUsize::MIN));
     let store = MemoryStore::with_config(
         peer,

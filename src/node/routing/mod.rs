@@ -11,6 +11,7 @@ pub mod conn_manager;
 pub mod kad;
 pub mod nat;
 pub mod provide;
+mod recent;
 pub mod reprovide;
 pub mod search;
 pub mod status;
@@ -39,6 +40,9 @@ pub const BOOTSTRAP_EVERY: Duration = Duration::from_secs(30);
 pub const BOOTSTRAP_MIN_PEERS: usize = 4;
 /// `find_providers` answers at most this many providers whatever limit it is given.
 pub const MAX_PROVIDERS: usize = 1000;
+/// How often the DHT walks to its own id to refresh the routing table (rust-libp2p's default), driven from here and
+/// only while the table has a peer: a node with no DHT peer stays quiet instead of warning every round.
+pub const WALK_EVERY: Duration = Duration::from_secs(5 * 60);
 
 type ProvideReply = oneshot::Sender<Result<u64, String>>;
 
@@ -62,6 +66,8 @@ struct Query {
     peer: Option<PeerId>,
     started: Instant,
     found: HashSet<PeerId>,
+    /// DHT peers asked so far.
+    contacted: u32,
     limit: usize,
     reply: Reply,
 }
@@ -76,7 +82,10 @@ pub(crate) struct Routing {
     provides: provide::Queue,
     provide_waiters: HashMap<Cid, Vec<ProvideReply>>,
     last_bootstrap: Option<Instant>,
+    /// When the last DHT bootstrap walk started.
+    last_walk: Option<Instant>,
     external: HashSet<Multiaddr>,
+    recent: recent::Recent,
     nat: nat::Nat,
 }
 
@@ -164,11 +173,23 @@ impl Routing {
         let cm = &mut swarm.behaviour_mut().conn_manager;
         cm.manager.set_busy(busy);
         cm.trim(now);
+        self.walk(swarm, now);
         let wants: Vec<(Cid, Duration)> = wants.into_iter().collect();
+        self.recent.wants(&wants);
         for cid in self.planner.plan(&wants, now) {
             self.start_search(swarm, cid, events);
         }
         self.run_provides(swarm, events);
+    }
+
+    /// Every [`WALK_EVERY`], and first as soon as the routing table has a peer: a DHT bootstrap walk (Kademlia's
+    /// own timer is off, see [`kad::behaviour`]).
+    fn walk(&mut self, swarm: &mut Swarm<Behaviour>, now: Instant) {
+        let due = self.last_walk.is_none_or(|t| now.saturating_duration_since(t) >= WALK_EVERY);
+        let kad = &mut swarm.behaviour_mut().kad;
+        if due && kad.kbuckets().any(|b| b.num_entries() > 0) && kad.bootstrap().is_ok() {
+            self.last_walk = Some(now);
+        }
     }
 
     fn begin(&mut self, kind: QueryKind, key: String, events: &mut EventSink) -> u64 {
@@ -186,6 +207,7 @@ impl Routing {
             peer: None,
             started: Instant::now(),
             found: HashSet::new(),
+            contacted: 0,
             limit,
             reply,
         };
@@ -329,39 +351,62 @@ impl Routing {
     pub(crate) fn on_kad(&mut self, swarm: &mut Swarm<Behaviour>, event: libp2p::kad::Event, events: &mut EventSink) {
         use libp2p::kad::Event;
         match event {
-            Event::OutboundQueryProgressed { id, result, step, stats } => match result {
-                QueryResult::GetProviders(Ok(GetProvidersOk::FoundProviders { providers, .. })) => {
-                    self.found_providers(swarm, id, providers, events);
-                    if step.last {
-                        self.finish(swarm, id, None, events);
-                    }
+            Event::OutboundQueryProgressed { id, result, step, stats } => {
+                if let Some(q) = self.queries.get_mut(&id) {
+                    q.contacted = stats.num_requests();
                 }
-                QueryResult::GetProviders(Ok(GetProvidersOk::FinishedWithNoAdditionalRecord { .. })) => {
-                    self.finish(swarm, id, None, events)
-                }
-                QueryResult::GetProviders(Err(e)) => self.finish(swarm, id, Some(short(e)), events),
-                QueryResult::GetClosestPeers(result) => {
-                    let (peers, error) = match result {
-                        Ok(GetClosestPeersOk { peers, .. }) => (peers, None),
-                        Err(libp2p::kad::GetClosestPeersError::Timeout { peers, .. }) => {
-                            (peers, Some("timed out".to_string()))
-                        }
-                    };
-                    self.found_peer(swarm, id, peers, error, events);
-                }
-                QueryResult::StartProviding(result) => {
-                    let error = result.err().map(short);
-                    if let Some(q) = self.queries.get_mut(&id) {
-                        q.found = HashSet::new();
-                        q.limit = stats.num_successes() as usize;
-                    }
-                    self.finish(swarm, id, error, events);
-                }
-                _ => {}
-            },
+                self.on_progress(swarm, id, result, step, stats, events)
+            }
             Event::ModeChanged { new_mode } => {
                 let mode = kad::mode_name(new_mode).to_string();
                 events.emit(NodeEvent::DhtMode { mode, configured: self.config.dht });
+            }
+            _ => {}
+        }
+    }
+
+    fn on_progress(
+        &mut self,
+        swarm: &mut Swarm<Behaviour>,
+        id: QueryId,
+        result: QueryResult,
+        step: libp2p::kad::ProgressStep,
+        stats: libp2p::kad::QueryStats,
+        events: &mut EventSink,
+    ) {
+        match result {
+            QueryResult::GetProviders(Ok(GetProvidersOk::FoundProviders { providers, .. })) => {
+                self.found_providers(swarm, id, providers, events);
+                if step.last {
+                    self.finish(swarm, id, None, events);
+                }
+            }
+            QueryResult::GetProviders(Ok(GetProvidersOk::FinishedWithNoAdditionalRecord { .. })) => {
+                self.finish(swarm, id, None, events)
+            }
+            QueryResult::GetProviders(Err(e)) => self.finish(swarm, id, Some(short(e)), events),
+            QueryResult::GetClosestPeers(result) => {
+                let (peers, error) = match result {
+                    Ok(GetClosestPeersOk { peers, .. }) => (peers, None),
+                    Err(libp2p::kad::GetClosestPeersError::Timeout { peers, .. }) => {
+                        (peers, Some("timed out".to_string()))
+                    }
+                };
+                self.found_peer(swarm, id, peers, error, events);
+            }
+            QueryResult::StartProviding(result) => {
+                let error = result.err().map(short);
+                if let Some(q) = self.queries.get_mut(&id) {
+                    q.found = HashSet::new();
+                    q.limit = stats.num_successes() as usize;
+                }
+                self.finish(swarm, id, error, events);
+            }
+            QueryResult::Bootstrap(result) if step.last => {
+                self.recent.last_walk = Some(match result {
+                    Ok(_) => format!("ok: {} peers answered", stats.num_successes()),
+                    Err(e) => short(e),
+                });
             }
             _ => {}
         }
@@ -465,6 +510,7 @@ impl Routing {
             QueryKind::Provide => q.limit as u64,
             _ => q.found.len() as u64,
         };
+        self.recent.finished(&q, count, error.as_deref(), Instant::now());
         match (&q.reply, q.cid) {
             (Reply::Search { .. }, Some(cid)) => self.planner.finished(&cid),
             (Reply::Provide, Some(cid)) => {
@@ -491,14 +537,9 @@ impl Routing {
     /// Routing as it is now (published beside every snapshot).
     pub(crate) fn status(&self, swarm: &mut Swarm<Behaviour>) -> RoutingStatus {
         let connected = swarm.connected_peers().copied().collect::<HashSet<_>>();
-        let bootstrap_peers = self
-            .config
-            .bootstrap
-            .iter()
-            .filter_map(config::bootstrap_peer)
-            .collect::<HashSet<_>>()
-            .intersection(&connected)
-            .count();
+        let configured = self.config.bootstrap.iter().filter_map(config::bootstrap_peer).collect::<HashSet<_>>();
+        let bootstrap_peers = configured.intersection(&connected).count();
+        let now = Instant::now();
         let b = swarm.behaviour_mut();
         let buckets: Vec<BucketSize> = b
             .kad
@@ -506,11 +547,12 @@ impl Routing {
             .map(|k| BucketSize { index: k.range().0.ilog2().unwrap_or(0), peers: k.num_entries() })
             .filter(|k| k.peers > 0)
             .collect();
+        let table_size = buckets.iter().map(|k| k.peers).sum();
         RoutingStatus {
             dht_mode: kad::mode_name(b.kad.mode()).into(),
             configured: self.config.dht,
             reachability: self.nat.reachability,
-            table_size: buckets.iter().map(|k| k.peers).sum(),
+            table_size,
             buckets,
             bootstrap_peers,
             connections: b.conn_manager.manager.connections(),
@@ -522,12 +564,24 @@ impl Routing {
             provide_done: self.provides.done,
             provide_failed: self.provides.failed,
             provide_refused: self.provides.refused,
+            provide_next: self.provides.peek(status::PROVIDE_SHOWN).map(|c| c.to_string()).collect(),
+            recent: self.recent.queries(self.queries.values(), now),
+            bootstrap: status::BootstrapState {
+                configured: configured.len(),
+                connected: bootstrap_peers,
+                last_dial_ms_ago: self
+                    .last_bootstrap
+                    .filter(|_| !configured.is_empty())
+                    .map(|t| now.saturating_duration_since(t).as_millis() as u64),
+                last_walk: self.recent.last_walk.clone(),
+            },
+            wants: self.recent.want_states(self.queries.values(), table_size > 0, now),
         }
     }
 
     /// A `routing_status` event (beside every snapshot).
     pub(crate) fn publish(&self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink) {
         let status = self.status(swarm);
-        events.emit(NodeEvent::RoutingStatus(status));
+        events.emit(NodeEvent::RoutingStatus(Box::new(status)));
     }
 }

@@ -96,6 +96,11 @@ impl Queue {
         }
     }
 
+    /// The first `n` CIDs waiting, next first.
+    pub fn peek(&self, n: usize) -> impl Iterator<Item = &Cid> {
+        self.waiting.iter().take(n)
+    }
+
     pub fn waiting(&self) -> usize {
         self.waiting.len()
     }
