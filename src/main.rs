@@ -41,13 +41,15 @@ fn main() -> ExitCode {
 /// The TUI (what `swarmscope` alone opens), or any other command.
 fn run(cli: Cli) -> anyhow::Result<()> {
     let repo = swarmscope::cli::repo_dir(cli.repo.as_deref())?;
+    let routers = cli.routers()?;
     let mut command = cli.command.unwrap_or(Command::Tui(NodeArgs::default()));
     command.set_no_bootstrap(cli.no_bootstrap);
+    command.set_routers(&routers);
     match command {
         Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
         // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO); never public routing.
         Command::Demo => swarmscope::app::run::demo(cli.repo.as_deref()),
-        command => swarmscope::cmd::run(&repo, command, cli.no_bootstrap),
+        command => swarmscope::cmd::run(&repo, command, cli.no_bootstrap, &routers),
     }
 }
 

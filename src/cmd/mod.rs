@@ -19,11 +19,12 @@ use crate::ops::{Call, Outcome, run_local};
 use view::Terminal;
 
 /// Runs one command line (anything but the TUI) on `repo`.
-pub fn run(repo: &Path, command: Command, no_bootstrap: bool) -> Result<()> {
+/// `routers`: the delegated routers of a node started for the command (`Cli::routers`).
+pub fn run(repo: &Path, command: Command, no_bootstrap: bool, routers: &[String]) -> Result<()> {
     if let Command::Daemon(args) = &command {
         return daemon::run(repo, args);
     }
-    let (request, view) = request::from_cli(command, no_bootstrap)?;
+    let (request, view) = request::from_cli(command, no_bootstrap, routers)?;
     let stdin = request.reads_stdin();
     let pure = request.is_pure();
     let call = Call::here(request);

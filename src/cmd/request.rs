@@ -19,7 +19,7 @@ fn path(text: &str) -> Result<IpfsPath> {
 }
 
 /// `no_bootstrap`: the global `--no-bootstrap` (a node started for the command dials no default bootstrap peers).
-fn fetch_options(net: &FetchArgs, no_bootstrap: bool) -> Result<FetchOptions> {
+fn fetch_options(net: &FetchArgs, no_bootstrap: bool, routers: &[String]) -> Result<FetchOptions> {
     let connect = net.connect.iter().map(|a| parse::multiaddr(a).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
     Ok(FetchOptions {
         connect,
@@ -28,13 +28,15 @@ fn fetch_options(net: &FetchArgs, no_bootstrap: bool) -> Result<FetchOptions> {
         mdns: !net.no_mdns,
         events: net.events,
         bootstrap: net.bootstrap_peers(no_bootstrap)?,
+        routers: routers.to_vec(),
     })
 }
 
 /// The request for `command` (anything but `daemon`, `tui` and `demo`) and how to show its result.
 /// `no_bootstrap` is the global `--no-bootstrap`, for every command that may start a node to fetch.
-pub fn from_cli(command: Command, no_bootstrap: bool) -> Result<(Request, View)> {
-    let fetch = |net: &FetchArgs| fetch_options(net, no_bootstrap);
+/// `routers`: the delegated routers the CLI resolved, likewise.
+pub fn from_cli(command: Command, no_bootstrap: bool, routers: &[String]) -> Result<(Request, View)> {
+    let fetch = |net: &FetchArgs| fetch_options(net, no_bootstrap, routers);
     let plain = View::default();
     let json = |json: bool| View { json, ..View::default() };
     Ok(match command {

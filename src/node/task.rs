@@ -154,6 +154,8 @@ impl NodeTask {
                 }
                 _ = snapshots.tick() => self.snapshot(),
                 event = self.swarm.select_next_some() => self.on_swarm(event),
+                // Providers from delegated routers (remote, bounded: their queries wait when this is full).
+                Some(msg) = self.routing.http.next() => self.routing.on_http(&mut self.swarm, msg, &mut self.events),
                 Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
             }
         }

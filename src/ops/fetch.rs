@@ -76,7 +76,12 @@ impl Net {
             (Some(shared), _) => (shared.runtime.clone(), shared.node.clone()),
             (None, Some(own)) => (own.runtime.handle().clone(), own.node.clone()),
             // Nobody could ever answer: say so now rather than after the timeout.
-            (None, None) if self.fetch.connect.is_empty() && !self.fetch.mdns && self.fetch.bootstrap.is_empty() => {
+            (None, None)
+                if self.fetch.connect.is_empty()
+                    && !self.fetch.mdns
+                    && self.fetch.bootstrap.is_empty()
+                    && self.fetch.routers.is_empty() =>
+            {
                 bail!(
                     "could not fetch {cid}: not found in the local store and no peers connected (use --connect MULTIADDR)"
                 );
@@ -86,6 +91,7 @@ impl Net {
                 config.mdns = self.fetch.mdns;
                 // Bootstrap peers as the CLI resolved them (none unless it did); the DHT finds providers.
                 config.routing.bootstrap = self.fetch.bootstrap.clone();
+                config.routing.routers = self.fetch.routers.clone();
                 config.routing.dht = crate::node::routing::config::DhtMode::Client;
                 let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
                 let (node, events) = {

@@ -250,11 +250,14 @@ pub struct FetchOptions {
     /// list unless told otherwise; empty (the default) reaches no one.
     #[serde(default, with = "text::vec")]
     pub bootstrap: Vec<Multiaddr>,
+    /// Delegated routers of a node started for this command, as the CLI resolved them; empty reaches no one.
+    #[serde(default)]
+    pub routers: Vec<String>,
 }
 
 impl Default for FetchOptions {
     fn default() -> Self {
-        Self { connect: Vec::new(), timeout_secs: 60, offline: false, mdns: true, events: false, bootstrap: Vec::new() }
+        Self { connect: Vec::new(), timeout_secs: 60, offline: false, mdns: true, events: false, bootstrap: Vec::new(), routers: Vec::new() }
     }
 }
 
