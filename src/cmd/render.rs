@@ -191,7 +191,8 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
                     line(out, &p)?;
                 } else {
                     let addrs = if p.addrs.is_empty() { "-".to_string() } else { p.addrs.join(" ") };
-                    writeln!(out, "{} {addrs} {}", p.peer, p.source)?;
+                    let gateway = if p.gateway { " gateway" } else { "" };
+                    writeln!(out, "{} {addrs} {}{gateway}", p.peer, p.source)?;
                 }
             }
         }
@@ -302,6 +303,10 @@ fn identity(view: &View, id: &IdInfo, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out, "{}", id.peer_id)?;
     writeln!(out, "agent: {}", id.agent)?;
+    if let Some(routers) = &id.routers {
+        let list = if routers.is_empty() { "none".to_string() } else { routers.join(" ") };
+        writeln!(out, "routers: {list}")?;
+    }
     for a in &id.addresses {
         writeln!(out, "{a}")?;
     }

@@ -9,16 +9,17 @@ use super::outcome::{Bandwidth, BitswapStat, IdInfo};
 use super::{Ctx, Outcome};
 
 pub fn id(ctx: &mut Ctx) -> Result<Outcome> {
-    let (peer_id, addresses, dht_mode) = match &ctx.shared {
+    let (peer_id, addresses, routing) = match &ctx.shared {
         Some(s) => {
             let me = s.node.peer_id();
             let addrs = s.runtime.block_on(s.node.listen_addrs())?;
-            let mode = s.runtime.block_on(s.node.routing_status())?.dht_mode;
-            (me, addrs.into_iter().map(|a| a.with(Protocol::P2p(me))).collect(), Some(mode))
+            let status = s.runtime.block_on(s.node.routing_status())?;
+            (me, addrs.into_iter().map(|a| a.with(Protocol::P2p(me))).collect(), Some(status))
         }
         None => (crate::node::identity::load_or_create(&ctx.repo)?.public().to_peer_id(), Vec::new(), None),
     };
-    Ok(Outcome::Id(IdInfo { peer_id, agent: crate::node::swarm::agent_version(), addresses, dht_mode }))
+    let (dht_mode, routers) = routing.map(|s| (s.dht_mode, s.routers)).unzip();
+    Ok(Outcome::Id(IdInfo { peer_id, agent: crate::node::swarm::agent_version(), addresses, dht_mode, routers }))
 }
 
 /// Connected peers, sorted by peer id.

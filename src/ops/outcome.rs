@@ -271,6 +271,9 @@ pub struct IdInfo {
     /// The DHT mode the running node is in now (`client` or `server`); absent without a running node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dht_mode: Option<String>,
+    /// The delegated routers the running node asks (`--routing-url`); absent without a running node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routers: Option<Vec<String>>,
 }
 
 /// `bitswap stat`: the ledgers summed (`--json` prints this object).

@@ -21,6 +21,9 @@ pub struct ProviderRow {
     /// `dht` or `http`.
     pub source: String,
     pub ms: u64,
+    /// Listed by a delegated router only as an HTTP trustless gateway (not dialled over libp2p).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gateway: bool,
 }
 
 pub fn findprovs(ctx: &mut Ctx, cid: Cid, limit: usize) -> Result<Outcome> {
@@ -39,6 +42,7 @@ pub fn findprovs(ctx: &mut Ctx, cid: Cid, limit: usize) -> Result<Outcome> {
                         addrs: p.addrs.iter().map(|a| a.to_string()).collect(),
                         source: p.source.to_string(),
                         ms: p.ms,
+                        gateway: p.gateway,
                     }),
                     Ok(None) | Err(_) => break,
                 },
