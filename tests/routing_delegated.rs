@@ -28,7 +28,7 @@ fn a_daemon_finds_and_gets_through_helias_delegated_router_alone() {
 
     let repo = Repo::new();
     let args = ["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"];
-    let _daemon = Background::start(repo.cmd_routed(&url, &args), Duration::from_secs(60));
+    let _daemon = Background::start(repo.cmd_routed(&[&url], &args), Duration::from_secs(60));
     let id: serde_json::Value = serde_json::from_str(&repo.ok(&["id", "--json"])).unwrap();
     assert_eq!(id["routers"], json!([url]), "{id}");
 

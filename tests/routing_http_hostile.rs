@@ -209,6 +209,39 @@ async fn ten_thousand_bogus_providers_hold_the_cap_and_bound_the_dials() {
     assert_eq!(requests.load(Ordering::SeqCst), 2, "one findprovs, one search");
 }
 
+/// `routing findprovs` through a daemon prints each provider as it arrives: the good router's line comes while the
+/// dripping router still holds the query open (for its 30 s), and the command is stopped there.
+#[tokio::test(flavor = "multi_thread")]
+async fn findprovs_prints_each_provider_as_it_arrives() {
+    use std::io::BufRead;
+    let (good, _) = router(Router::One(PEER)).await;
+    let (drip, _) = router(Router::Drip).await;
+    let repo = common::swarmscope::Repo::new();
+    let args = ["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"];
+    let daemon = repo.cmd_routed(&[&good, &drip], &args);
+    let _daemon = tokio::task::block_in_place(|| common::background::Background::start(daemon, Duration::from_secs(60)));
+    let t0 = Instant::now();
+    let mut find = repo.cmd(&["routing", "findprovs", &cid(8).to_string(), "--json"]);
+    let mut child = find.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = tokio::task::block_in_place(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        rx.recv_timeout(Duration::from_secs(20))
+    });
+    let running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let first = first.expect("no provider line within 20 s");
+    let row: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}: {first:?}"));
+    assert_eq!((row["peer"].as_str(), row["source"].as_str()), (Some(PEER), Some("http")), "{row}");
+    assert!(running, "the line came while the query still ran ({:?})", t0.elapsed());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_and_oversize_lines_give_one_clear_error_and_the_node_keeps_running() {
     let (garbage, _) = router(Router::Garbage).await;

@@ -185,14 +185,12 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
         }
         Outcome::Connected { .. } => writeln!(out, "connect {} success", view.arg)?,
         Outcome::Disconnected { .. } => writeln!(out, "disconnect {} success", view.arg)?,
-        Outcome::Providers { providers } => {
-            for p in providers {
+        Outcome::Providers { providers, streamed } => {
+            for p in providers.iter().filter(|_| !streamed) {
                 if view.json {
                     line(out, &p)?;
                 } else {
-                    let addrs = if p.addrs.is_empty() { "-".to_string() } else { p.addrs.join(" ") };
-                    let gateway = if p.gateway { " gateway" } else { "" };
-                    writeln!(out, "{} {addrs} {}{gateway}", p.peer, p.source)?;
+                    writeln!(out, "{}", p.text())?;
                 }
             }
         }

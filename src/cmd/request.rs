@@ -98,7 +98,7 @@ pub fn from_cli(command: Command, no_bootstrap: bool, routers: &[String]) -> Res
         },
         Command::Routing(r) => match r {
             RoutingCommand::Findprovs { cid: c, num_providers, json: j } => {
-                (Request::RoutingFindProvs { cid: cid(&c)?, limit: num_providers }, json(j))
+                (Request::RoutingFindProvs { cid: cid(&c)?, limit: num_providers, json: j }, json(j))
             }
             RoutingCommand::Findpeer { peer } => {
                 let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;

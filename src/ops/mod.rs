@@ -64,7 +64,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::StatsBw => node_info::bandwidth(ctx),
         Request::BitswapWantlist { peer } => node_info::wantlist(ctx, peer),
         Request::BitswapLedger { peer } => node_info::ledger(ctx, peer),
-        Request::RoutingFindProvs { cid, limit } => routing::findprovs(ctx, cid, limit),
+        Request::RoutingFindProvs { cid, limit, json } => routing::findprovs(ctx, cid, limit, json),
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
         Request::RoutingProvide { cid } => routing::provide(ctx, cid),
     }

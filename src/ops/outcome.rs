@@ -136,9 +136,12 @@ pub enum Outcome {
         #[serde(with = "text")]
         peer: PeerId,
     },
-    /// `routing findprovs`: providers in the order found.
+    /// `routing findprovs`: providers in the order found. `streamed`: each was already written to the command's
+    /// output as it arrived (one line each), so a renderer prints nothing more.
     Providers {
         providers: Vec<super::routing::ProviderRow>,
+        #[serde(default)]
+        streamed: bool,
     },
     /// `routing findpeer`.
     PeerAddrs {

@@ -150,6 +150,9 @@ pub enum Request {
         #[serde(with = "text")]
         cid: Cid,
         limit: usize,
+        /// Each provider is streamed to the output as it arrives: a JSON object per line, else a text line.
+        #[serde(default)]
+        json: bool,
     },
     RoutingFindPeer {
         #[serde(with = "text")]

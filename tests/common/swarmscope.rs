@@ -39,10 +39,14 @@ impl Repo {
         c
     }
 
-    /// Like [`Repo::cmd`], with the delegated router `router` (a loopback test server) instead of `none`.
-    pub fn cmd_routed(&self, router: &str, args: &[&str]) -> Command {
+    /// Like [`Repo::cmd`], with the delegated `routers` (loopback test servers) instead of `none`.
+    pub fn cmd_routed(&self, routers: &[&str], args: &[&str]) -> Command {
         let mut c = Command::new(bin());
-        c.arg("--repo").arg(self.path()).args(["--no-bootstrap", "--routing-url", router]).args(args);
+        c.arg("--repo").arg(self.path()).arg("--no-bootstrap");
+        for r in routers {
+            c.args(["--routing-url", r]);
+        }
+        c.args(args);
         c.env_remove("SWARMSCOPE_REPO");
         c.env("SWARMSCOPE_NO_BOOTSTRAP", "1");
         c.env("SWARMSCOPE_ROUTING_URL", "none");
