@@ -69,6 +69,23 @@ pub enum Command {
     Tui(NodeArgs),
     /// The TUI with a second, temporary node on 127.0.0.1 that exchanges sample content with it (mDNS off).
     Demo,
+    /// Open a recording (`tui --record FILE`, `daemon --record FILE`, `:record start FILE`) in the TUI, driven by
+    /// its own times: space pauses, `,` and `.` step, `[` and `]` change the speed.
+    Replay {
+        file: PathBuf,
+        /// Playback speed: 0.5 is half, 10 is ten times as fast.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Print the screen after the whole recording as text instead of opening the TUI.
+        #[arg(long)]
+        print: bool,
+        /// With --print: the screen size, COLSxROWS.
+        #[arg(long, default_value = "120x40", value_name = "COLSxROWS")]
+        size: String,
+        /// With --print: the pane to show (peers, wantlists, ledger, transfers, operations, explorer, log).
+        #[arg(long)]
+        pane: Option<String>,
+    },
     /// This node's peer id, agent and addresses.
     Id {
         /// Print JSON (one object per line) instead of text.
@@ -131,7 +148,12 @@ pub enum RoutingCommand {
     /// The addresses of a peer, one per line.
     Findpeer { peer: String },
     /// Announce to the DHT that this node provides a stored CID.
-    Provide { cid: String },
+    Provide {
+        cid: String,
+        /// Announce every block of the DAG under CID too (all must be stored).
+        #[arg(short, long)]
+        recursive: bool,
+    },
 }
 
 /// How commands that read content (`cat`, `get`, `ls`, `pin add`, `block get`, `dag export`, `dag fetch`) reach
@@ -230,6 +252,13 @@ pub struct NodeArgs {
     /// pinned (pinned roots only) or all (every block stored).
     #[arg(long, value_name = "STRATEGY")]
     pub provide: Option<String>,
+    /// Record every event (and the store's totals, the operations and their results) to FILE as JSON lines, for
+    /// `swarmscope replay FILE` (rotated to FILE.1 past --record-max-mb).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// The size at which a recording is rotated, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub record_max_mb: u64,
     /// Set from the global `--no-bootstrap` (the demo sets it too: it never uses public routing).
     #[arg(skip)]
     pub no_bootstrap: bool,
@@ -239,6 +268,13 @@ pub struct NodeArgs {
 }
 
 impl NodeArgs {
+    /// The recorder `--record FILE` asks for (`source`: `tui` or `daemon`), started now.
+    pub fn recording(&self, source: &str) -> Result<Option<crate::recording::Recorder>> {
+        let Some(file) = &self.record else { return Ok(None) };
+        let max = self.record_max_mb.max(1) << 20;
+        crate::recording::Recorder::start(file, source, max).map(Some)
+    }
+
     /// Sets `config`'s routing: the bootstrap peers (none with `no_bootstrap`; `--bootstrap`; else the public
     /// list: the only place the public defaults are applied), announce addresses and DHT mode.
     fn configure_routing(&self, config: &mut NodeConfig) -> Result<()> {
@@ -555,8 +591,14 @@ mod routing_flag_tests {
 
     #[test]
     fn routing_url_is_global_repeatable_and_none_turns_routers_off() {
-        let cli = Cli::try_parse_from(["swarmscope", "daemon", "--routing-url", "http://127.0.0.1:1", "--routing-url",
-            "https://r.example/"])
+        let cli = Cli::try_parse_from([
+            "swarmscope",
+            "daemon",
+            "--routing-url",
+            "http://127.0.0.1:1",
+            "--routing-url",
+            "https://r.example/",
+        ])
         .unwrap();
         assert_eq!(cli.routers().unwrap(), vec!["http://127.0.0.1:1".to_string(), "https://r.example".to_string()]);
         let cli = Cli::try_parse_from(["swarmscope", "--routing-url", "none", "id"]).unwrap();

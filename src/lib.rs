@@ -11,4 +11,5 @@ pub mod cmd;
 pub mod control;
 pub mod node;
 pub mod ops;
+pub mod recording;
 pub mod ui;

@@ -49,6 +49,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
         // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO); never public routing.
         Command::Demo => swarmscope::app::run::demo(cli.repo.as_deref()),
+        Command::Replay { file, speed, print: false, .. } => swarmscope::app::replay::run(&file, speed),
+        Command::Replay { file, print: true, size, pane, .. } => {
+            let (w, h) = size
+                .split_once('x')
+                .and_then(|(w, h)| Some((w.parse::<u16>().ok()?, h.parse::<u16>().ok()?)))
+                .filter(|&(w, h)| (20..=1000).contains(&w) && (10..=1000).contains(&h))
+                .ok_or_else(|| anyhow::anyhow!("--size must be COLSxROWS, e.g. 120x40 (20..1000 by 10..1000)"))?;
+            print!("{}", swarmscope::app::replay::print(&file, w, h, pane.as_deref())?);
+            Ok(())
+        }
         command => swarmscope::cmd::run(&repo, command, cli.no_bootstrap, &routers),
     }
 }

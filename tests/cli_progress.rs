@@ -15,7 +15,9 @@ use common::swarmscope::{Repo, bin, run_with_timeout};
 fn on_a_terminal(shell: &str) -> String {
     let mut cmd = Command::new("script");
     // No node started here dials the public bootstrap peers (the command lines pass --no-bootstrap too), nor asks the public router.
-    cmd.args(["-qec", shell, "/dev/null"]).env_remove("SWARMSCOPE_REPO").env("SWARMSCOPE_NO_BOOTSTRAP", "1")
+    cmd.args(["-qec", shell, "/dev/null"])
+        .env_remove("SWARMSCOPE_REPO")
+        .env("SWARMSCOPE_NO_BOOTSTRAP", "1")
         .env("SWARMSCOPE_ROUTING_URL", "none");
     let out = run_with_timeout(cmd, None, Duration::from_secs(120));
     assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stdout));

@@ -20,7 +20,8 @@ fn a_daemon_finds_and_gets_through_helias_delegated_router_alone() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("helia.bin");
     common::content::write_file(&file, "routing-d", SIZE);
-    let provided = dht.ask(json!({"op": "provide", "node": 1, "file": file.to_str().unwrap()}), Duration::from_secs(30));
+    let provided =
+        dht.ask(json!({"op": "provide", "node": 1, "file": file.to_str().unwrap()}), Duration::from_secs(30));
     let cid = provided["cid"].as_str().unwrap().to_string();
     let router = dht.ask(json!({"op": "router", "node": 0}), Duration::from_secs(30));
     let url = router["url"].as_str().unwrap().to_string();

@@ -81,12 +81,14 @@ async fn serve_one(mut s: TcpStream, router: Router, requests: Arc<AtomicUsize>)
         }
         Router::BadJson => {
             let body = "<html>not a router</html>";
-            let h = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+            let h =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
             s.write_all(format!("{h}{body}").as_bytes()).await
         }
         Router::One(peer) => {
             let body = format!("{{\"Providers\":[{}]}}", record(peer, 1).trim_end());
-            let h = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+            let h =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
             s.write_all(format!("{h}{body}").as_bytes()).await
         }
     }
@@ -140,9 +142,10 @@ async fn find_all(n: &TestNode, cid: Cid, limit: usize, within: Duration) -> (Ve
 /// The `routing_done` of the router query for `key`: its count and error.
 async fn http_done(n: &mut TestNode, key: &str) -> (u64, Option<String>) {
     let ev = n
-        .expect(Duration::from_secs(20), |e| {
-            matches!(e, NodeEvent::RoutingDone { source: RoutingSource::Http, key: k, .. } if k == key)
-        })
+        .expect(
+            Duration::from_secs(20),
+            |e| matches!(e, NodeEvent::RoutingDone { source: RoutingSource::Http, key: k, .. } if k == key),
+        )
         .await;
     let NodeEvent::RoutingDone { count, error, .. } = ev else { unreachable!() };
     (count, error)
@@ -219,7 +222,8 @@ async fn findprovs_prints_each_provider_as_it_arrives() {
     let repo = common::swarmscope::Repo::new();
     let args = ["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"];
     let daemon = repo.cmd_routed(&[&good, &drip], &args);
-    let _daemon = tokio::task::block_in_place(|| common::background::Background::start(daemon, Duration::from_secs(60)));
+    let _daemon =
+        tokio::task::block_in_place(|| common::background::Background::start(daemon, Duration::from_secs(60)));
     let t0 = Instant::now();
     let mut find = repo.cmd(&["routing", "findprovs", &cid(8).to_string(), "--json"]);
     let mut child = find.stdout(std::process::Stdio::piped()).spawn().unwrap();

@@ -28,6 +28,8 @@ pub enum Command {
     Filter(String),
     /// Stop a running operation (its number in the Operations pane), here or in the daemon.
     Cancel(u64),
+    /// `record start FILE`: write what the TUI is told to FILE for `swarmscope replay`; `record stop`: `None`.
+    Record(Option<PathBuf>),
     Help,
     Quit,
 }
@@ -50,6 +52,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("import", "FILE.car", "import a CAR file and pin its roots"),
     ("filter", "[peer:P] [cid:C] [kind:K]", "narrow the transfer log (alone: clear)"),
     ("cancel", "OP", "stop a running operation (its # in Operations; x there cancels the selected one)"),
+    ("record", "start FILE | stop", "record this session for `swarmscope replay FILE`"),
     ("help", "", "show the keys and commands"),
     ("quit", "", "leave (the node stops)"),
 ];
@@ -117,6 +120,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 op.trim_start_matches('#').parse().map_err(|_| format!("cancel: not an operation number: {op:?}"))?,
             )
         }
+        "record" => match args.next() {
+            Some("start") => Command::Record(Some(path(args.next(), "record start", "a file")?)),
+            Some("stop") => Command::Record(None),
+            _ => return Err("record: `record start FILE` or `record stop`".into()),
+        },
         "help" | "?" => Command::Help,
         "quit" | "q" | "exit" => Command::Quit,
         other => return Err(format!("unknown command {other:?} (try `help`)")),
@@ -222,6 +230,9 @@ mod tests {
         assert_eq!((p.root.to_string().as_str(), p.segments.as_slice()), (CID, &["a".to_string(), "b.txt".into()][..]));
         assert!(matches!(parse(&format!("ls {CID}/sub")), Ok(Command::Ls(p)) if p.segments == ["sub"]));
         assert_eq!(parse("q"), Ok(Command::Quit));
+        assert_eq!(parse("record start /tmp/r.jsonl"), Ok(Command::Record(Some("/tmp/r.jsonl".into()))));
+        assert_eq!(parse("record stop"), Ok(Command::Record(None)));
+        assert!(parse("record").is_err() && parse("record start").is_err() && parse("record stop x").is_err());
     }
 
     #[test]

@@ -15,17 +15,19 @@ use crate::ops::{Call, Outcome, Request};
 /// Bytes of a file a `cat` previews: the daemon (or the local store) stops reading there.
 pub const PREVIEW_BYTES: u64 = 16 * 1024;
 
-/// What an operation works on. Typed, so that Enter on an operation explores its CID without guessing.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What an operation works on. Typed, so that Enter on an operation explores its CID without guessing. (Serialized
+/// in recordings.)
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Target {
-    Cid(Cid),
+    Cid(#[serde(with = "crate::ops::text")] Cid),
     /// An IPFS path below a CID (a bare CID is a `Cid`).
     Ipfs(IpfsPath),
     Path(PathBuf),
     /// `put`: the text's length.
     Text(usize),
-    Peer(PeerId),
-    Addr(Multiaddr),
+    Peer(#[serde(with = "crate::ops::text")] PeerId),
+    Addr(#[serde(with = "crate::ops::text")] Multiaddr),
 }
 
 impl From<&IpfsPath> for Target {
@@ -118,7 +120,12 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
             let request = Request::DagImport { files: vec![file.clone()] };
             ("import", Target::Path(file), Shown::Operation, request, None)
         }
-        Command::Inspect(_) | Command::Filter(_) | Command::Cancel(_) | Command::Help | Command::Quit => return None,
+        Command::Inspect(_)
+        | Command::Filter(_)
+        | Command::Cancel(_)
+        | Command::Record(_)
+        | Command::Help
+        | Command::Quit => return None,
     };
     let output_cap = matches!(request, Request::Cat { .. }).then_some(PREVIEW_BYTES);
     Some(Job { kind, target, shown, call: Call { request, cwd: cwd.to_path_buf(), output_cap }, stdin })

@@ -132,6 +132,10 @@ impl AppState {
             Command::Quit => return vec![Effect::Quit],
             Command::Help => self.help = true,
             Command::Cancel(n) => return self.cancel(OpId(n)),
+            Command::Record(file) => {
+                let file = file.map(|f| if f.is_absolute() { f } else { self.cwd.join(f) });
+                return vec![Effect::Record(file)];
+            }
             Command::Filter(text) => {
                 self.filter = Filter::parse(&text);
                 self.pane = Some(Pane::Transfers);

@@ -12,6 +12,8 @@ pub mod logging;
 pub mod msg;
 mod node_events;
 mod op_results;
+pub mod record;
+pub mod replay;
 pub mod run;
 pub mod runner;
 pub mod selection;

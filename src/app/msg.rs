@@ -71,5 +71,7 @@ pub enum Effect {
     Cancel(OpId),
     /// Put this text on the terminal's clipboard (OSC 52: works over ssh and in tmux with `set-clipboard on`).
     Copy(String),
+    /// Start recording to this file (`None`: stop), for `swarmscope replay`.
+    Record(Option<std::path::PathBuf>),
     Quit,
 }

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::msg::{Effect, Msg};
+use super::record::{Line, Recorder};
 use super::runner::{Backend, Cancels};
 use super::state::AppState;
 use super::update::update;
@@ -36,11 +37,13 @@ pub fn run(repo: &Path, args: &NodeArgs, demo: bool) -> Result<()> {
     let repo = repo.to_path_buf();
     let (_guard, log_lines) = super::logging::init(&repo.join("logs"))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    // `--record FILE`: started before the node, so that the recording has every event from `ready` on.
+    let recorder = args.recording("tui")?;
     let store = match Blockstore::open(&repo) {
         Ok(store) => store,
         Err(crate::node::blockstore::StoreError::Locked { .. }) if !demo => {
             if let Some(client) = Client::connect(&repo)? {
-                return runtime.block_on(attach(&repo, client, log_lines));
+                return runtime.block_on(attach(&repo, client, log_lines, recorder));
             }
             return Err(Blockstore::open(&repo)
                 .err()
@@ -55,7 +58,7 @@ pub fn run(repo: &Path, args: &NodeArgs, demo: bool) -> Result<()> {
         let shared = Shared { store, node: node.clone(), runtime: tokio::runtime::Handle::current() };
         let backend = Backend::Local { repo: repo.clone(), shared };
         let demo = demo.then(|| node.clone());
-        let result = event_loop(&mut terminal, &repo, backend, events, log_lines, demo).await;
+        let result = event_loop(&mut terminal, &repo, backend, events, log_lines, demo, recorder).await;
         close_terminal();
         node.shutdown().await;
         result
@@ -76,14 +79,14 @@ fn start_failed(err: crate::node::StartError) -> anyhow::Error {
 }
 
 /// The terminal in raw mode on the alternate screen, with the mouse reported (wheel and clicks).
-fn open_terminal() -> Result<ratatui::DefaultTerminal> {
+pub(super) fn open_terminal() -> Result<ratatui::DefaultTerminal> {
     let terminal = ratatui::try_init().context("cannot open the terminal (is this a TTY?)")?;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     Ok(terminal)
 }
 
 /// Gives the terminal back as it was.
-fn close_terminal() {
+pub(super) fn close_terminal() {
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
 }
@@ -122,7 +125,12 @@ fn ask(client: &Client, request: Request) -> Result<Outcome> {
 }
 
 /// The TUI on a repo a daemon holds: events come from the daemon's watch stream.
-async fn attach(repo: &Path, client: Client, log_lines: mpsc::Receiver<String>) -> Result<()> {
+async fn attach(
+    repo: &Path,
+    client: Client,
+    log_lines: mpsc::Receiver<String>,
+    recorder: Option<Recorder>,
+) -> Result<()> {
     let client = std::sync::Arc::new(client);
     let (tx, events) = mpsc::channel(4096);
     // Who the daemon is (the attached TUI missed the daemon's `ready`): from `id`, and when its clock started from
@@ -151,7 +159,7 @@ async fn attach(repo: &Path, client: Client, log_lines: mpsc::Receiver<String>) 
     });
     tracing::info!("attached to the daemon of {}", repo.display());
     let mut terminal = open_terminal()?;
-    let result = event_loop(&mut terminal, repo, Backend::Daemon(client), events, log_lines, None).await;
+    let result = event_loop(&mut terminal, repo, Backend::Daemon(client), events, log_lines, None, recorder).await;
     close_terminal();
     result
 }
@@ -205,6 +213,7 @@ async fn event_loop(
     mut node_events: mpsc::Receiver<NodeEventAt>,
     mut log_lines: mpsc::Receiver<String>,
     demo: Option<crate::node::handle::NodeHandle>,
+    mut recorder: Option<Recorder>,
 ) -> Result<()> {
     let (tx, mut msgs) = mpsc::channel::<Msg>(1024);
     let is_demo = demo.is_some();
@@ -274,12 +283,42 @@ async fn event_loop(
         }
         for msg in batch {
             dirty = true;
+            if let Some(r) = &mut recorder {
+                if let Some(line) = Line::of(&msg, state.now_ms) {
+                    let at = line.at_ms().unwrap_or(state.now_ms);
+                    r.record(&line, at);
+                }
+                if let Some(e) = r.take_error() {
+                    let _ = tx.try_send(Msg::Status { text: e, error: true });
+                }
+            }
             for effect in update(&mut state, msg) {
-                if !carry_out(effect, repo, &backend, &tx, &cancels) {
+                if let Effect::Record(file) = effect {
+                    let text = switch_recording(&mut recorder, file);
+                    let _ = tx.try_send(Msg::Status { text: text.0, error: text.1 });
+                } else if !carry_out(effect, repo, &backend, &tx, &cancels) {
                     return Ok(());
                 }
             }
         }
+    }
+}
+
+/// `record start FILE` / `record stop`: the status line to show (and whether it is an error).
+fn switch_recording(recorder: &mut Option<Recorder>, file: Option<PathBuf>) -> (String, bool) {
+    let stopped = recorder.take().map(|r| (r.path.clone(), r.dropped()));
+    match (file, stopped) {
+        (Some(file), _) => match Recorder::start(&file, "tui", super::record::DEFAULT_MAX_BYTES) {
+            Ok(r) => {
+                *recorder = Some(r);
+                (format!("recording to {} (replay: swarmscope replay FILE)", file.display()), false)
+            }
+            Err(e) => (crate::ops::one_line(&e), true),
+        },
+        (None, Some((path, dropped))) => {
+            (format!("recording stopped: {} ({dropped} lines lost)", path.display()), dropped > 0)
+        }
+        (None, None) => ("record: not recording".into(), true),
     }
 }
 
@@ -312,6 +351,8 @@ fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<M
             });
         }
         Effect::Copy(text) => copy(&text),
+        // Handled by the loop, which owns the recorder.
+        Effect::Record(_) => {}
         Effect::Quit => return false,
     }
     true
@@ -319,7 +360,7 @@ fn carry_out(effect: Effect, repo: &Path, backend: &Backend, tx: &mpsc::Sender<M
 
 /// Puts `text` on the terminal's clipboard with OSC 52 (the terminal, not this process, owns the clipboard: it
 /// works over ssh; tmux passes it on with `set-clipboard on`).
-fn copy(text: &str) {
+pub(super) fn copy(text: &str) {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
     let mut out = std::io::stdout();

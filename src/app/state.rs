@@ -222,6 +222,8 @@ pub struct AppState {
     pub status_at_ms: u64,
     /// How far the help is scrolled (lines).
     pub help_scroll: u16,
+    /// A replay's position, speed and keys (`swarmscope replay`), shown on the input bar; `None` when live.
+    pub replay: Option<String>,
     pub dropped: u64,
     pub bytes_in: Series,
     pub bytes_out: Series,

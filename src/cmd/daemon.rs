@@ -11,6 +11,7 @@ use crate::control::server::Daemon;
 use crate::node::config::NodeConfig;
 use crate::node::events::NodeEvent;
 use crate::ops::Shared;
+use crate::recording::{NodeLine, Recorder};
 
 pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
     let storage_max = crate::node::storage_limit::parse_size(&args.storage_max).map_err(anyhow::Error::msg)?;
@@ -30,12 +31,34 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
         let mut ready = false;
         let mut early = Vec::new();
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut recorder = args.node.recording("daemon")?;
+        // A recording also has the store's totals (the TUI's header shows them), every few seconds.
+        let mut totals = tokio::time::interval(std::time::Duration::from_secs(2));
+        let mut now_ms = 0;
         loop {
             let event = tokio::select! {
                 e = events.recv() => match e { Some(e) => e, None => break },
                 _ = tokio::signal::ctrl_c() => break,
                 _ = sigterm.recv() => break,
+                _ = totals.tick(), if recorder.is_some() => {
+                    record_totals(&mut recorder, &store, now_ms);
+                    continue;
+                }
             };
+            now_ms = now_ms.max(event.at_ms);
+            if let Some(r) = &mut recorder {
+                r.record(&NodeLine::Event(event.clone()), event.at_ms);
+                if let Some(e) = r.take_error() {
+                    tracing::error!("{e}");
+                    let kind = NodeEvent::Error { message: e };
+                    let line = serde_json::to_string(&crate::node::events::Event { seq: 0, at_ms: now_ms, kind })?;
+                    if args.json {
+                        writeln!(stdout, "{line}")?;
+                    } else {
+                        eprintln!("error: recording stopped: see the log");
+                    }
+                }
+            }
             if watchers.receiver_count() > 0 {
                 let _ = watchers.send(event.clone());
             }
@@ -64,6 +87,12 @@ pub fn run(repo: &Path, args: &DaemonArgs) -> Result<()> {
         let _ = std::fs::remove_file(repo.join(crate::control::SOCKET));
         anyhow::Ok(())
     })
+}
+
+/// The store's totals, as a recording's `stored` line.
+fn record_totals(recorder: &mut Option<Recorder>, store: &crate::node::blockstore::Blockstore, at_ms: u64) {
+    let (Some(r), Ok(stat)) = (recorder.as_mut(), store.stat()) else { return };
+    r.record(&NodeLine::Stored { at_ms, blocks: stat.blocks, bytes: stat.block_bytes }, at_ms);
 }
 
 fn print_human(out: &mut impl Write, event: &NodeEvent) -> Result<()> {

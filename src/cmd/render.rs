@@ -199,7 +199,10 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
                 writeln!(out, "{a}")?;
             }
         }
-        Outcome::Provided { cid, peers } => writeln!(out, "provided {cid} to {peers} peers")?,
+        Outcome::Provided { cid, peers, blocks: 1 } => writeln!(out, "provided {cid} to {peers} peers")?,
+        Outcome::Provided { cid, peers, blocks } => {
+            writeln!(out, "provided {cid} and the {} blocks under it to {peers} peers or more", blocks - 1)?
+        }
         Outcome::BitswapStat(s) => bitswap_stat(view, &s, out)?,
         Outcome::Bandwidth(b) => {
             if view.json {

@@ -104,7 +104,9 @@ pub fn from_cli(command: Command, no_bootstrap: bool, routers: &[String]) -> Res
                 let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
                 (Request::RoutingFindPeer { peer: id }, View { arg: peer, ..plain })
             }
-            RoutingCommand::Provide { cid: c } => (Request::RoutingProvide { cid: cid(&c)? }, plain),
+            RoutingCommand::Provide { cid: c, recursive } => {
+                (Request::RoutingProvide { cid: cid(&c)?, recursive }, plain)
+            }
         },
         Command::Bitswap(b) => match b {
             BitswapCommand::Stat { json: j } => (Request::BitswapStat, json(j)),
@@ -118,7 +120,7 @@ pub fn from_cli(command: Command, no_bootstrap: bool, routers: &[String]) -> Res
             }
         },
         Command::Stats(StatsCommand::Bw { json: j }) => (Request::StatsBw, json(j)),
-        Command::Daemon(_) | Command::Tui(_) | Command::Demo => {
+        Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Replay { .. } => {
             anyhow::bail!("the daemon and the TUI are not requests")
         }
     })

@@ -68,6 +68,8 @@ pub(crate) struct NodeTask {
     changes: broadcast::Receiver<StoreChange>,
     store_open: bool,
     pub(crate) routing: super::routing::Routing,
+    /// What the repo held before this run, announced again once the DHT has peers.
+    pub(crate) reprovide: super::routing::reprovide::Sweep,
 }
 
 /// The event kind of a wantlist entry.
@@ -120,6 +122,7 @@ impl NodeTask {
             changes,
             store_open: true,
             routing: Default::default(),
+            reprovide: Default::default(),
         }
     }
 

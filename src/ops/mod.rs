@@ -66,7 +66,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::BitswapLedger { peer } => node_info::ledger(ctx, peer),
         Request::RoutingFindProvs { cid, limit, json } => routing::findprovs(ctx, cid, limit, json),
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
-        Request::RoutingProvide { cid } => routing::provide(ctx, cid),
+        Request::RoutingProvide { cid, recursive } => routing::provide(ctx, cid, recursive),
     }
 }
 

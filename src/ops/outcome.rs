@@ -150,11 +150,14 @@ pub enum Outcome {
         #[serde(with = "text::vec")]
         addrs: Vec<Multiaddr>,
     },
-    /// `routing provide`: `peers` took the provider record.
+    /// `routing provide`: `blocks` CIDs announced (1, or the whole DAG with `-r`); `peers` took each record (the
+    /// fewest of any of them).
     Provided {
         #[serde(with = "text")]
         cid: Cid,
         peers: u64,
+        #[serde(default = "one")]
+        blocks: u64,
     },
     BitswapStat(BitswapStat),
     Bandwidth(Bandwidth),
@@ -306,4 +309,9 @@ pub struct Bandwidth {
     /// Bytes per second.
     pub rate_in: f64,
     pub rate_out: f64,
+}
+
+/// `Provided.blocks` from a daemon that predates `-r`: one CID.
+fn one() -> u64 {
+    1
 }

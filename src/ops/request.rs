@@ -161,6 +161,9 @@ pub enum Request {
     RoutingProvide {
         #[serde(with = "text")]
         cid: Cid,
+        /// Every block of the DAG under `cid`, not only `cid` (`-r`, as Kubo's).
+        #[serde(default)]
+        recursive: bool,
     },
 }
 
@@ -260,7 +263,15 @@ pub struct FetchOptions {
 
 impl Default for FetchOptions {
     fn default() -> Self {
-        Self { connect: Vec::new(), timeout_secs: 60, offline: false, mdns: true, events: false, bootstrap: Vec::new(), routers: Vec::new() }
+        Self {
+            connect: Vec::new(),
+            timeout_secs: 60,
+            offline: false,
+            mdns: true,
+            events: false,
+            bootstrap: Vec::new(),
+            routers: Vec::new(),
+        }
     }
 }
 

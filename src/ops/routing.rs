@@ -9,6 +9,7 @@ use libp2p::PeerId;
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Outcome};
+use crate::node::dag::walk::walk_dag;
 
 /// A findprovs query gives up after this (the DHT query itself stops at 60 s).
 const FIND_TIMEOUT: Duration = Duration::from_secs(70);
@@ -82,14 +83,60 @@ pub fn findpeer(ctx: &mut Ctx, peer: PeerId) -> Result<Outcome> {
     Ok(Outcome::PeerAddrs { peer, addrs })
 }
 
-pub fn provide(ctx: &mut Ctx, cid: Cid) -> Result<Outcome> {
+pub fn provide(ctx: &mut Ctx, cid: Cid, recursive: bool) -> Result<Outcome> {
     let s = ctx.node()?;
     if !s.node.store().has(&cid)? {
         bail!("{cid} is not in the repo: nothing to provide");
     }
-    let peers = s.runtime.block_on(s.node.provide(cid))?;
-    Ok(Outcome::Provided { cid, peers })
+    if !recursive {
+        let peers = s.runtime.block_on(s.node.provide(cid))?;
+        return Ok(Outcome::Provided { cid, peers, blocks: 1 });
+    }
+    let mut cids = Vec::new();
+    let store = s.node.store().clone();
+    walk_dag(&store, &cid, &mut |c, _| {
+        cids.push(*c);
+        Ok(())
+    })
+    .map_err(|e| {
+        anyhow::anyhow!("cannot walk the DAG under {cid}: {e} (fetch it first: `swarmscope dag fetch {cid}`)")
+    })?;
+    let blocks = cids.len() as u64;
+    let node = s.node.clone();
+    // A few at a time, as the provide queue runs them: the queue is bounded and a large DAG must not overflow it.
+    let peers = s.runtime.block_on(async move {
+        let mut running = tokio::task::JoinSet::new();
+        let (mut fewest, mut failed, mut first_error) = (u64::MAX, 0u64, None);
+        let mut todo = cids.into_iter();
+        loop {
+            while running.len() < PROVIDE_AT_ONCE {
+                let Some(c) = todo.next() else { break };
+                let node = node.clone();
+                running.spawn(async move { (c, node.provide(c).await) });
+            }
+            let Some(done) = running.join_next().await else { break };
+            match done {
+                Ok((_, Ok(peers))) => fewest = fewest.min(peers),
+                Ok((c, Err(e))) => {
+                    failed += 1;
+                    first_error.get_or_insert_with(|| format!("{c}: {e}"));
+                }
+                Err(e) => {
+                    failed += 1;
+                    first_error.get_or_insert_with(|| e.to_string());
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(anyhow::anyhow!("{failed} of {blocks} announcements failed; the first: {e}")),
+            None => Ok(fewest),
+        }
+    })?;
+    Ok(Outcome::Provided { cid, peers, blocks })
 }
+
+/// `routing provide -r`: announcements waited on at once (the provide queue runs a few at a time anyway).
+const PROVIDE_AT_ONCE: usize = 8;
 
 /// Queues `roots` (`pinned` when they are) for announcement when a node runs, as its provide strategy says;
 /// without a node there is no one to tell.

@@ -24,12 +24,19 @@ pub fn render_input(frame: &mut Frame, area: Rect, state: &AppState) {
     // The keys of the focused pane, on the bar's lower border: visible whatever the status line says.
     let hints = fit_hints(pane_hints(state.pane()), area.width.saturating_sub(4) as usize);
     let hints = Line::from(Span::styled(hints, theme::dim())).right_aligned();
-    let block = Block::default().borders(Borders::ALL).border_style(style).title(" : command ").title_bottom(hints);
+    // A replay puts its position and keys where the command title was (commands do not run there).
+    let title = match &state.replay {
+        Some(bar) => Span::styled(bar.as_str(), theme::selected()),
+        None => Span::raw(" : command "),
+    };
+    let block = Block::default().borders(Borders::ALL).border_style(style).title(title).title_bottom(hints);
     let inner = block.inner(area);
     let width = inner.width.max(1) as usize;
     let scroll = state.input.visual_scroll(width);
     let text = if state.input_focused || !state.input.value().is_empty() {
         Span::raw(state.input.value().to_string())
+    } else if state.replay.is_some() {
+        Span::styled("a recording: commands do not run · / filter · ? help · q quit", theme::dim())
     } else {
         Span::styled("put TEXT · get CID · connect MULTIADDR · help", theme::dim())
     };

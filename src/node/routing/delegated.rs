@@ -115,7 +115,8 @@ impl Routing {
         match msg.found {
             HttpFound::Provider(p) => {
                 let dial = p.libp2p_addrs();
-                let found = Found { peer: p.peer, addrs: p.addrs, dial, source: RoutingSource::Http, gateway: p.gateway };
+                let found =
+                    Found { peer: p.peer, addrs: p.addrs, dial, source: RoutingSource::Http, gateway: p.gateway };
                 if self.found_one(swarm, msg.parent, Some(msg.sub), found, events) {
                     self.end(swarm, msg.parent, events);
                 }

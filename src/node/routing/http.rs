@@ -97,7 +97,8 @@ fn from_record(r: Record) -> Result<Option<HttpProvider>, String> {
         return Ok(None); // other schemas (bitswap, unknown) are skipped, as the spec says
     }
     let id = r.id.ok_or("a peer record without ID")?;
-    let peer = parse_peer_id(&id).ok_or_else(|| format!("bad peer id {:?}", id.chars().take(80).collect::<String>()))?;
+    let peer =
+        parse_peer_id(&id).ok_or_else(|| format!("bad peer id {:?}", id.chars().take(80).collect::<String>()))?;
     let addrs: Vec<Multiaddr> = r
         .addrs
         .iter()
@@ -151,7 +152,10 @@ pub fn providers_url(router: &str, cid: &Cid) -> String {
 pub enum Found {
     Provider(HttpProvider),
     /// The query ended: records read, and the error that ended it (or that bad records were skipped).
-    Done { records: usize, error: Option<String> },
+    Done {
+        records: usize,
+        error: Option<String>,
+    },
 }
 
 /// Reads one NDJSON line of at most `max` bytes into `buf`: `Ok(false)` at the end of the body.

@@ -11,6 +11,7 @@ mod delegated;
 pub mod http;
 pub mod kad;
 pub mod provide;
+pub mod reprovide;
 pub mod search;
 pub mod status;
 

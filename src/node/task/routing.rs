@@ -2,6 +2,9 @@
 //! rest).
 
 use super::NodeTask;
+use crate::node::events::NodeEvent;
+use crate::node::routing::Request;
+use crate::node::routing::reprovide::Step;
 
 impl NodeTask {
     /// Routing's tick: our stuck wants (for provider search) and the peers in an active transfer (kept by the
@@ -14,5 +17,27 @@ impl NodeTask {
         });
         let busy = busy.map(|(p, _)| *p);
         self.routing.tick(&mut self.swarm, wants, busy, &mut self.events);
+        self.reprovide_tick();
+    }
+
+    /// Feeds the start-up reprovide sweep to the provide queue, a batch at a time, once the DHT has peers.
+    fn reprovide_tick(&mut self) {
+        if !self.reprovide.pending() {
+            return;
+        }
+        let status = self.routing.status(&mut self.swarm);
+        match self.reprovide.step(status.table_size, status.provide_waiting) {
+            Step::Idle => {}
+            Step::Failed(message) => self.events.emit(NodeEvent::Error { message }),
+            Step::Provide(cids) => {
+                if self.reprovide.queued == cids.len() {
+                    tracing::info!("reproviding {} CIDs stored before this run", self.reprovide.total);
+                }
+                for cid in cids {
+                    let req = Request::Provide { cid, reply: None };
+                    self.routing.on_request(&mut self.swarm, req, &mut self.events);
+                }
+            }
+        }
     }
 }
