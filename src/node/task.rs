@@ -336,7 +336,7 @@ impl NodeTask {
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(message.clone()));
                 }
-                self.routing.on_dial_error(peer_id, &error, &mut self.events);
+                self.routing.on_dial_error(&mut self.swarm, peer_id, &error, &mut self.events);
                 let who = peer_id.map(|p| format!(" ({p})")).unwrap_or_default();
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
             }

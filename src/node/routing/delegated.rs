@@ -94,8 +94,11 @@ impl Routing {
     /// open for them (true).
     pub(super) fn dht_done_first(&mut self, qid: QueryId, error: &Option<String>, events: &mut EventSink) -> bool {
         let Some(q) = self.queries.get_mut(&qid) else { return false };
-        if q.http_pending == 0 || q.dht_done {
+        if q.http_pending == 0 {
             return false;
+        }
+        if q.dht_done {
+            return true; // a late DHT event (after the query was told to finish): the routers still answer
         }
         q.dht_done = true;
         events.emit(NodeEvent::RoutingDone {
