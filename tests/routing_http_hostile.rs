@@ -31,6 +31,8 @@ enum Router {
     BadJson,
     /// One good provider (the node still works after the others).
     One(&'static str),
+    /// One provider reachable only as an HTTP trustless gateway.
+    Gateway,
 }
 
 const PEER: &str = "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
@@ -84,6 +86,12 @@ async fn serve_one(mut s: TcpStream, router: Router, requests: Arc<AtomicUsize>)
             let h =
                 format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
             s.write_all(format!("{h}{body}").as_bytes()).await
+        }
+        Router::Gateway => {
+            let line = format!(
+                "{{\"Schema\":\"peer\",\"ID\":\"{PEER}\",\"Addrs\":[\"/ip4/127.0.0.1/tcp/1/tls/http\"],\"Protocols\":[\"transport-ipfs-gateway-http\"]}}\n"
+            );
+            s.write_all(format!("{ndjson}{line}").as_bytes()).await
         }
         Router::One(peer) => {
             let body = format!("{{\"Providers\":[{}]}}", record(peer, 1).trim_end());
@@ -210,6 +218,39 @@ async fn ten_thousand_bogus_providers_hold_the_cap_and_bound_the_dials() {
     want.abort();
     assert!((1..=10).contains(&dials), "dials {dials}");
     assert_eq!(requests.load(Ordering::SeqCst), 2, "one findprovs, one search");
+}
+
+/// A provider listed only as an HTTP gateway is shown as such, and a stuck want's search never dials it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gateway_only_provider_is_shown_and_never_dialled() {
+    let (gateway, _) = router(Router::Gateway).await;
+    let mut n = node(&[&gateway], Duration::from_secs(10)).await;
+    let mut rx = n.handle.find_providers(cid(9), 20).await.unwrap();
+    let p = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().expect("the gateway provider");
+    assert!(p.gateway && p.source == RoutingSource::Http, "{p:?}");
+    assert_eq!(p.addrs[0].to_string(), "/ip4/127.0.0.1/tcp/1/tls/http");
+
+    let handle = n.handle.clone();
+    let want = tokio::spawn(async move { handle.want(cid(10)).await });
+    let key = cid(10).to_string();
+    let mut dials = 0;
+    let found = loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), n.events.recv()).await.expect("a search").unwrap();
+        match e.kind {
+            NodeEvent::DialFailed { .. } => dials += 1,
+            NodeEvent::ProviderFound { key: k, gateway, .. } if k == key => break gateway,
+            _ => {}
+        }
+    };
+    assert!(found, "marked gateway in the event");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while let Ok(e) = n.events.try_recv() {
+        if matches!(e.kind, NodeEvent::DialFailed { .. }) {
+            dials += 1;
+        }
+    }
+    want.abort();
+    assert_eq!(dials, 0, "a gateway is not dialled over libp2p");
 }
 
 /// `routing findprovs` through a daemon prints each provider as it arrives: the good router's line comes while the
