@@ -131,6 +131,15 @@ pub enum Command {
     /// Finding providers and peers, and announcing content, through the running daemon's DHT.
     #[command(subcommand)]
     Routing(RoutingCommand),
+    /// Why a CID has not arrived: the running daemon's reason (no peers, all said DONT_HAVE, no answer…) and the
+    /// CID's timeline (who was asked what, who answered what and when).
+    Why {
+        /// The CID the daemon wants (or the root of a DAG it fetches).
+        cid: String,
+        /// Print JSON (one object) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -527,6 +536,22 @@ pub enum BitswapCommand {
     /// What was exchanged with one peer.
     Ledger {
         peer: String,
+        /// Print JSON (one object per line) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The message inspector: the last Bitswap messages received, decoded (entries, presences, block prefixes,
+    /// sizes against the limits), newest first.
+    Messages {
+        /// Only messages from this peer.
+        #[arg(long, value_name = "PEER")]
+        peer: Option<String>,
+        /// Only messages that carry this CID (a want, a presence or a block).
+        #[arg(long, value_name = "CID")]
+        cid: Option<String>,
+        /// At most this many messages.
+        #[arg(short = 'n', long, default_value_t = 10)]
+        num: usize,
         /// Print JSON (one object per line) instead of text.
         #[arg(long)]
         json: bool,

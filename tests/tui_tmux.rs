@@ -1,6 +1,7 @@
 //! The TUI end to end, as a person uses it: two instances in tmux on 127.0.0.1, text `put` in one, its CID `get`
 //! in the other by typing into the input bar; the screens show the peer, the WANT / BLOCK lines and the finished
-//! operations; Enter on the peer opens its detail; `x` cancels a get nobody answers; `?` shows the help; `q` restores
+//! operations; Enter on the peer opens its detail; `x` cancels a get nobody answers (also one running in a daemon the
+//! TUI is attached to); `?` shows the help; `q` restores
 //! the terminal; a TUI on a port in use exits with the reason and what to type instead. tmux is installed by
 //! scripts/install-test-deps.
 
@@ -177,6 +178,29 @@ fn the_tui_attaches_to_a_daemon_that_holds_the_repo() {
     assert_eq!(out.stdout, b"served while attached");
     let transfers = tmux.pane("t", "4", "BLOCK");
     assert!(transfers.contains("->"), "the attached TUI shows the daemon sending the block:\n{transfers}");
+
+    // Cancel through the daemon: a get nobody answers runs in the daemon (its wantlist holds the CID) until `x` on
+    // its row in the attached TUI stops it there (the daemon answers "cancelled" and drops the want).
+    let nobody = format!("bafkrei{}", "a".repeat(52));
+    let daemon_wants = || {
+        let out = held.run(&["bitswap", "wantlist"], None);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    tmux.command("t", &format!("get {nobody}"));
+    tmux.pane("t", "5", "aaaaaaaa");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !daemon_wants().contains(&nobody) {
+        assert!(Instant::now() < deadline, "the daemon never wanted {nobody}: {}", daemon_wants());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys("t", &["x"]);
+    tmux.wait_for("t", "cancelled");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while daemon_wants().contains(&nobody) {
+        assert!(Instant::now() < deadline, "the daemon still wants {nobody} after the cancel");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     tmux.keys("t", &["q"]);
     tmux.wait_for("t", "EXITED 0");
     drop(daemon);

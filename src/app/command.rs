@@ -28,6 +28,8 @@ pub enum Command {
     Filter(String),
     /// Stop a running operation (its number in the Operations pane), here or in the daemon.
     Cancel(u64),
+    /// Why a CID has not arrived: its reason and timeline (what Enter on a want opens).
+    Why(Cid),
     /// `record start FILE`: write what the TUI is told to FILE for `swarmscope replay`; `record stop`: `None`.
     Record(Option<PathBuf>),
     Help,
@@ -51,6 +53,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("export", "CID FILE.car", "write the DAG as a CAR file"),
     ("import", "FILE.car", "import a CAR file and pin its roots"),
     ("filter", "[peer:P] [cid:C] [kind:K]", "narrow the transfer log (alone: clear)"),
+    ("why", "CID", "why a CID has not arrived, and its timeline"),
     ("cancel", "OP", "stop a running operation (its # in Operations; x there cancels the selected one)"),
     ("record", "start FILE | stop", "record this session for `swarmscope replay FILE`"),
     ("help", "", "show the keys and commands"),
@@ -97,6 +100,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "cat" => Command::Cat(ipfs_path(args.next(), word)?),
         "ls" => Command::Ls(ipfs_path(args.next(), word)?),
         "inspect" => Command::Inspect(cid(args.next(), word)?),
+        "why" => Command::Why(cid(args.next(), word)?),
         "explore" => Command::Explore(ipfs_path(args.next(), word)?),
         "pin" => Command::Pin(ipfs_path(args.next(), word)?),
         "unpin" => Command::Unpin(cid(args.next(), word)?),

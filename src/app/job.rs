@@ -120,6 +120,7 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
             let request = Request::DagImport { files: vec![file.clone()] };
             ("import", Target::Path(file), Shown::Operation, request, None)
         }
+        Command::Why(cid) => ("why", Target::Cid(cid), Shown::Quiet, Request::Why { cid }, None),
         Command::Inspect(_)
         | Command::Filter(_)
         | Command::Cancel(_)
@@ -130,6 +131,19 @@ pub fn job(cmd: Command, cwd: &Path) -> Option<Job> {
     let output_cap = matches!(request, Request::Cat { .. }).then_some(PREVIEW_BYTES);
     Some(Job { kind, target, shown, call: Call { request, cwd: cwd.to_path_buf(), output_cap }, stdin })
 }
+
+/// `i` on a received transfer row: the message inspector's record of the message that row came in (the newest
+/// kept message from its peer that carries its CID). `None` when the row names no valid peer or CID.
+pub fn message_job(row: &super::state::TransferRow, cwd: &Path) -> Option<Job> {
+    let peer: PeerId = row.peer.parse().ok()?;
+    let cid: Cid = row.cid.parse().ok()?;
+    let request = Request::BitswapMessages { peer: Some(peer), cid: Some(cid), limit: 1 };
+    let call = Call { request, cwd: cwd.to_path_buf(), output_cap: None };
+    Some(Job { kind: MESSAGE, target: Target::Cid(cid), shown: Shown::Quiet, call, stdin: None })
+}
+
+/// The kind of a message-inspector job.
+pub const MESSAGE: &str = "message";
 
 /// A result in one line, for the operations pane and the status line.
 pub fn summary(outcome: &Outcome) -> String {

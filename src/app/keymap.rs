@@ -28,7 +28,10 @@ pub enum Action {
     TogglePause,
     ToggleHelp,
     Sort,
+    Zoom,
+    Inspect,
     Escape,
+    Timeline,
 }
 
 /// A key as the help shows it, the action, and what it does.
@@ -42,6 +45,11 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Tab / Shift-Tab", action: Action::NextPane, desc: "next / previous pane" },
     Binding { keys: "l / h, Right / Left", action: Action::NextPane, desc: "next / previous pane" },
     Binding { keys: "1-7", action: Action::Pane(0), desc: "go to pane 1-7 (or click its tab)" },
+    Binding {
+        keys: "z",
+        action: Action::Zoom,
+        desc: "the focused pane alone / the dashboard (terminals of 160x45 and more)",
+    },
     Binding { keys: "j / k, Down / Up", action: Action::Down, desc: "move the selection (or the mouse wheel)" },
     Binding { keys: "PgDn / PgUp", action: Action::PageDown, desc: "a page down / up" },
     Binding { keys: "Ctrl-d / Ctrl-u", action: Action::HalfDown, desc: "half a page down / up" },
@@ -56,7 +64,13 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "Enter",
         action: Action::Enter,
-        desc: "drill in: a peer's detail, a transfer's CID, an operation's DAG",
+        desc: "drill in: peer detail, timeline of a want or transfer, an operation's DAG",
+    },
+    Binding { keys: "t", action: Action::Timeline, desc: "the timeline of the selected operation's CID (Operations)" },
+    Binding {
+        keys: "i",
+        action: Action::Inspect,
+        desc: "inspect the selected CID (as :inspect), peer (its detail) or operation (its CID)",
     },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
     Binding {
@@ -71,20 +85,20 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding { keys: "s", action: Action::Sort, desc: "sort peers: id, RTT, bytes in, bytes out" },
     Binding { keys: "?", action: Action::ToggleHelp, desc: "this help" },
-    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview, input or a peer's detail" },
+    Binding { keys: "Esc", action: Action::Escape, desc: "close help, preview, input, a timeline or a peer's detail" },
     Binding { keys: "q, Ctrl-C", action: Action::Quit, desc: "quit" },
 ];
 
 /// The keys that matter in a pane, for the line under the input bar (always shown, whatever the status says).
 pub fn pane_hints(pane: Pane) -> &'static str {
     match pane {
-        Pane::Peers => "j/k select · Enter detail · s sort · y copy id",
-        Pane::Wantlists => "j/k select · y copy CID",
-        Pane::Ledger => "j/k select · Enter detail · y copy id",
-        Pane::Transfers => "p pause · / filter · f follow · Enter this CID · y copy",
-        Pane::Operations => "x cancel · f follow · Enter its DAG · y copy CID",
-        Pane::Explorer => "j/k select · y copy CID",
-        Pane::Log => "j/k select · y copy line",
+        Pane::Peers => "Enter detail · s sort · y copy id · j/k select",
+        Pane::Wantlists => "Enter timeline · i inspect · y copy CID · j/k select",
+        Pane::Ledger => "Enter detail · y copy id · j/k select",
+        Pane::Transfers => "p pause · / filter · f follow · Enter timeline · i inspect · y copy",
+        Pane::Operations => "x cancel · f follow · Enter its DAG · t timeline · i inspect · y copy CID",
+        Pane::Explorer => "i inspect · y copy CID · j/k select",
+        Pane::Log => "y copy line · j/k select",
     }
 }
 
@@ -118,6 +132,9 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('p') => Action::TogglePause,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('s') => Action::Sort,
+        KeyCode::Char('t') => Action::Timeline,
+        KeyCode::Char('z') => Action::Zoom,
+        KeyCode::Char('i') => Action::Inspect,
         KeyCode::Esc => Action::Escape,
         _ => return None,
     })
@@ -147,6 +164,9 @@ mod tests {
                 Action::Filter => probe(KeyCode::Char('/')),
                 Action::TogglePause => probe(KeyCode::Char('p')),
                 Action::Sort => probe(KeyCode::Char('s')),
+                Action::Timeline => probe(KeyCode::Char('t')),
+                Action::Zoom => probe(KeyCode::Char('z')),
+                Action::Inspect => probe(KeyCode::Char('i')),
                 Action::ToggleHelp => probe(KeyCode::Char('?')),
                 Action::Escape => probe(KeyCode::Esc),
                 Action::Quit => probe(KeyCode::Char('q')),

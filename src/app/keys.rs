@@ -140,6 +140,7 @@ impl AppState {
                 self.filter = Filter::parse(&text);
                 self.pane = Some(Pane::Transfers);
             }
+            Command::Why(cid) => return self.open_timeline(cid),
             Command::Inspect(cid) => {
                 let info = crate::ops::cid::inspect(&cid);
                 let body = serde_json::to_string_pretty(&info).unwrap_or_default();
@@ -153,7 +154,6 @@ impl AppState {
     /// What a key's action does outside the input bar.
     fn action(&mut self, action: Action) -> Vec<Effect> {
         let pane = self.pane();
-        let idx = Pane::ALL.iter().position(|p| *p == pane).unwrap_or(0);
         let n = self.rows(pane);
         let current = self.selection(pane);
         let last = n.saturating_sub(1);
@@ -162,9 +162,11 @@ impl AppState {
         let mut effects = Vec::new();
         match action {
             Action::Quit => effects.push(Effect::Quit),
-            Action::NextPane => self.pane = Some(Pane::ALL[(idx + 1) % Pane::ALL.len()]),
-            Action::PrevPane => self.pane = Some(Pane::ALL[(idx + Pane::ALL.len() - 1) % Pane::ALL.len()]),
+            Action::NextPane => self.pane = Some(self.pane_after(1)),
+            Action::PrevPane => self.pane = Some(self.pane_after(-1)),
             Action::Pane(i) => self.pane = Pane::ALL.get(i).copied().or(self.pane),
+            Action::Zoom => self.single = !self.single,
+            Action::Inspect => effects.extend(self.inspect(pane, current)),
             Action::Down => sel = (sel + 1).min(last),
             Action::Up => sel = sel.saturating_sub(1),
             Action::PageDown => sel = (sel + page).min(last),
@@ -206,14 +208,28 @@ impl AppState {
                         effects.extend(self.command(Command::Explore(cid.into())));
                     }
                 }
+                // The timeline of the selected transfer's CID, or of our selected want.
                 Pane::Transfers => {
-                    let cid = self.visible_transfers().rev().nth(current).map(|r| r.cid.clone());
+                    let cid = self.visible_transfers().rev().nth(current).and_then(|r| r.cid.parse().ok());
                     if let Some(cid) = cid {
-                        self.filter.cid = Some(cid);
+                        effects.extend(self.open_timeline(cid));
+                    }
+                }
+                Pane::Wantlists => {
+                    let cid = self.wantlists.ours.get(current).and_then(|w| w.cid.parse().ok());
+                    if let Some(cid) = cid {
+                        effects.extend(self.open_timeline(cid));
                     }
                 }
                 _ => {}
             },
+            Action::Timeline => {
+                if pane == Pane::Operations
+                    && let Some(cid) = self.ops.iter().rev().nth(current).and_then(|o| o.cid())
+                {
+                    effects.extend(self.open_timeline(cid));
+                }
+            }
             Action::FocusInput => self.input_focused = true,
             Action::Filter => {
                 self.input_focused = true;
@@ -230,6 +246,11 @@ impl AppState {
                 self.help_scroll = 0;
             }
             Action::Sort => self.sort_column = (self.sort_column + 1) % 4,
+            Action::Escape
+                if self.timeline_cid.is_some() && !self.help && self.preview.is_none() && !self.input_focused =>
+            {
+                self.close_timeline()
+            }
             Action::Escape => {
                 if !self.help && self.preview.is_none() && !self.input_focused {
                     self.detail = None;
@@ -269,6 +290,41 @@ impl AppState {
         }
     }
 
+    /// `i` on row `idx` of `pane`: a CID opens the inspect popup (as `:inspect`), a peer its detail, an operation
+    /// the CID it is about (its target, or the root it made).
+    fn inspect(&mut self, pane: Pane, idx: usize) -> Vec<Effect> {
+        let cid = match pane {
+            Pane::Peers | Pane::Ledger => {
+                if let Some(Anchor::Peer(peer)) = self.anchor_at(pane, idx) {
+                    self.detail = Some(peer);
+                    self.pane = Some(Pane::Peers);
+                }
+                return Vec::new();
+            }
+            // A received entry: the message it came in (the message inspector); a sent one: its CID.
+            Pane::Transfers => {
+                let row = self.visible_transfers().rev().nth(idx).cloned();
+                if let Some(row) = row.as_ref().filter(|r| r.direction == crate::node::events::Direction::In)
+                    && let Some(job) = super::job::message_job(row, &self.cwd)
+                {
+                    return vec![Effect::Run(Box::new(job))];
+                }
+                row.map(|r| r.cid)
+            }
+            Pane::Operations => self.ops.iter().rev().nth(idx).and_then(|o| o.cid()).map(|c| c.to_string()),
+            Pane::Wantlists | Pane::Explorer => self.copyable(pane, idx),
+            Pane::Log => None,
+        };
+        match cid.map(|c| c.parse::<cid::Cid>()) {
+            Some(Ok(cid)) => self.command(Command::Inspect(cid)),
+            Some(Err(_)) => {
+                self.set_status("inspect: the selected row has no valid CID".into(), true);
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// What `y` copies from row `idx` of `pane`: the CID, peer id or log line it is about.
     fn copyable(&self, pane: Pane, idx: usize) -> Option<String> {
         match pane {
@@ -278,9 +334,7 @@ impl AppState {
                 op.cid().map(|c| c.to_string())
             }
             Pane::Log => self.log.get(idx).map(|l| l.text.clone()),
-            Pane::Wantlists => {
-                self.want_keys().into_iter().nth(idx).map(|k| k.rsplit(' ').next().unwrap_or_default().to_string())
-            }
+            Pane::Wantlists => self.want_at(idx).map(|(_, cid)| cid.to_string()),
             _ => match self.anchor_at(pane, idx)? {
                 Anchor::Peer(p) => Some(p),
                 Anchor::Key(k) => Some(k),
@@ -314,8 +368,11 @@ impl AppState {
                 }
             }
             MouseEventKind::Down(MouseButton::Left) => {
-                if let Some(row) = self.row_at(mouse.row) {
-                    let pane = self.pane();
+                // A click focuses the pane under it (the dashboard) and selects the row it is on.
+                if let Some((pane, _)) = self.pane_at(mouse.column, mouse.row) {
+                    self.pane = Some(pane);
+                }
+                if let Some((pane, row)) = self.row_at(mouse.column, mouse.row) {
                     if matches!(pane, Pane::Transfers | Pane::Operations) {
                         self.follow = row == 0;
                     }

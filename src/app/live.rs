@@ -4,7 +4,14 @@
 
 use std::collections::HashSet;
 
+use super::command::Command;
+use super::msg::Effect;
 use super::state::{AppState, MAX_UNSERVED};
+
+/// The job kind of a re-read of the explorer's tree (its result keeps the pane and the selection).
+pub const REEXPLORE: &str = "re-explore";
+/// The explorer's tree is re-read at most this often.
+pub const EXPLORE_EVERY_MS: u64 = 1_000;
 use crate::node::events::{Direction, EntryKind, OurWantInfo, TheirWantInfo, WantKind};
 
 impl AppState {
@@ -17,7 +24,7 @@ impl AppState {
             (Direction::Out, EntryKind::WantHave | EntryKind::WantBlock)
                 if !self.wantlists.ours.iter().any(|w| w.cid == cid) =>
             {
-                self.wantlists.ours.push(OurWantInfo { cid: cid.to_string(), age_ms, peers_asked: 1 });
+                self.wantlists.ours.push(OurWantInfo { cid: cid.to_string(), age_ms, peers_asked: 1, why: None });
             }
             (Direction::In, EntryKind::Block) | (Direction::Out, EntryKind::Cancel) => {
                 self.wantlists.ours.retain(|w| w.cid != cid);
@@ -61,11 +68,30 @@ impl AppState {
         for row in &mut explorer.rows {
             let hash = row.cid.hash().to_bytes();
             if added.contains(&hash) {
+                // A block that may link others arrived after the tree was read: its children are not in the tree
+                // yet, so the tree is read again (see `refresh_explorer`).
+                if !row.present && row.cid.codec() != crate::node::block::RAW {
+                    self.explore_stale = true;
+                }
                 row.present = true;
             } else if removed.contains(&hash) {
                 row.present = false;
             }
         }
+    }
+
+    /// The explorer's tree is read again when a block that links others arrived after it was read: at most one read
+    /// at a time and one a second (a DAG arriving block by block is re-read once a second, not per block).
+    pub(super) fn refresh_explorer(&mut self) -> Option<Effect> {
+        let explorer = self.explorer.as_ref()?;
+        if !self.explore_stale || self.explore_in_flight || self.now_ms < self.explorer_at_ms + EXPLORE_EVERY_MS {
+            return None;
+        }
+        let mut job = super::job::job(Command::Explore(explorer.root.into()), &self.cwd)?;
+        job.kind = REEXPLORE;
+        self.explore_stale = false;
+        self.explore_in_flight = true;
+        Some(Effect::Run(Box::new(job)))
     }
 
     /// After a snapshot: the unserved marks of wants that are gone go too (bounded by the wants peers hold).

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod job;
 pub mod keymap;
 mod keys;
+pub mod layout;
 mod live;
 pub mod logging;
 pub mod msg;

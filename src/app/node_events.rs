@@ -22,6 +22,8 @@ impl AppState {
             | NodeEvent::RoutingDone { .. }
             | NodeEvent::DialFailed { .. }
             | NodeEvent::DhtMode { .. }
+            | NodeEvent::Reachability { .. }
+            | NodeEvent::HolePunch { .. }
             | NodeEvent::RoutingStatus(_) => {}
             NodeEvent::Connected { peer, addr, direction, transport } => {
                 let row = self.peers.entry(peer.clone()).or_default();
@@ -52,7 +54,7 @@ impl AppState {
             }
             NodeEvent::Ping { peer, rtt_ms } => {
                 if let Some(row) = self.peers.get_mut(&peer) {
-                    row.rtt_ms = Some(rtt_ms);
+                    row.pinged(rtt_ms);
                 }
             }
             NodeEvent::Bitswap { direction, peer, kind, cid, size, latency_ms } => {
@@ -118,6 +120,7 @@ impl AppState {
                     row.bytes_out = p.ledger.bytes_sent;
                     row.wants_in = wantlists.theirs.get(&p.peer).map_or(0, |w| w.len());
                     row.ledger = Some(p.ledger.clone());
+                    row.relayed = p.relayed;
                     // The version spoken on the streams, once known, over the highest one identify listed.
                     if let Some(v) = &p.bitswap_version {
                         row.bitswap = v.clone();

@@ -141,6 +141,7 @@ pub struct JobKind(String);
 /// Every kind the input bar runs (`job::job`).
 const KINDS: &[&str] = &[
     "put",
+    "message",
     "add",
     "get",
     "cat",

@@ -15,11 +15,6 @@ pub fn header_rows(rows: u16) -> u16 {
     if rows >= HEADER_FROM_ROWS { 5 } else { 0 }
 }
 
-/// The screen line of a pane's first table row: below the header, the tabs (1), the table's border and header row.
-pub fn first_row_y(rows: u16) -> u16 {
-    header_rows(rows) + 3
-}
-
 /// The tab bar's titles on a terminal `width` columns wide: names cut to 5 letters under 100 columns and to 3
 /// under 70, so that all seven fit (and can be clicked).
 pub fn tab_titles(width: u16) -> Vec<String> {
@@ -74,11 +69,13 @@ impl AppState {
         self.selected.get(&pane).copied().unwrap_or(0)
     }
 
-    /// Table rows a pane shows on this terminal (the last size the loop reported; 10 before it did).
+    /// Table rows the focused pane shows on this terminal (the last size the loop reported; 10 before it did): its
+    /// area less its borders and header row.
     pub fn page(&self) -> usize {
-        // Below the table rows: its bottom border, the status line (1) and the input bar (3).
-        let rows = self.viewport.1;
-        if rows == 0 { 10 } else { rows.saturating_sub(first_row_y(rows) + 1 + 1 + 3).max(1) as usize }
+        if self.viewport.1 == 0 {
+            return 10;
+        }
+        self.pane_area(self.pane()).map_or(1, |r| r.height.saturating_sub(3).max(1) as usize)
     }
 
     /// Whether the focused pane's selection stays on the newest row.
@@ -93,15 +90,44 @@ impl AppState {
         ledgers
     }
 
-    /// Wants in the order the Wantlists pane shows them: ours (`cid`), then each peer's (`peer cid`), peers sorted.
-    pub fn want_keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.wantlists.ours.iter().map(|w| w.cid.clone()).collect();
+    /// The want at row `idx` of the Wantlists pane, as `(peer, cid)` (no peer: ours). The pane shows ours first,
+    /// then each peer's, peers sorted; found by counting, not by listing all 100,000 wants.
+    pub fn want_at(&self, idx: usize) -> Option<(Option<&str>, &str)> {
+        let ours = &self.wantlists.ours;
+        if let Some(w) = ours.get(idx) {
+            return Some((None, w.cid.as_str()));
+        }
+        let mut rest = idx - ours.len();
+        for peer in self.want_peers() {
+            let wants = &self.wantlists.theirs[peer];
+            match wants.get(rest) {
+                Some(w) => return Some((Some(peer.as_str()), w.cid.as_str())),
+                None => rest -= wants.len(),
+            }
+        }
+        None
+    }
+
+    /// Where the want `key` (`cid` for ours, `peer cid` for a peer's) is in the Wantlists pane.
+    fn want_index(&self, key: &str) -> Option<usize> {
+        let ours = &self.wantlists.ours;
+        let Some((peer, cid)) = key.split_once(' ') else { return ours.iter().position(|w| w.cid == key) };
+        let mut at = ours.len();
+        for p in self.want_peers() {
+            let wants = &self.wantlists.theirs[p];
+            if p == peer {
+                return wants.iter().position(|w| w.cid == cid).map(|i| at + i);
+            }
+            at += wants.len();
+        }
+        None
+    }
+
+    /// The peers that want something from us, in the order the Wantlists pane lists them.
+    pub fn want_peers(&self) -> Vec<&String> {
         let mut peers: Vec<&String> = self.wantlists.theirs.keys().collect();
         peers.sort();
-        for peer in peers {
-            keys.extend(self.wantlists.theirs[peer].iter().map(|w| format!("{peer} {}", w.cid)));
-        }
-        keys
+        peers
     }
 
     /// The item at row `idx` of `pane`.
@@ -109,7 +135,10 @@ impl AppState {
         match pane {
             Pane::Peers => self.sorted_peers().get(idx).map(|p| Anchor::Peer(p.peer.clone())),
             Pane::Ledger => self.sorted_ledgers().get(idx).map(|p| Anchor::Peer(p.peer.clone())),
-            Pane::Wantlists => self.want_keys().into_iter().nth(idx).map(Anchor::Key),
+            Pane::Wantlists => self.want_at(idx).map(|(peer, cid)| match peer {
+                Some(p) => Anchor::Key(format!("{p} {cid}")),
+                None => Anchor::Key(cid.to_string()),
+            }),
             Pane::Transfers => self.visible_transfers().rev().nth(idx).map(|r| Anchor::Transfer(r.id)),
             Pane::Operations => self.ops.iter().rev().nth(idx).map(|o| Anchor::Op(o.id)),
             Pane::Explorer => self.explorer.as_ref()?.rows.get(idx).map(|r| Anchor::Key(r.cid.to_string())),
@@ -122,7 +151,7 @@ impl AppState {
         match (pane, anchor) {
             (Pane::Peers, Anchor::Peer(p)) => self.sorted_peers().iter().position(|r| &r.peer == p),
             (Pane::Ledger, Anchor::Peer(p)) => self.sorted_ledgers().iter().position(|r| &r.peer == p),
-            (Pane::Wantlists, Anchor::Key(k)) => self.want_keys().iter().position(|w| w == k),
+            (Pane::Wantlists, Anchor::Key(k)) => self.want_index(k),
             (Pane::Transfers, Anchor::Transfer(id)) => self.visible_transfers().rev().position(|r| r.id == *id),
             (Pane::Operations, Anchor::Op(id)) => self.ops.iter().rev().position(|o| o.id == *id),
             (Pane::Explorer, Anchor::Key(k)) => {
@@ -188,18 +217,52 @@ impl AppState {
         }
     }
 
-    /// The row of the focused pane at screen line `y` (a mouse click), if there is one.
-    pub fn row_at(&self, y: u16) -> Option<usize> {
-        let pane = self.pane();
-        let first = first_row_y(self.viewport.1);
+    /// The pane and row at column `x`, line `y` (a mouse click), if a row is there.
+    pub fn row_at(&self, x: u16, y: u16) -> Option<(Pane, usize)> {
+        let (pane, area) = self.pane_at(x, y)?;
+        let first = area.y + 2;
         if y < first || pane == Pane::Wantlists || pane == Pane::Log {
             return None;
         }
         let line = (y - first) as usize;
-        if line >= self.page() {
+        let visible = area.height.saturating_sub(3).max(1) as usize;
+        if line >= visible {
             return None;
         }
-        let idx = scroll_offset(self.selection(pane), self.page()) + line;
-        (idx < self.rows(pane)).then_some(idx)
+        let idx = scroll_offset(self.selection(pane), visible) + line;
+        (idx < self.rows(pane)).then_some((pane, idx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::events::{OurWantInfo, TheirWantInfo, WantKind};
+
+    #[test]
+    fn every_want_row_is_found_again_by_its_key_in_the_order_the_pane_shows() {
+        let mut s = AppState::new();
+        let ours = |c: &str| OurWantInfo { cid: c.into(), age_ms: 0, peers_asked: 1, why: None };
+        let theirs =
+            |c: &str| TheirWantInfo { cid: c.into(), want_type: WantKind::WantHave, send_dont_have: false, age_ms: 0 };
+        s.wantlists.ours = vec![ours("o1"), ours("o2")];
+        s.wantlists.theirs.insert("pb".into(), vec![theirs("b1")]);
+        s.wantlists.theirs.insert("pa".into(), vec![theirs("a1"), theirs("a2")]);
+        let shown: Vec<_> = (0..6).map(|i| s.want_at(i)).collect();
+        assert_eq!(
+            shown,
+            vec![
+                Some((None, "o1")),
+                Some((None, "o2")),
+                Some((Some("pa"), "a1")),
+                Some((Some("pa"), "a2")),
+                Some((Some("pb"), "b1")),
+                None
+            ]
+        );
+        for i in 0..5 {
+            let anchor = s.anchor_at(Pane::Wantlists, i).expect("a row");
+            assert_eq!(s.find(Pane::Wantlists, &anchor), Some(i), "{anchor:?}");
+        }
     }
 }

@@ -29,6 +29,8 @@ pub const MAX_UNSERVED: usize = 100_000;
 pub const MAX_GONE_PEERS: usize = 256;
 /// Addresses kept per peer.
 pub const MAX_ADDRS: usize = 8;
+/// Ping round trips kept per peer.
+pub const MAX_PINGS: usize = 32;
 /// Finished operations kept.
 pub const MAX_FINISHED_OPS: usize = 100;
 
@@ -75,6 +77,8 @@ pub struct PeerRow {
     pub agent: String,
     pub bitswap: String,
     pub rtt_ms: Option<f64>,
+    /// The last [`MAX_PINGS`] ping round trips (libp2p ping), oldest first: the detail's min / avg / max.
+    pub rtts: VecDeque<f64>,
     pub connected_at_ms: u64,
     pub bytes_in: u64,
     pub bytes_out: u64,
@@ -91,11 +95,33 @@ pub struct PeerRow {
     /// Block bytes from and to it, per second: the detail's graph.
     pub rate_in: Series,
     pub rate_out: Series,
+    /// Every connection goes through a relay (the last snapshot said so).
+    pub relayed: bool,
 }
 
 impl PeerRow {
     pub fn connected(&self) -> bool {
         self.gone_at_ms.is_none()
+    }
+
+    /// A ping round trip came back.
+    pub fn pinged(&mut self, rtt_ms: f64) {
+        self.rtt_ms = Some(rtt_ms);
+        self.rtts.push_back(rtt_ms);
+        while self.rtts.len() > MAX_PINGS {
+            self.rtts.pop_front();
+        }
+    }
+
+    /// Min, average and max of the kept ping round trips, if any came back.
+    pub fn rtt_stats(&self) -> Option<(f64, f64, f64)> {
+        let n = self.rtts.len();
+        if n == 0 {
+            return None;
+        }
+        let min = self.rtts.iter().copied().fold(f64::MAX, f64::min);
+        let max = self.rtts.iter().copied().fold(0.0, f64::max);
+        Some((min, self.rtts.iter().sum::<f64>() / n as f64, max))
     }
 }
 
@@ -237,13 +263,31 @@ pub struct AppState {
     /// The terminal's size (columns, rows) as the loop last reported it: how far a page is, where a click lands.
     pub viewport: (u16, u16),
     pub sort_column: usize,
+    /// The focused pane alone even where the dashboard fits (`z` toggles).
+    pub single: bool,
     pub help: bool,
     pub input_focused: bool,
     pub input: tui_input::Input,
     pub preview: Option<(String, String)>,
     pub explorer: Option<Explored>,
+    /// When the explorer's tree was read (node clock): its title says how long ago.
+    pub explorer_at_ms: u64,
+    /// A block that links others arrived since the tree was read: it is read again.
+    pub explore_stale: bool,
+    /// A re-read of the tree is running.
+    pub explore_in_flight: bool,
     /// The peer whose detail is open (Enter on a peer; Esc closes).
     pub detail: Option<String>,
+    /// The timeline open over the panes (Enter on a want or transfer, `t` on an operation; Esc closes): the
+    /// node's answer to `why CID`, asked again every second while open.
+    pub timeline: Option<crate::node::trace::report::WhyReport>,
+    /// The CID whose timeline is open (the answer may still be on its way).
+    pub timeline_cid: Option<cid::Cid>,
+    /// A `why` is running: the heartbeat asks for no other until it answers.
+    pub timeline_in_flight: bool,
+    /// The TUI's own trace of the events it was told (the node's, bounded alike): the timeline until the node
+    /// answers, and for good in a replay, where no command runs.
+    pub trace: crate::node::trace::Trace,
     /// Lines typed into the input bar, oldest first (loaded by the loop, saved through an effect).
     pub history: Vec<String>,
     /// Where Up/Down is in the history while browsing it.

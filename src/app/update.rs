@@ -20,16 +20,21 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Mouse(mouse) => return state.mouse(mouse),
         Msg::Node(e) => {
             state.advance(e.at_ms);
+            state.trace.observe(e.at_ms, &e.kind);
             state.apply_node(e.at_ms, e.kind);
+            return state.refresh_explorer().into_iter().collect();
         }
         Msg::Tick { now_ms } => state.advance(now_ms),
         Msg::Heartbeat { now_ms } => {
             state.advance(now_ms);
+            let mut effects: Vec<Effect> = state.refresh_explorer().into_iter().collect();
+            effects.extend(state.refresh_timeline());
             // At most one `repo stat` at a time: a slow store (or daemon) is not asked again until it answers.
             if !state.stat_in_flight {
                 state.stat_in_flight = true;
-                return vec![Effect::RefreshStored];
+                effects.push(Effect::RefreshStored);
             }
+            return effects;
         }
         Msg::Log(line) => state.push_log(line),
         Msg::Command(cmd) => return state.command(cmd),
@@ -91,3 +96,7 @@ mod tests;
 #[cfg(test)]
 #[path = "update_keys_tests.rs"]
 mod keys_tests;
+
+#[cfg(test)]
+#[path = "update_timeline_tests.rs"]
+mod timeline_tests;

@@ -457,3 +457,121 @@ fn the_log_tails_new_lines_keeps_a_chosen_line_and_y_copies_it() {
     update(&mut s, Msg::Log("after".into()));
     assert_eq!(s.log[s.selection(Pane::Log)].text, "after", "on the newest line it tails again");
 }
+
+#[test]
+fn focus_moves_through_the_dashboard_panes_and_through_every_tab_when_narrow() {
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 200, height: 50 });
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(s.pane());
+        update(&mut s, key(KeyCode::Char('l')));
+    }
+    assert_eq!(seen, crate::app::layout::DASHBOARD);
+    assert_eq!(s.pane(), Pane::Peers, "round again");
+    update(&mut s, key(KeyCode::Left));
+    assert_eq!(s.pane(), Pane::Log, "back");
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.pane(), Pane::Peers);
+    // `z`: the focused pane alone, and focus goes through every tab again.
+    update(&mut s, key(KeyCode::Char('z')));
+    update(&mut s, key(KeyCode::Char('l')));
+    assert_eq!(s.pane(), Pane::Wantlists);
+    // A narrow terminal has no dashboard whatever `z` says.
+    update(&mut s, key(KeyCode::Char('z')));
+    update(&mut s, Msg::Resize { width: 120, height: 40 });
+    update(&mut s, key(KeyCode::Char('l')));
+    assert_eq!(s.pane(), Pane::Ledger);
+}
+
+#[test]
+fn a_click_on_a_dashboard_pane_focuses_it_and_selects_the_row() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 200, height: 50 });
+    for i in 0..5 {
+        update(&mut s, Msg::OpStarted { id: OpId(100 + i), kind: "get".into(), target: Target::Cid(cid()) });
+    }
+    let main = crate::app::layout::screen(ratatui::layout::Rect::new(0, 0, 200, 50)).main;
+    let (_, ops) = crate::app::layout::dashboard(main).into_iter().find(|(p, _)| *p == Pane::Operations).unwrap();
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The third row of the operations table: below its border and header row.
+    update(&mut s, click(ops.x + 3, ops.y + 2 + 2));
+    assert_eq!(s.pane(), Pane::Operations);
+    assert_eq!(s.selection(Pane::Operations), 2);
+    assert_eq!(s.page(), ops.height as usize - 3, "a page is the focused pane's rows");
+}
+
+#[test]
+fn i_inspects_the_selected_cid_peer_or_operation() {
+    let mut s = AppState::new();
+    update(&mut s, Msg::OpStarted { id: OpId(1), kind: "get".into(), target: Target::Cid(cid()) });
+    s.pane = Some(Pane::Operations);
+    update(&mut s, key(KeyCode::Char('i')));
+    let (title, body) = s.preview.clone().expect("the inspect popup");
+    assert_eq!(title, format!("inspect {CID}"));
+    assert!(body.contains("raw"), "{body}");
+    update(&mut s, key(KeyCode::Esc));
+    let peer = "12D3KooWQdyXe6437mcrku6raQEkxMYok54tJYVamkq8kLQTMzLf";
+    update(
+        &mut s,
+        Msg::Node(Event {
+            seq: 1,
+            at_ms: 0,
+            kind: NodeEvent::Connected {
+                peer: peer.into(),
+                addr: "/ip4/127.0.0.1/tcp/1".into(),
+                direction: Direction::Out,
+                transport: crate::node::events::Transport::Tcp,
+            },
+        }),
+    );
+    s.pane = Some(Pane::Peers);
+    update(&mut s, key(KeyCode::Char('i')));
+    assert_eq!(s.detail.as_deref(), Some(peer));
+    assert!(s.preview.is_none());
+}
+
+#[test]
+fn i_on_a_received_transfer_opens_the_message_it_came_in() {
+    let peer = "12D3KooWLRPJAA5o6Z6pVTyDfD7DvPMvSrcZxzf3fpYMwcDGWP3v";
+    let mut s = AppState::new();
+    update(&mut s, Msg::Resize { width: 120, height: 40 });
+    s.pane = Some(Pane::Transfers);
+    let received = NodeEvent::Bitswap {
+        direction: Direction::In,
+        peer: peer.into(),
+        kind: EntryKind::Block,
+        cid: CID.into(),
+        size: Some(5),
+        latency_ms: None,
+    };
+    update(&mut s, Msg::Node(Event { seq: 1, at_ms: 10, kind: received }));
+    let effects = update(&mut s, key(KeyCode::Char('i')));
+    let job = jobs(&effects)[0].clone();
+    assert_eq!((job.kind, job.shown), ("message", Shown::Quiet));
+    assert!(
+        matches!(&job.call.request, Request::BitswapMessages { peer: Some(p), cid: Some(c), limit: 1 }
+            if p.to_string() == peer && *c == cid()),
+        "{:?}",
+        job.call.request
+    );
+    // The answer opens as a popup, one line per entry; none kept says so.
+    let parsed = crate::node::bitswap::protocol::Parsed { haves: vec![cid()], ..Default::default() };
+    let m = crate::node::bitswap::inspect::MessageInfo::of(4, 10, peer.into(), "1.2.0", &parsed);
+    let answer = Ok(Outcome::BitswapMessages { messages: vec![m] });
+    update(&mut s, done(3, "message", Target::Cid(cid()), Shown::Quiet, answer));
+    let (title, body) = s.preview.clone().unwrap();
+    assert!(title.starts_with("message #4 from 12D3") && body.contains(&format!("HAVE       {CID}")), "{body}");
+    s.preview = None;
+    let none = Ok(Outcome::BitswapMessages { messages: vec![] });
+    update(&mut s, done(4, "message", Target::Cid(cid()), Shown::Quiet, none));
+    assert!(s.status.as_ref().is_some_and(|(t, e)| *e && t.contains("no kept message")), "{:?}", s.status);
+}

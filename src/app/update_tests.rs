@@ -132,9 +132,10 @@ fn snapshots_are_the_truth_and_drops_are_shown() {
         debt_ratio: 0.0,
         ledger,
         bitswap_version: None,
+        relayed: false,
     }];
     let wantlists = Wantlists {
-        ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1 }],
+        ours: vec![OurWantInfo { cid: "bafyW".into(), age_ms: 10, peers_asked: 1, why: None }],
         theirs: Default::default(),
     };
     update(&mut s, at(2_000, NodeEvent::Snapshot { peers, departed: vec![], wantlists, dropped_events: 17 }));
@@ -325,6 +326,8 @@ fn the_explorer_follows_the_store_and_one_repo_stat_runs_at_a_time() {
     assert!(!s.explorer.as_ref().unwrap().rows[0].present);
 
     use crate::app::msg::Effect;
+    // (Without an explorer: its re-read is another test's.)
+    s.explorer = None;
     assert_eq!(update(&mut s, Msg::Heartbeat { now_ms: 1_000 }), [Effect::RefreshStored]);
     assert!(update(&mut s, Msg::Heartbeat { now_ms: 2_000 }).is_empty(), "the first stat has not answered");
     update(&mut s, Msg::StoredFailed);
@@ -360,6 +363,7 @@ fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
         debt_ratio: 0.0,
         ledger,
         bitswap_version: None,
+        relayed: false,
     };
     // The snapshot lists only P0000: the others left (kept, greyed); P0000 has its ledger and both addresses.
     let snapshot = |departed| NodeEvent::Snapshot {
@@ -380,6 +384,7 @@ fn peers_that_leave_stay_with_their_ledger_and_the_oldest_are_pruned() {
         debt_ratio: 0.0,
         ledger: Ledger { bytes_sent: 9, left_ms: Some(3), ..Ledger::default() },
         bitswap_version: None,
+        relayed: false,
     };
     update(&mut s, at(3, snapshot(vec![old])));
     let old = &s.peers["OLD"];
@@ -412,6 +417,7 @@ fn the_peers_bitswap_column_shows_the_negotiated_version_over_the_advertised_one
             debt_ratio: 0.0,
             ledger: Ledger::default(),
             bitswap_version: version.map(String::from),
+            relayed: false,
         }],
         departed: vec![],
         wantlists: Wantlists::default(),
@@ -421,4 +427,65 @@ fn the_peers_bitswap_column_shows_the_negotiated_version_over_the_advertised_one
     assert_eq!(s.peers["P"].bitswap, "1.2.0");
     update(&mut s, at(3, snapshot(Some("1.1.0"))));
     assert_eq!(s.peers["P"].bitswap, "1.1.0", "the version the streams speak");
+}
+
+#[test]
+fn a_block_that_arrives_after_the_tree_was_read_gets_its_children_read_once_a_second() {
+    use crate::app::live::REEXPLORE;
+    use crate::app::msg::Effect;
+    use crate::app::state::Pane;
+    use crate::ops::Request;
+    use crate::ops::explore::{DagRow, Explored};
+    let root: cid::Cid = "QmWATWQ7fVPP2EFGu71UkfnqhYXDYH566qy47CnJDgvs8u".parse().unwrap();
+    let raw: cid::Cid = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq".parse().unwrap();
+    let row = |cid, depth, present| DagRow { depth, name: String::new(), cid, size: 1, kind: "file".into(), present };
+    let stored = |added: cid::Cid| NodeEvent::Stored {
+        added: 1,
+        removed: 0,
+        damaged: 0,
+        added_cids: vec![added.to_string()],
+        removed_cids: Vec::new(),
+        damaged_cids: Vec::new(),
+        wanted_by: 0,
+    };
+    let mut s = AppState::new();
+    s.explorer = Some(Explored { root, rows: vec![row(root, 0, false)], truncated: false });
+    s.pane = Some(Pane::Peers);
+    let reads = |effects: &[Effect]| {
+        effects
+            .iter()
+            .filter(|e| {
+                matches!(e, Effect::Run(j) if j.kind == REEXPLORE
+                && matches!(&j.call.request, Request::DagExplore { path } if path.root == root))
+            })
+            .count()
+    };
+    // A raw leaf has no children: arriving, it is only marked here.
+    s.explorer.as_mut().unwrap().rows.push(row(raw, 1, false));
+    assert_eq!(reads(&update(&mut s, at(1_500, stored(raw)))), 0);
+    assert!(s.explorer.as_ref().unwrap().rows[1].present);
+    // The root arrives 200 ms after the tree was read: read again once the second is up, not before.
+    s.explorer_at_ms = 1_400;
+    assert_eq!(reads(&update(&mut s, at(1_600, stored(root)))), 0, "less than a second since the last read");
+    assert!(s.explorer.as_ref().unwrap().rows[0].present);
+    assert_eq!(reads(&update(&mut s, Msg::Heartbeat { now_ms: 2_400 })), 1);
+    assert_eq!(reads(&update(&mut s, Msg::Heartbeat { now_ms: 3_400 })), 0, "one read at a time, and nothing new");
+    // The read comes back with the children: the pane and its place stay.
+    let tree =
+        Explored { root, rows: vec![row(root, 0, true), row(raw, 1, true), row(raw, 1, true)], truncated: false };
+    update(
+        &mut s,
+        Msg::JobDone(Box::new(JobDone {
+            id: OpId(9),
+            kind: REEXPLORE,
+            target: Target::Cid(root),
+            shown: Shown::Quiet,
+            result: Ok(Outcome::Explored(tree)),
+            output: Vec::new(),
+        })),
+    );
+    assert_eq!(s.explorer.as_ref().unwrap().rows.len(), 3);
+    assert_eq!(s.pane(), Pane::Peers);
+    assert_eq!(s.explorer_at_ms, 3_400);
+    assert!(!s.explore_in_flight && s.status.is_none());
 }

@@ -167,9 +167,10 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
                         (None, true) => "bitswap".to_string(),
                         (None, false) => "-".to_string(),
                     };
+                    let relayed = if p.relayed { " relayed" } else { "" };
                     writeln!(
                         out,
-                        "{}/p2p/{} {direction} {latency} {agent} {bitswap} in:{} out:{}",
+                        "{}/p2p/{} {direction}{relayed} {latency} {agent} {bitswap} in:{} out:{}",
                         p.addr,
                         p.peer,
                         si_bytes(p.bytes_received as f64),
@@ -204,6 +205,15 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
             writeln!(out, "provided {cid} and the {} blocks under it to {peers} peers or more", blocks - 1)?
         }
         Outcome::BitswapStat(s) => bitswap_stat(view, &s, out)?,
+        Outcome::BitswapMessages { messages } => {
+            for m in &messages {
+                if view.json {
+                    line(out, m)?;
+                } else {
+                    writeln!(out, "{}", m.lines().join("\n"))?;
+                }
+            }
+        }
         Outcome::Bandwidth(b) => {
             if view.json {
                 line(out, &b)?;
@@ -236,6 +246,15 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
             }
         }
         Outcome::Ledger { ledger, .. } => self::ledger(view, &ledger, out)?,
+        Outcome::Why(report) => {
+            if view.json {
+                line(out, &report)?;
+            } else {
+                for l in report.lines() {
+                    writeln!(out, "{l}")?;
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -304,6 +323,9 @@ fn identity(view: &View, id: &IdInfo, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out, "{}", id.peer_id)?;
     writeln!(out, "agent: {}", id.agent)?;
+    if let (Some(mode), Some(reach)) = (&id.dht_mode, &id.reachability) {
+        writeln!(out, "dht: {mode}, reachability: {reach}")?;
+    }
     if let Some(routers) = &id.routers {
         let list = if routers.is_empty() { "none".to_string() } else { routers.join(" ") };
         writeln!(out, "routers: {list}")?;

@@ -114,12 +114,18 @@ pub fn from_cli(command: Command, no_bootstrap: bool, routers: &[String]) -> Res
                 let peer = peer.as_deref().map(|p| parse::peer_id(p).map_err(anyhow::Error::msg)).transpose()?;
                 (Request::BitswapWantlist { peer }, json(j))
             }
+            BitswapCommand::Messages { peer, cid: c, num, json: j } => {
+                let peer = peer.map(|p| parse::peer_id(&p)).transpose().map_err(anyhow::Error::msg)?;
+                let c = c.map(|c| cid(&c)).transpose()?;
+                (Request::BitswapMessages { peer, cid: c, limit: num }, json(j))
+            }
             BitswapCommand::Ledger { peer, json: j } => {
                 let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;
                 (Request::BitswapLedger { peer: id }, View { arg: peer, ..json(j) })
             }
         },
         Command::Stats(StatsCommand::Bw { json: j }) => (Request::StatsBw, json(j)),
+        Command::Why { cid: c, json: j } => (Request::Why { cid: cid(&c)? }, json(j)),
         Command::Daemon(_) | Command::Tui(_) | Command::Demo | Command::Replay { .. } => {
             anyhow::bail!("the daemon and the TUI are not requests")
         }

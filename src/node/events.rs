@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::bitswap::ledger::Ledger;
 pub use super::op::OpId;
 pub use super::routing::config::DhtMode;
+pub use super::routing::nat::Reachability;
 pub use super::routing::status::{AddrError, BucketSize, QueryKind, RoutingSource, RoutingStatus};
 
 /// The version of this schema, carried by `ready` so that a recording says which schema it uses. Version 1 had no
@@ -282,6 +283,21 @@ pub enum NodeEvent {
     },
     /// Routing as it is now (routing table, provide queue, queries), beside every `snapshot`.
     RoutingStatus(RoutingStatus),
+    /// AutoNAT changed its mind about whether peers can dial this node; `address` is the one they dialled back,
+    /// while public. Under `--dht auto` a `dht_mode` event follows when the DHT mode changes with it.
+    Reachability {
+        status: Reachability,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
+    },
+    /// DCUtR tried to replace a relayed connection to `peer` with a direct one (hole punching): `ok`, or the
+    /// `error` and the relayed connection stays.
+    HolePunch {
+        peer: String,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// The whole truth, periodically: peers with their ledgers and both directions of every wantlist, so a
     /// consumer that missed events resyncs.
     Snapshot {
@@ -310,6 +326,9 @@ pub struct OurWantInfo {
     pub cid: String,
     pub age_ms: u64,
     pub peers_asked: usize,
+    /// Why it is still pending (issue 14's reasons), as `why CID` says; absent from recordings made before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<super::trace::why::Why>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -344,6 +363,9 @@ pub struct PeerInfo {
     pub bytes_received: u64,
     #[serde(default)]
     pub bytes_sent: u64,
+    /// Every connection to the peer goes through a relay (`/p2p-circuit`).
+    #[serde(default)]
+    pub relayed: bool,
 }
 
 /// Departed peers a snapshot carries at most: the most recent. The node keeps more ledgers (the archive's 1,024),
@@ -363,6 +385,10 @@ pub struct PeerSnapshot {
     /// its identify lists may differ.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bitswap_version: Option<String>,
+    /// Every connection to the peer goes through a relay (`/p2p-circuit`): limited, until a hole punch or a direct
+    /// dial gives a direct one.
+    #[serde(default)]
+    pub relayed: bool,
 }
 
 #[cfg(test)]
@@ -485,6 +511,7 @@ mod tests {
                     debt_ratio: 0.5,
                     ledger: Ledger { bytes_sent: 1, last_exchange_ms: Some(12), ..Ledger::default() },
                     bitswap_version: None,
+                    relayed: true,
                 }],
                 departed: vec![PeerSnapshot {
                     peer: "Q".into(),
@@ -494,10 +521,13 @@ mod tests {
                     debt_ratio: 7.0,
                     ledger: Ledger { bytes_sent: 7, left_ms: Some(30), ..Ledger::default() },
                     bitswap_version: None,
+                    relayed: false,
                 }],
-                wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2 }], theirs },
+                wantlists: Wantlists { ours: vec![OurWantInfo { cid, age_ms: 1, peers_asked: 2, why: None }], theirs },
                 dropped_events: 4,
             },
+            NodeEvent::Reachability { status: Reachability::Public, address: Some("/ip4/1.2.3.4/tcp/4021".into()) },
+            NodeEvent::HolePunch { peer: "P".into(), ok: false, error: Some("Giving up after 3 dial attempts".into()) },
         ];
         kinds.into_iter().enumerate().map(|(i, k)| at(i as u64 + 1, k)).collect()
     }
@@ -547,6 +577,18 @@ mod tests {
         assert_eq!(snapshot["wantlists"]["theirs"]["P"][0]["want_type"], "WANT_HAVE", "like EntryKind");
         assert!(snapshot["peers"][0]["ledger"].get("left_ms").is_none(), "connected: absent, not null");
         assert_eq!(snapshot["departed"][0]["ledger"]["left_ms"], 30);
+        assert_eq!(
+            (snapshot["peers"][0]["relayed"].as_bool(), snapshot["departed"][0]["relayed"].as_bool()),
+            (Some(true), Some(false))
+        );
+        assert_eq!(
+            (json(&all[24])["type"].as_str(), json(&all[24])["status"].as_str()),
+            (Some("reachability"), Some("public"))
+        );
+        assert_eq!(
+            (json(&all[25])["type"].as_str(), json(&all[25])["ok"].as_bool()),
+            (Some("hole_punch"), Some(false))
+        );
         assert_eq!(serde_json::to_value(EntryKind::WantHave).unwrap(), "WANT_HAVE");
         assert_eq!(json(&all[15])["type"], "stored");
         assert_eq!(json(&all[16])["type"], "store_resync");

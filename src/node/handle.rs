@@ -52,6 +52,18 @@ pub(crate) enum Command {
     Wantlists {
         reply: oneshot::Sender<Wantlists>,
     },
+    /// `why CID`: the reason it is pending, and its timeline.
+    Why {
+        cid: Cid,
+        reply: oneshot::Sender<super::trace::report::WhyReport>,
+    },
+    /// The message inspector: recent received messages, newest first.
+    Messages {
+        peer: Option<PeerId>,
+        cid: Option<Cid>,
+        limit: usize,
+        reply: oneshot::Sender<Vec<crate::node::bitswap::inspect::MessageInfo>>,
+    },
     /// Routing: find providers, find a peer, provide (`src/node/routing/api.rs`).
     Routing(super::routing::Request),
     /// An event from outside the node task (operation progress), published like the node's own.
@@ -152,6 +164,23 @@ impl NodeHandle {
 
     pub async fn wantlists(&self) -> Result<Wantlists, NodeError> {
         self.ask(|reply| Command::Wantlists { reply }).await
+    }
+
+    /// Why `cid` has not arrived (issue 14): one reason from a fixed set with its evidence, and what happened to it
+    /// (who was asked what, who answered what, searches and dials), from the node's trace of recent events.
+    pub async fn why(&self, cid: Cid) -> Result<super::trace::report::WhyReport, NodeError> {
+        self.ask(|reply| Command::Why { cid, reply }).await
+    }
+
+    /// The last Bitswap messages received (the node keeps [`KEEP`](crate::node::bitswap::inspect::KEEP)), newest
+    /// first: from `peer` only, and only those that carry `cid` (as a want, a presence or a block), when given.
+    pub async fn messages(
+        &self,
+        peer: Option<PeerId>,
+        cid: Option<Cid>,
+        limit: usize,
+    ) -> Result<Vec<crate::node::bitswap::inspect::MessageInfo>, NodeError> {
+        self.ask(|reply| Command::Messages { peer, cid, limit, reply }).await
     }
 
     /// Publishes an event through the node's event stream, stamped (`seq`, `at_ms`) when the node receives it, in

@@ -26,7 +26,10 @@ pub(crate) fn listen_all<B: libp2p::swarm::NetworkBehaviour>(
     let mut listeners = HashMap::new();
     for addr in addrs {
         let failed = |reason: String| StartError::Listen { addr: addr.to_string(), reason };
-        probe(addr).map_err(|e| failed(describe_io(&e)))?;
+        // A `/p2p-circuit` address names the relay's port, not one of ours: nothing to probe.
+        if !crate::node::routing::circuit::is_relayed(addr) {
+            probe(addr).map_err(|e| failed(describe_io(&e)))?;
+        }
         let id = swarm.listen_on(addr.clone()).map_err(|e| failed(describe(&e)))?;
         listeners.insert(id, false);
     }

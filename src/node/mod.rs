@@ -21,6 +21,7 @@ pub mod storage_limit;
 mod stored;
 pub mod swarm;
 mod task;
+pub mod trace;
 
 use tokio::sync::mpsc;
 
@@ -46,7 +47,8 @@ pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc:
     let key = identity::load_or_create(&config.repo)?;
     let peer_id = key.public().to_peer_id();
     let hide_listen = !config.routing.announce.is_empty();
-    let mut swarm = swarm::build_with(key, config.mdns, config.idle_timeout, config.limits, hide_listen)?;
+    let mut swarm =
+        swarm::build_with(key, config.mdns, config.idle_timeout, config.limits, hide_listen, &config.routing.nat)?;
     let (stream_tx, stream_rx) = mpsc::channel(256);
     let control = swarm.behaviour().stream.new_control();
     let listeners = listen::listen_all(&mut swarm, &config.listen)?;

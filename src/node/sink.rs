@@ -8,6 +8,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use super::events::{Event, NodeEvent};
+use super::trace::Trace;
 
 /// Events published before `ready` are held at most this many; past it they go out without waiting for `ready`.
 const HOLD: usize = 256;
@@ -36,11 +37,21 @@ pub(crate) struct EventSink {
     reported: u64,
     /// Events before `ready`, held so that `ready` is every consumer's first event; `None` once released.
     held: Option<Vec<NodeEvent>>,
+    /// What each CID we want went through, for `why` and the timeline: fed here, where every event is published.
+    pub(crate) trace: Trace,
 }
 
 impl EventSink {
     pub(crate) fn new(tx: mpsc::Sender<Event>) -> Self {
-        Self { tx, clock: NodeClock::start(), seq: 0, dropped: 0, reported: 0, held: Some(Vec::new()) }
+        Self {
+            tx,
+            clock: NodeClock::start(),
+            seq: 0,
+            dropped: 0,
+            reported: 0,
+            held: Some(Vec::new()),
+            trace: Trace::default(),
+        }
     }
 
     pub(crate) fn clock(&self) -> NodeClock {
@@ -74,7 +85,9 @@ impl EventSink {
 
     fn send(&mut self, kind: NodeEvent) {
         self.seq += 1;
-        let event = Event { seq: self.seq, at_ms: self.clock.now_ms(), kind };
+        let at_ms = self.clock.now_ms();
+        self.trace.observe(at_ms, &kind);
+        let event = Event { seq: self.seq, at_ms, kind };
         if self.tx.try_send(event).is_err() {
             self.dropped += 1;
         }

@@ -1,5 +1,6 @@
-//! The libp2p swarm: TCP + noise + yamux, QUIC v1, DNS (so `/dns` and `/dnsaddr` addresses resolve), identify,
-//! ping, mDNS (optional), Kademlia and the connection manager (routing), and raw streams for Bitswap.
+//! The libp2p swarm: TCP + noise + yamux, QUIC v1, DNS (so `/dns` and `/dnsaddr` addresses resolve), circuit relay
+//! v2 as a client (so `/p2p-circuit` addresses dial through a relay), identify, ping, mDNS (optional), Kademlia,
+//! AutoNAT, DCUtR and the connection manager (routing), and raw streams for Bitswap.
 
 use std::time::Duration;
 
@@ -7,7 +8,9 @@ use libp2p::core::upgrade::Version;
 use libp2p::identity::Keypair;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::{Swarm, Transport, connection_limits, identify, mdns, noise, ping, tcp, yamux};
+use libp2p::{Swarm, Transport, autonat, connection_limits, dcutr, identify, mdns, noise, ping, relay, tcp, yamux};
+
+use crate::node::routing::nat::NatConfig;
 
 /// How long an incoming connection may take from its first byte to a finished handshake (multistream-select,
 /// noise, yamux; QUIC's handshake likewise). A few round trips take milliseconds; a connection that says nothing
@@ -36,6 +39,12 @@ pub struct Behaviour {
     pub kad: crate::node::routing::kad::Kad,
     /// Trims connections past Kubo's high watermark.
     pub conn_manager: crate::node::routing::conn_manager::Behaviour,
+    /// Circuit relay v2, client side: dials (and listens) through relays (`routing/circuit.rs`).
+    pub relay_client: relay::client::Behaviour,
+    /// Hole punching: upgrades a relayed connection to a direct one when both sides can (`routing/circuit.rs`).
+    pub dcutr: dcutr::Behaviour,
+    /// Reachability, as client and server (`routing/nat.rs`).
+    pub autonat: autonat::v1::Behaviour,
 }
 
 /// Streams per connection. Set so high for its side effect on flow control: rust-yamux refuses frames over 1 MiB
@@ -73,17 +82,18 @@ impl Default for Limits {
 }
 
 pub fn build(key: Keypair, mdns_on: bool, idle: Duration, limits: Limits) -> Result<Swarm<Behaviour>, SwarmError> {
-    build_with(key, mdns_on, idle, limits, false)
+    build_with(key, mdns_on, idle, limits, false, &NatConfig::default())
 }
 
 /// Like [`build`]; `hide_listen_addrs`: identify advertises only the external (announce) addresses, not the listen
-/// addresses (Kubo's `Addresses.Announce` replaces them).
+/// addresses (Kubo's `Addresses.Announce` replaces them); `nat`: AutoNAT's settings.
 pub fn build_with(
     key: Keypair,
     mdns_on: bool,
     idle: Duration,
     limits: Limits,
     hide_listen_addrs: bool,
+    nat: &NatConfig,
 ) -> Result<Swarm<Behaviour>, SwarmError> {
     let peer_id = key.public().to_peer_id();
     let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
@@ -104,7 +114,10 @@ pub fn build_with(
         // Resolves only when an address needs it (`/dns…`, `/dnsaddr`): the bootstrap list's, for users.
         .with_dns()
         .map_err(|e| SwarmError::Transport(format!("DNS resolver: {e}")))?
-        .with_behaviour(|key| {
+        // `/p2p-circuit` addresses: a connection through a relay, itself secured and multiplexed end to end.
+        .with_relay_client(noise::Config::new, yamux_config)
+        .map_err(|e| SwarmError::Transport(format!("relay client: {e}")))?
+        .with_behaviour(|key, relay_client| {
             let identify = identify::Behaviour::new(
                 identify::Config::new("ipfs/0.1.0".into(), key.public())
                     .with_agent_version(agent_version())
@@ -126,6 +139,9 @@ pub fn build_with(
                 stream: libp2p_stream::Behaviour::new(),
                 kad: crate::node::routing::kad::behaviour(peer_id),
                 conn_manager: crate::node::routing::conn_manager::Behaviour::new(Default::default()),
+                relay_client,
+                dcutr: dcutr::Behaviour::new(peer_id),
+                autonat: crate::node::routing::nat::behaviour(peer_id, nat),
             })
         })
         .map_err(|e| SwarmError::Transport(e.to_string()))?

@@ -19,8 +19,8 @@ use super::bitswap::serve_queue::ServeQueue;
 use super::bitswap::streams::{InboundCounts, PeerCmd, StreamEvent, spawn_peer};
 use super::bitswap::wantlist::{MAX_ENTRIES, PeerWantlist};
 use super::blockstore::{Blockstore, StoreChange};
-use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport, WantKind};
-use super::events::{OurWantInfo, PeerSnapshot, TheirWantInfo, Wantlists};
+use super::events::{CloseCause, Direction, EntryKind, NodeEvent, ProtocolErrorKind, RejectCause, Transport};
+use super::events::{OurWantInfo, PeerSnapshot, Wantlists};
 use super::handle::Command;
 use super::sink::EventSink;
 use super::swarm::{Behaviour, BehaviourEvent};
@@ -32,6 +32,8 @@ mod routing;
 mod serve;
 /// The want side: a fetch's wants and its session, to the Bitswap client.
 mod want;
+/// `why CID`: the node's state for the classifier.
+mod why;
 
 #[derive(Default)]
 struct PeerState {
@@ -70,6 +72,8 @@ pub(crate) struct NodeTask {
     pub(crate) routing: super::routing::Routing,
     /// What the repo held before this run, announced again once the DHT has peers.
     pub(crate) reprovide: super::routing::reprovide::Sweep,
+    /// The last messages received, decoded for the message inspector.
+    inspector: super::bitswap::inspect::Inspector,
 }
 
 /// The event kind of a wantlist entry.
@@ -123,6 +127,7 @@ impl NodeTask {
             store_open: true,
             routing: Default::default(),
             reprovide: Default::default(),
+            inspector: Default::default(),
         }
     }
 
@@ -170,7 +175,7 @@ impl NodeTask {
         }
         self.ready_sent = true;
         let me = *self.swarm.local_peer_id();
-        let listen = self.swarm.listeners().map(|a| format!("{a}/p2p/{me}")).collect();
+        let listen = self.swarm.listeners().map(|a| super::routing::circuit::with_peer(a, me).to_string()).collect();
         let started_unix_ms = unix_ms().saturating_sub(self.events.clock().now_ms());
         self.events.ready(NodeEvent::Ready {
             schema: super::events::SCHEMA_VERSION,
@@ -227,43 +232,35 @@ impl NodeTask {
             Command::Wantlists { reply } => {
                 let _ = reply.send(self.wantlists());
             }
+            Command::Why { cid, reply } => {
+                let _ = reply.send(self.why(&cid));
+            }
+            Command::Messages { peer, cid, limit, reply } => {
+                let _ = reply.send(self.inspector.find(peer, cid, limit));
+            }
             Command::Routing(req) => self.routing.on_request(&mut self.swarm, req, &mut self.events),
             Command::Emit(event) => self.events.emit(event),
             Command::Shutdown => {}
         }
     }
 
-    fn wantlists(&self) -> Wantlists {
+    fn wantlists(&mut self) -> Wantlists {
+        let view = self.why_view();
         let ours = self
             .client
             .wantlist()
             .into_iter()
-            .map(|(cid, age, asked)| OurWantInfo {
-                cid: cid.to_string(),
-                age_ms: age.as_millis() as u64,
-                peers_asked: asked,
+            .map(|(cid, age, asked)| {
+                let cid = cid.to_string();
+                let why = Some(self.want_why(&cid, &view));
+                OurWantInfo { cid, age_ms: age.as_millis() as u64, peers_asked: asked, why }
             })
             .collect();
         let theirs = self
             .peers
             .iter()
             .filter(|(_, s)| !s.their_wants.is_empty())
-            .map(|(p, s)| {
-                let entries = s
-                    .their_wants
-                    .entries()
-                    .map(|e| TheirWantInfo {
-                        cid: e.cid.to_string(),
-                        want_type: match e.want_type {
-                            super::bitswap::message::WantType::Have => WantKind::WantHave,
-                            super::bitswap::message::WantType::Block => WantKind::WantBlock,
-                        },
-                        send_dont_have: e.send_dont_have,
-                        age_ms: e.since.elapsed().as_millis() as u64,
-                    })
-                    .collect();
-                (p.to_string(), entries)
-            })
+            .map(|(p, s)| (p.to_string(), s.their_wants.infos()))
             .collect();
         Wantlists { ours, theirs }
     }
@@ -280,6 +277,7 @@ impl NodeTask {
                 debt_ratio: s.ledger.debt_ratio(),
                 ledger: self.client.with_figures(p, &s.ledger),
                 bitswap_version: s.details.negotiated().map(|v| v.name().to_string()),
+                relayed: s.details.relayed,
             })
             .collect();
         let departed = self.departed_snapshots();
@@ -309,6 +307,10 @@ impl NodeTask {
             SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
                 let (addr, direction) = match &endpoint {
                     ConnectedPoint::Dialer { address, .. } => (address.clone(), Direction::Out),
+                    // Through a relay the peer has no address of its own: the circuit it came through says more.
+                    ConnectedPoint::Listener { local_addr, .. } if endpoint.is_relayed() => {
+                        (local_addr.clone(), Direction::In)
+                    }
                     ConnectedPoint::Listener { send_back_addr, .. } => (send_back_addr.clone(), Direction::In),
                 };
                 let quic = addr.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::QuicV1));
@@ -319,6 +321,7 @@ impl NodeTask {
                     .entry(peer_id)
                     .or_insert_with(|| PeerState { ledger: archive.take(&peer_id), ..PeerState::default() });
                 state.addr = Some(addr.clone());
+                state.details.opened(connection_id, endpoint.is_relayed());
                 state.details.direction.get_or_insert(direction);
                 state.ledger.connections += 1;
                 self.events.emit(NodeEvent::Connected {
@@ -332,13 +335,16 @@ impl NodeTask {
                 }
             }
             SwarmEvent::OutgoingConnectionError { connection_id, error, peer_id } => {
-                let message = format!("dial failed: {}", short(&error));
+                let message = format!("dial failed: {}", super::routing::circuit::dial_error(&error));
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(message.clone()));
                 }
                 self.routing.on_dial_error(&mut self.swarm, peer_id, &error, &mut self.events);
                 let who = peer_id.map(|p| format!(" ({p})")).unwrap_or_default();
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
+            }
+            SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established: 1.., .. } => {
+                self.peers.get_mut(&peer_id).into_iter().for_each(|s| s.details.closed(connection_id))
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 if let Some(mut state) = self.peers.remove(&peer_id) {
@@ -370,7 +376,12 @@ impl NodeTask {
                     self.bitswap_peer(peer_id);
                 }
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Kad(e)) => self.routing.on_kad(&mut self.swarm, e, &mut self.events),
+            SwarmEvent::Behaviour(
+                e @ (BehaviourEvent::Kad(_)
+                | BehaviourEvent::Autonat(_)
+                | BehaviourEvent::Dcutr(_)
+                | BehaviourEvent::RelayClient(_)),
+            ) => self.on_routing(e),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. })) => {
                 self.client.on_ping(peer, rtt);
                 if let Some(state) = self.peers.get_mut(&peer) {
@@ -461,6 +472,8 @@ impl NodeTask {
         let now = Instant::now();
         match event {
             StreamEvent::Received { peer, parsed, version } => {
+                let now_ms = self.events.clock().now_ms();
+                self.inspector.record(now_ms, peer.to_string(), version.name(), &parsed);
                 if !self.peers.contains_key(&peer) {
                     // Read after the connection closed: its wants died with it, but blocks we want still count.
                     for received in parsed.blocks {

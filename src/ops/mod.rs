@@ -24,6 +24,7 @@ pub mod routing;
 pub mod runner;
 pub mod stream;
 pub mod text;
+pub mod why;
 
 pub use ctx::{Cancelled, Ctx, OpId, Shared};
 pub use outcome::{OpEvent, Outcome};
@@ -64,9 +65,11 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::StatsBw => node_info::bandwidth(ctx),
         Request::BitswapWantlist { peer } => node_info::wantlist(ctx, peer),
         Request::BitswapLedger { peer } => node_info::ledger(ctx, peer),
+        Request::BitswapMessages { peer, cid, limit } => node_info::messages(ctx, peer, cid, limit),
         Request::RoutingFindProvs { cid, limit, json } => routing::findprovs(ctx, cid, limit, json),
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
         Request::RoutingProvide { cid, recursive } => routing::provide(ctx, cid, recursive),
+        Request::Why { cid } => why::why(ctx, cid),
     }
 }
 

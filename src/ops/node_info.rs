@@ -9,7 +9,7 @@ use super::outcome::{Bandwidth, BitswapStat, IdInfo};
 use super::{Ctx, Outcome};
 
 pub fn id(ctx: &mut Ctx) -> Result<Outcome> {
-    let (peer_id, addresses, routing) = match &ctx.shared {
+    let (peer_id, addresses, status) = match &ctx.shared {
         Some(s) => {
             let me = s.node.peer_id();
             let addrs = s.runtime.block_on(s.node.listen_addrs())?;
@@ -18,8 +18,12 @@ pub fn id(ctx: &mut Ctx) -> Result<Outcome> {
         }
         None => (crate::node::identity::load_or_create(&ctx.repo)?.public().to_peer_id(), Vec::new(), None),
     };
-    let (dht_mode, routers) = routing.map(|s| (s.dht_mode, s.routers)).unzip();
-    Ok(Outcome::Id(IdInfo { peer_id, agent: crate::node::swarm::agent_version(), addresses, dht_mode, routers }))
+    let (dht_mode, reachability, routers) = match status {
+        Some(s) => (Some(s.dht_mode), Some(s.reachability), Some(s.routers)),
+        None => (None, None, None),
+    };
+    let agent = crate::node::swarm::agent_version();
+    Ok(Outcome::Id(IdInfo { peer_id, agent, addresses, dht_mode, reachability, routers }))
 }
 
 /// Connected peers, sorted by peer id.
@@ -126,6 +130,14 @@ pub fn ledger(ctx: &mut Ctx, peer: PeerId) -> Result<Outcome> {
     // A peer that left keeps its ledger (marked by `left_ms`); one never seen has zeros, as in Kubo.
     let ledger = s.runtime.block_on(s.node.ledger(peer))?;
     Ok(Outcome::Ledger { peer, ledger: ledger.unwrap_or_default() })
+}
+
+/// The message inspector: the last messages received (from `peer`, carrying `cid`), newest first.
+pub fn messages(ctx: &mut Ctx, peer: Option<PeerId>, cid: Option<cid::Cid>, limit: usize) -> Result<Outcome> {
+    let s = ctx.node()?;
+    let messages =
+        s.runtime.block_on(s.node.messages(peer, cid, limit.clamp(1, crate::node::bitswap::inspect::KEEP)))?;
+    Ok(Outcome::BitswapMessages { messages })
 }
 
 #[cfg(test)]

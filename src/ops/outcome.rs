@@ -160,6 +160,10 @@ pub enum Outcome {
         blocks: u64,
     },
     BitswapStat(BitswapStat),
+    /// `bitswap messages`, newest first.
+    BitswapMessages {
+        messages: Vec<crate::node::bitswap::inspect::MessageInfo>,
+    },
     Bandwidth(Bandwidth),
     /// Our wantlist.
     Wantlist {
@@ -176,6 +180,8 @@ pub enum Outcome {
         peer: PeerId,
         ledger: Ledger,
     },
+    /// `why CID`.
+    Why(crate::node::trace::report::WhyReport),
 }
 
 /// What a `get` moved (`get --json` prints this object as it is).
@@ -280,6 +286,9 @@ pub struct IdInfo {
     /// The delegated routers the running node asks (`--routing-url`); absent without a running node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routers: Option<Vec<String>>,
+    /// What AutoNAT concluded (`public`, `private` or `unknown`); absent without a running node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<crate::node::events::Reachability>,
 }
 
 /// `bitswap stat`: the ledgers summed (`--json` prints this object).

@@ -145,6 +145,14 @@ pub enum Request {
         #[serde(with = "text")]
         peer: PeerId,
     },
+    /// `bitswap messages`: the message inspector.
+    BitswapMessages {
+        #[serde(with = "text::opt")]
+        peer: Option<PeerId>,
+        #[serde(with = "text::opt")]
+        cid: Option<Cid>,
+        limit: usize,
+    },
     /// `routing findprovs CID -n N`.
     RoutingFindProvs {
         #[serde(with = "text")]
@@ -164,6 +172,11 @@ pub enum Request {
         /// Every block of the DAG under `cid`, not only `cid` (`-r`, as Kubo's).
         #[serde(default)]
         recursive: bool,
+    },
+    /// `why CID`: the reason it has not arrived, and its timeline.
+    Why {
+        #[serde(with = "text")]
+        cid: Cid,
     },
 }
 

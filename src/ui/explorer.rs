@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             let label = if r.name.is_empty() { "·".to_string() } else { r.name.clone() };
             let style = if r.present { Default::default() } else { theme::error() };
             Row::new(vec![
-                Cell::from(format!("{}{label}", "  ".repeat(r.depth))),
+                Cell::from(format::middle(&format!("{}{label}", "  ".repeat(r.depth)), cols[0])),
                 Cell::from(format::middle(&r.cid.to_string(), cols[1])),
                 Cell::from(format::bytes(r.size)),
                 Cell::from(r.kind.clone()),
@@ -53,11 +53,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         })
         .collect();
     let more = if *truncated { ", more not shown" } else { "" };
+    // Presence follows the store as blocks arrive; the tree itself is as of its last read.
+    let read = format::age(state.now_ms.saturating_sub(state.explorer_at_ms));
     table::render(
         frame,
         area,
         format!(
-            " Explorer {} ({} blocks, {missing} missing{more}) ",
+            " Explorer {} ({} blocks, {missing} missing{more}) · read {read} ago ",
             format::middle(&root.to_string(), 21),
             rows.len()
         ),

@@ -1,5 +1,7 @@
 //! Short, fixed-width renderings of what panes show: byte counts, ages, ids.
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 /// 1536 -> "1.5 KiB".
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -33,37 +35,73 @@ pub fn age(ms: u64) -> String {
     }
 }
 
-/// The tail of an id, which is what tells ids apart ("…k3Xa9").
-pub fn short(id: &str, keep: usize) -> String {
-    let n = id.chars().count();
-    if n <= keep + 1 { id.to_string() } else { format!("…{}", id.chars().skip(n - keep).collect::<String>()) }
+/// Columns `text` takes on a terminal (CJK and most emoji take two).
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
 }
 
-/// `id` in at most `width` characters, cut in the middle ("bafkrei…atv5sq"): both ends tell CIDs and peer ids
-/// apart (the start says the version and codec, the end the hash), so the middle is what goes.
-pub fn middle(id: &str, width: usize) -> String {
-    let n = id.chars().count();
-    if n <= width {
+/// The longest start of `chars` that fits in `width` columns.
+fn take_cols(chars: impl Iterator<Item = char>, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in chars {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
+/// The longest end of `text` that fits in `width` columns.
+fn last_cols(text: &str, width: usize) -> String {
+    take_cols(text.chars().rev(), width).chars().rev().collect()
+}
+
+/// The tail of an id, which is what tells ids apart ("…k3Xa9").
+pub fn short(id: &str, keep: usize) -> String {
+    if width(id) <= keep + 1 { id.to_string() } else { format!("…{}", last_cols(id, keep)) }
+}
+
+/// `id` in at most `cols` columns, cut in the middle ("bafkrei…atv5sq"): both ends tell CIDs and peer ids apart
+/// (the start says the version and codec, the end the hash), so the middle is what goes. Measured in columns, so a
+/// file name in CJK or with emoji fits its column too.
+pub fn middle(id: &str, cols: usize) -> String {
+    if width(id) <= cols {
         return id.to_string();
     }
-    if width < 3 {
-        return id.chars().take(width).collect();
+    if cols < 3 {
+        return take_cols(id.chars(), cols);
     }
-    let head = (width - 1) / 2;
-    let tail = width - 1 - head;
-    let start: String = id.chars().take(head).collect();
-    let end: String = id.chars().skip(n - tail).collect();
+    let head = (cols - 1) / 2;
+    let start = take_cols(id.chars(), head);
+    let end = last_cols(id, cols - 1 - width(&start));
     format!("{start}…{end}")
 }
 
-/// An address in at most `width` characters that keeps its end (the port, or the `/p2p/` id's tail): the start
+/// An address in at most `cols` columns that keeps its end (the port, or the `/p2p/` id's tail): the start
 /// (`/ip4/`) is the least telling part.
-pub fn tail(addr: &str, width: usize) -> String {
-    let n = addr.chars().count();
-    if n <= width || width == 0 {
-        return if width == 0 { String::new() } else { addr.to_string() };
+pub fn tail(addr: &str, cols: usize) -> String {
+    if cols == 0 {
+        return String::new();
     }
-    format!("…{}", addr.chars().skip(n - (width - 1)).collect::<String>())
+    if width(addr) <= cols {
+        return addr.to_string();
+    }
+    format!("…{}", last_cols(addr, cols - 1))
+}
+
+/// `text` in at most `cols` columns, cut at its end with "…" (an agent, a name).
+pub fn fit(text: &str, cols: usize) -> String {
+    if width(text) <= cols {
+        return text.to_string();
+    }
+    if cols == 0 {
+        return String::new();
+    }
+    format!("{}…", take_cols(text.chars(), cols - 1))
 }
 
 /// Clock time of day, UTC, from milliseconds since the epoch.
@@ -91,5 +129,20 @@ mod tests {
         assert_eq!(middle("bafkreibceu2i6hie", 9).chars().count(), 9);
         assert_eq!(middle("short", 9), "short");
         assert_eq!(tail("/ip4/127.0.0.1/tcp/40111", 12), "…1/tcp/40111");
+    }
+
+    #[test]
+    fn cuts_are_measured_in_columns_not_characters() {
+        // Each CJK character and the emoji take two columns.
+        let name = "日本語のファイル名🚀.txt";
+        for cols in 0..30 {
+            assert!(width(&middle(name, cols)) <= cols, "middle at {cols}: {}", middle(name, cols));
+            assert!(width(&tail(name, cols)) <= cols, "tail at {cols}");
+            assert!(width(&fit(name, cols)) <= cols, "fit at {cols}");
+        }
+        assert_eq!(middle(name, 11), "日本…🚀.txt");
+        assert_eq!(fit("日本語のエージェント", 7), "日本語…");
+        assert_eq!(tail("/dns/例え.jp/tcp/1", 9), "…jp/tcp/1");
+        assert_eq!(short("ab日本", 4), "…日本");
     }
 }

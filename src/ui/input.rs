@@ -48,7 +48,7 @@ pub fn render_input(frame: &mut Frame, area: Rect, state: &AppState) {
 }
 
 /// As many of the `·`-separated hints as fit in `width`, first ones first.
-fn fit_hints(hints: &str, width: usize) -> String {
+pub(super) fn fit_hints(hints: &str, width: usize) -> String {
     let mut out = String::new();
     for h in hints.split(" · ") {
         let next = if out.is_empty() { h.to_string() } else { format!("{out} · {h}") };

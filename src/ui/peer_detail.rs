@@ -53,7 +53,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, peer: &PeerRow) {
 fn info_lines<'a>(state: &AppState, peer: &'a PeerRow, width: usize) -> Vec<Line<'a>> {
     let label = |s: &'static str| Span::styled(s, theme::dim());
     let mut lines = vec![Line::from(vec![label("id "), Span::raw(peer.peer.as_str())])];
-    let rtt = peer.rtt_ms.map_or("-".into(), |r| format!("{r:.1}ms"));
+    let mut rtt = peer.rtt_ms.map_or("-".into(), |r| format!("{r:.1}ms"));
+    if let Some((min, avg, max)) = peer.rtt_stats().filter(|_| peer.rtts.len() > 1) {
+        rtt.push_str(&format!(" (min/avg/max {min:.1}/{avg:.1}/{max:.1}ms of {})", peer.rtts.len()));
+    }
     lines.push(Line::from(vec![
         label("agent "),
         Span::raw(if peer.agent.is_empty() { "-" } else { peer.agent.as_str() }),
@@ -63,6 +66,7 @@ fn info_lines<'a>(state: &AppState, peer: &'a PeerRow, width: usize) -> Vec<Line
         Span::raw(rtt),
         label("  "),
         Span::raw(format!("{} {}", peer.direction, peer.transport)),
+        Span::raw(if peer.relayed { " relayed" } else { "" }),
     ]));
     let ledger = match &peer.ledger {
         Some(l) => {

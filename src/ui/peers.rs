@@ -48,13 +48,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .map(|p| {
             let mut cells = vec![Cell::from(format::middle(&p.peer, cols[0]))];
             if wide {
-                // The id is the first column: the address without its `/p2p/` part, cut at its start if need be.
+                // The id is the first column: the address without its `/p2p/` part, cut at its start if need be. A
+                // relayed peer shows the relay's address, marked `(relay)` at the end (which the cut keeps).
                 let addr = p.addr.split("/p2p/").next().unwrap_or(&p.addr);
-                cells.push(Cell::from(format::tail(addr, cols[1])));
+                let addr = if p.relayed { format!("{addr} (relay)") } else { addr.to_string() };
+                cells.push(Cell::from(format::tail(&addr, cols[1])));
                 cells.push(Cell::from(format!("{} {}", p.direction, p.transport)));
             }
             if !tiny {
-                cells.push(Cell::from(p.agent.clone()));
+                // Cut by display width: an agent in CJK or with emoji keeps to its column.
+                cells.push(Cell::from(format::fit(&p.agent, cols[if wide { 3 } else { 1 }])));
             }
             if wide {
                 cells.push(Cell::from(p.bitswap.clone()));
@@ -115,4 +118,29 @@ fn first_run(frame: &mut Frame, area: Rect, state: &AppState) {
         .border_style(theme::focus_border())
         .title(Span::styled(" Peers (0) ", theme::title()));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::app::state::{AppState, Pane, PeerRow};
+
+    #[test]
+    fn a_relayed_peer_is_marked_after_its_relay_address() {
+        let mut s = AppState::new();
+        s.pane = Some(Pane::Peers);
+        for (peer, relayed) in [("12D3KooWRelayedPeer", true), ("12D3KooWDirectPeer", false)] {
+            let addr = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWTheRelay/p2p-circuit".to_string();
+            let addr = if relayed { addr } else { "/ip4/127.0.0.1/tcp/4002".to_string() };
+            s.peers.insert(peer.into(), PeerRow { peer: peer.into(), addr, relayed, ..PeerRow::default() });
+        }
+        let mut t = Terminal::new(TestBackend::new(160, 20)).unwrap();
+        t.draw(|f| super::render(f, f.area(), &s)).unwrap();
+        let text = format!("{}", t.backend());
+        let line = |id: &str| text.lines().find(|l| l.contains(id)).unwrap_or_default().to_string();
+        assert!(line("RelayedPeer").contains("/ip4/127.0.0.1/tcp/4001 (relay)"), "{text}");
+        assert!(!line("DirectPeer").contains("(relay)") && line("DirectPeer").contains("/tcp/4002"), "{text}");
+    }
 }

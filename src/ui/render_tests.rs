@@ -13,6 +13,7 @@ use crate::app::update::update;
 use crate::node::bitswap::ledger::Ledger;
 use crate::node::events::{Direction, EntryKind, Event, NodeEvent, OpId, OurWantInfo, PeerSnapshot, Transport};
 use crate::node::events::{TheirWantInfo, WantKind, Wantlists};
+use crate::node::trace::why::{Evidence, Reason, Why};
 use crate::ops::Outcome;
 use crate::ops::explore::{DagRow, Explored};
 
@@ -118,10 +119,24 @@ fn state() -> AppState {
                     debt_ratio: 0.0,
                     ledger,
                     bitswap_version: None,
+                    relayed: false,
                 }],
                 departed: vec![],
                 wantlists: Wantlists {
-                    ours: vec![OurWantInfo { cid: CID.into(), age_ms: 4_000, peers_asked: 1 }],
+                    ours: vec![OurWantInfo {
+                        cid: CID.into(),
+                        age_ms: 4_000,
+                        peers_asked: 1,
+                        why: Some(Why {
+                            reason: Reason::NoAnswer,
+                            evidence: Evidence {
+                                peers: vec![PEER.into()],
+                                asked: Some(1),
+                                waited_ms: Some(4_000),
+                                ..Evidence::default()
+                            },
+                        }),
+                    }],
                     theirs,
                 },
                 dropped_events: 0,
@@ -375,7 +390,9 @@ fn typed_input_is_visible_at_40x10() {
 
 #[test]
 fn ids_are_cut_in_the_middle_and_addresses_keep_their_port() {
-    let s = pane(Pane::Peers);
+    // The Peers pane alone at 200 columns (`z`: not the dashboard).
+    let mut s = pane(Pane::Peers);
+    s.single = true;
     let t = draw(&s, 200, 50);
     let text = format!("{}", t.backend());
     assert!(text.contains(PEER), "the whole peer id at 200 columns:\n{text}");
@@ -609,3 +626,6 @@ fn a_click_on_a_tab_opens_its_pane() {
         assert_eq!(s.pane(), Pane::Peers);
     }
 }
+
+#[path = "render_dashboard_tests.rs"]
+mod dashboard;

@@ -16,7 +16,7 @@ const OURS_WIDTHS: [Constraint; 6] = [
     Constraint::Length(5),
     Constraint::Length(10),
     Constraint::Length(7),
-    Constraint::Length(14),
+    Constraint::Length(24),
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
@@ -40,12 +40,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         .take(visible)
         .map(|w| {
             let a = state.answers.get(&w.cid).cloned().unwrap_or_default();
-            let status = if a.haves > 0 {
-                ("have seen", theme::kind(EntryKind::Have))
-            } else if a.dont_haves >= w.peers_asked && w.peers_asked > 0 {
-                ("nobody has it", theme::kind(EntryKind::DontHave))
-            } else {
-                ("asking", Style::default())
+            // The node's reason (as of the snapshot); a want newer than it shows what the answers say so far.
+            let status = match &w.why {
+                Some(why) => (why.short(state.wantlists_at_ms), super::timeline::reason_style(why.reason)),
+                None if a.haves > 0 => ("have seen".into(), theme::kind(EntryKind::Have)),
+                None if a.dont_haves >= w.peers_asked && w.peers_asked > 0 => {
+                    ("nobody has it".into(), theme::kind(EntryKind::DontHave))
+                }
+                None => ("asking".into(), Style::default()),
             };
             Row::new(vec![
                 Cell::from(format::middle(&w.cid, ours_cols[0])),
@@ -61,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         frame,
         ours_area,
         format!(" We want ({}) {updated}", state.wantlists.ours.len()),
-        &["cid", "asked", "HAVE", "DONT_HAVE", "age", "status"],
+        &["cid", "asked", "HAVE", "DONT_HAVE", "age", "why"],
         &table::lengths(&ours_cols),
         ours,
         sel_ours.map(|s| s - skip),
@@ -79,9 +81,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
             Constraint::Length(14),
         ],
     );
-    let mut peers: Vec<&String> = state.wantlists.theirs.keys().collect();
-    peers.sort();
-    let wants = peers.into_iter().flat_map(|p| state.wantlists.theirs[p].iter().map(move |w| (p, w)));
+    let wants = state.want_peers().into_iter().flat_map(|p| state.wantlists.theirs[p].iter().map(move |w| (p, w)));
     let theirs: Vec<Row> = wants
         .skip(skip)
         .take(visible)

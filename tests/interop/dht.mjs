@@ -13,7 +13,8 @@
 //           answering from node I's routing (this DHT): {"url"}
 //       {"op": "fetch", "bootstrap": MA, "cid": CID, "out": PATH}
 //           a fresh node bootstrapped to MA finds CID's providers through the DHT, dials them and fetches the
-//           UnixFS file into PATH: {"bytes", "ms", "provider"}
+//           UnixFS file into PATH: {"bytes", "ms", "first_ms" (first bytes), "find_ms" (provider found), "provider"};
+//           times from the fresh node's creation
 import './polyfill.mjs'
 import fs from 'node:fs'
 import readline from 'node:readline'
@@ -101,15 +102,18 @@ async function handle (nodes, cmd) {
       const found = await findProviders(helia, cid, 1)
       if (found.length === 0) throw new Error(`no provider of ${cmd.cid} found through the DHT`)
       const provider = found[0]
+      const foundMs = Date.now() - start
       await helia.libp2p.dial(provider.id, { signal: AbortSignal.timeout(10_000) })
       const fd = fs.openSync(cmd.out, 'w')
       let bytes = 0
+      let firstMs
       for await (const chunk of unixfs(helia).cat(cid, { signal: AbortSignal.timeout(60_000) })) {
+        firstMs ??= Date.now() - start
         fs.writeSync(fd, chunk)
         bytes += chunk.length
       }
       fs.closeSync(fd)
-      return { bytes, ms: Date.now() - start, provider: provider.id.toString() }
+      return { bytes, ms: Date.now() - start, first_ms: firstMs, find_ms: foundMs, provider: provider.id.toString() }
     } finally {
       await helia.stop()
     }

@@ -124,6 +124,21 @@ impl Client {
         self.wants.values().map(|w| (w.cid, w.since.elapsed(), w.asked.len())).collect()
     }
 
+    /// Whether `cid` (any CID version) is wanted now: as the want names it, and since how long.
+    pub fn wanted_as(&self, cid: &Cid) -> Option<(Cid, Duration)> {
+        self.wants.get(&cid.hash().to_bytes()).map(|w| (w.cid, w.since.elapsed()))
+    }
+
+    /// The blocks still wanted by the live fetches of the DAG under `root`, with how long each has been wanted.
+    pub fn session_wants(&self, root: &Cid) -> Vec<(Cid, Duration)> {
+        let ids = self.sessions.rooted_at(root);
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let of = |w: &&OurWant| w.sessions.iter().any(|s| ids.contains(s));
+        self.wants.values().filter(of).map(|w| (w.cid, w.since.elapsed())).collect()
+    }
+
     /// What we measured of `peer`, and what it delivered to each session.
     pub fn figures(&self, peer: &PeerId) -> PeerFigures {
         let mut f = self.stats.get(peer).map(PeerStats::figures).unwrap_or_default();

@@ -4,6 +4,7 @@ pub mod budget;
 pub mod client;
 pub mod codec;
 pub mod inbound;
+pub mod inspect;
 pub mod late;
 pub mod ledger;
 pub mod message;

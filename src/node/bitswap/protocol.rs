@@ -71,6 +71,9 @@ pub struct Parsed {
     pub dont_haves: Vec<Cid>,
     /// Entries that could not be parsed (bad CIDs): counted against the peer.
     pub malformed: usize,
+    /// The frame's encoded size and the sender's pendingBytes (1.2.0), for the message inspector.
+    pub frame_bytes: u64,
+    pub pending_bytes: i32,
 }
 
 /// Builds a CID from a 1.1.0 payload prefix (version, codec, multihash code, digest length) and the block's bytes,
@@ -119,7 +122,11 @@ pub fn prefix_of(cid: &Cid) -> Vec<u8> {
 
 /// Parses an incoming message. Blocks are hashed here, on the reader's task, not on the node's.
 pub fn parse(msg: Message) -> Parsed {
-    let mut out = Parsed::default();
+    let mut out = Parsed {
+        frame_bytes: prost::Message::encoded_len(&msg) as u64,
+        pending_bytes: msg.pending_bytes,
+        ..Parsed::default()
+    };
     if let Some(wl) = msg.wantlist {
         out.full = wl.full;
         for e in wl.entries {

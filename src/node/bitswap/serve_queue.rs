@@ -136,7 +136,7 @@ mod tests {
 
     fn entry(i: u32, want_type: WantType) -> Entry {
         let cid = *Block::from_data(cid::Version::V1, RAW, SHA2_256, i.to_le_bytes().to_vec()).unwrap().cid();
-        Entry { cid, want_type, send_dont_have: false, since: Instant::now() }
+        Entry::new(cid, want_type, false, Instant::now())
     }
 
     #[test]

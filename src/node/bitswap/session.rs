@@ -83,6 +83,11 @@ impl Sessions {
         s.last_want = now;
     }
 
+    /// The live sessions fetching the DAG under `root` (for `why ROOT`: the blocks they still want).
+    pub fn rooted_at(&self, root: &Cid) -> Vec<SessionId> {
+        self.live.iter().filter(|(_, s)| !s.ended && s.root.hash() == root.hash()).map(|(id, _)| *id).collect()
+    }
+
     /// `peer` has blocks of this session (a HAVE, a block): it becomes one of its peers. True if it is new.
     pub fn join(&mut self, id: SessionId, peer: PeerId) -> bool {
         let Some(s) = self.live.get_mut(&id) else { return false };

@@ -2,6 +2,7 @@
 //! wantlist replaces the old one (beetswap skips the cap there).
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use cid::Cid;
@@ -18,6 +19,20 @@ pub struct Entry {
     pub want_type: WantType,
     pub send_dont_have: bool,
     pub since: Instant,
+    /// The CID as text, made by the first snapshot that shows the want and kept for the next ones: a snapshot of
+    /// 100,000 wants each second would otherwise encode 100,000 CIDs each second (BENCHMARKS.md, the TUI).
+    pub text: OnceLock<Arc<str>>,
+}
+
+impl Entry {
+    pub fn new(cid: Cid, want_type: WantType, send_dont_have: bool, since: Instant) -> Self {
+        Self { cid, want_type, send_dont_have, since, text: OnceLock::new() }
+    }
+
+    /// The CID as text (made once).
+    pub fn cid_text(&self) -> &str {
+        self.text.get_or_init(|| self.cid.to_string().into())
+    }
 }
 
 /// Keyed by multihash: a peer wanting the same bytes under CIDv0 and CIDv1 wants one block.
@@ -54,6 +69,24 @@ impl PeerWantlist {
 
     pub fn contains(&self, cid: &Cid) -> bool {
         self.entries.contains_key(&cid.hash().to_bytes())
+    }
+
+    /// The entries as a snapshot shows them (the node task publishes one per peer each second;
+    /// `examples/bench_tui_load.rs` times it with 1,000 peers of 100 wants).
+    pub fn infos(&self) -> Vec<crate::node::events::TheirWantInfo> {
+        use crate::node::events::{TheirWantInfo, WantKind};
+        self.entries
+            .values()
+            .map(|e| TheirWantInfo {
+                cid: e.cid_text().to_string(),
+                want_type: match e.want_type {
+                    WantType::Have => WantKind::WantHave,
+                    WantType::Block => WantKind::WantBlock,
+                },
+                send_dont_have: e.send_dont_have,
+                age_ms: e.since.elapsed().as_millis() as u64,
+            })
+            .collect()
     }
 
     /// The entry for `cid` (matched by multihash).
@@ -101,7 +134,7 @@ impl PeerWantlist {
                 None if full_now => applied.refused += 1,
                 None => {
                     let since = old.remove(&key).map_or_else(Instant::now, |o| o.since);
-                    let e = Entry { cid: w.cid, want_type: w.want_type, send_dont_have: w.send_dont_have, since };
+                    let e = Entry::new(w.cid, w.want_type, w.send_dont_have, since);
                     applied.wanted.push(e.clone());
                     self.entries.insert(key, e);
                 }

@@ -51,8 +51,7 @@ pub enum DhtMode {
     Client,
     /// Answers DHT requests and keeps provider records for others.
     Server,
-    /// A server only once the node is known to be publicly reachable. Reachability (AutoNAT) is not built yet, so
-    /// auto stays a client for now.
+    /// A server only while AutoNAT confirms the node is publicly reachable; a client before that and behind NAT.
     #[default]
     Auto,
 }
@@ -127,6 +126,8 @@ pub struct RoutingConfig {
     pub routers: Vec<String>,
     /// The bounds of each query to a router.
     pub http_limits: super::http::Limits,
+    /// AutoNAT's settings; the default is the one for users (global addresses only).
+    pub nat: super::nat::NatConfig,
 }
 
 #[cfg(test)]
@@ -153,6 +154,7 @@ mod tests {
         let c = RoutingConfig::default();
         assert!(c.bootstrap.is_empty() && c.announce.is_empty() && c.routers.is_empty());
         assert_eq!((c.dht, c.provide), (DhtMode::Auto, ProvideStrategy::Roots));
+        assert!(!c.nat.allow_private, "AutoNAT counts only global addresses unless a test says otherwise");
     }
 
     #[test]

@@ -33,12 +33,10 @@ pub fn provider_key(cid: &Cid) -> RecordKey {
     RecordKey::new(&cid.hash().to_bytes())
 }
 
-/// The Kademlia mode a configured DHT mode runs in now (auto stays a client until reachability is known).
+/// The Kademlia mode a configured DHT mode starts in (auto stays a client until AutoNAT says the node is public:
+/// `nat::dht_mode` decides from then on).
 pub fn mode_of(dht: DhtMode) -> Mode {
-    match dht {
-        DhtMode::Server => Mode::Server,
-        DhtMode::Client | DhtMode::Auto => Mode::Client,
-    }
+    super::nat::dht_mode(dht, super::nat::Reachability::Unknown)
 }
 
 pub fn mode_name(mode: Mode) -> &'static str {

@@ -5,11 +5,13 @@
 //! returned: the library default reaches no one.
 
 pub mod api;
+pub mod circuit;
 pub mod config;
 pub mod conn_manager;
 mod delegated;
 pub mod http;
 pub mod kad;
+pub mod nat;
 pub mod provide;
 pub mod reprovide;
 pub mod search;
@@ -90,6 +92,7 @@ pub(crate) struct Routing {
     last_bootstrap: Option<Instant>,
     external: HashSet<Multiaddr>,
     pub(crate) http: delegated::Http,
+    nat: nat::Nat,
 }
 
 fn short(e: impl std::fmt::Display) -> String {
@@ -168,6 +171,7 @@ impl Routing {
     ) {
         let now = Instant::now();
         self.sync_external(swarm);
+        self.sync_nat(swarm, events);
         let due = self.last_bootstrap.is_none_or(|t| now.saturating_duration_since(t) >= BOOTSTRAP_EVERY);
         if due && swarm.connected_peers().count() < BOOTSTRAP_MIN_PEERS {
             self.bootstrap(swarm, events, now);
@@ -349,9 +353,10 @@ impl Routing {
             self.finish(swarm, qid, Some(format!("gave up after {MAX_QUERY_FAILURES} peers failed")), events);
         }
         let errors = match error {
-            DialError::Transport(tried) => {
-                tried.iter().map(|(addr, e)| AddrError { addr: addr.to_string(), error: short(e) }).collect()
-            }
+            DialError::Transport(tried) => tried
+                .iter()
+                .map(|(addr, e)| AddrError { addr: addr.to_string(), error: circuit::addr_error(addr, e) })
+                .collect(),
             other => vec![AddrError { addr: String::new(), error: short(other) }],
         };
         events.emit(NodeEvent::DialFailed { peer: peer.map(|p| p.to_string()), errors });
@@ -573,6 +578,7 @@ impl Routing {
         RoutingStatus {
             dht_mode: kad::mode_name(b.kad.mode()).into(),
             configured: self.config.dht,
+            reachability: self.nat.reachability,
             table_size: buckets.iter().map(|k| k.peers).sum(),
             buckets,
             bootstrap_peers,

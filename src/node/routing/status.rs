@@ -4,6 +4,7 @@ use libp2p::{Multiaddr, PeerId};
 use serde::{Deserialize, Serialize};
 
 use super::config::DhtMode;
+use super::nat::Reachability;
 
 /// What a routing query is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,8 +57,11 @@ pub struct BucketSize {
 pub struct RoutingStatus {
     /// The mode the DHT runs in now: `client` or `server`.
     pub dht_mode: String,
-    /// The mode asked for (`auto` stays a client until reachability is known: AutoNAT is not built yet).
+    /// The mode asked for (`auto` is a server only while `reachability` is public).
     pub configured: DhtMode,
+    /// What AutoNAT concluded: whether peers can dial this node.
+    #[serde(default)]
+    pub reachability: Reachability,
     pub table_size: usize,
     /// Non-empty buckets only.
     pub buckets: Vec<BucketSize>,

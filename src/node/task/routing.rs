@@ -5,6 +5,7 @@ use super::NodeTask;
 use crate::node::events::NodeEvent;
 use crate::node::routing::Request;
 use crate::node::routing::reprovide::Step;
+use crate::node::swarm::BehaviourEvent;
 
 impl NodeTask {
     /// Routing's tick: our stuck wants (for provider search) and the peers in an active transfer (kept by the
@@ -38,6 +39,18 @@ impl NodeTask {
                     self.routing.on_request(&mut self.swarm, req, &mut self.events);
                 }
             }
+        }
+    }
+
+    /// What the routing behaviours report: Kademlia, AutoNAT, DCUtR, the relay client.
+    pub(super) fn on_routing(&mut self, event: BehaviourEvent) {
+        let (swarm, events) = (&mut self.swarm, &mut self.events);
+        match event {
+            BehaviourEvent::Kad(e) => self.routing.on_kad(swarm, e, events),
+            BehaviourEvent::Autonat(e) => self.routing.on_autonat(swarm, e, events),
+            BehaviourEvent::Dcutr(e) => self.routing.on_dcutr(e, events),
+            BehaviourEvent::RelayClient(e) => self.routing.on_relay_client(e),
+            _ => {}
         }
     }
 }

@@ -94,6 +94,7 @@ impl NodeTask {
                 debt_ratio: d.ledger.debt_ratio(),
                 ledger: d.ledger.clone(),
                 bitswap_version: None,
+                relayed: false,
             })
             .collect()
     }
