@@ -52,6 +52,7 @@ fn snapshot(at_ms: u64) -> Msg {
             debt_ratio: 1.0,
             ledger: Ledger::default(),
             bitswap_version: Some("1.2.0".into()),
+            relayed: false,
         })
         .collect();
     let ours = (0..OURS).map(|i| OurWantInfo {
