@@ -70,7 +70,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "i",
         action: Action::Inspect,
-        desc: "inspect the selected CID (as :inspect), peer (its detail) or operation (its CID)",
+        desc: "inspect the selected CID (as :inspect), peer (its detail), operation (its CID) or received message",
     },
     Binding { keys: ":", action: Action::FocusInput, desc: "type a command (put, get, connect, … `help`)" },
     Binding {

@@ -55,7 +55,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     table::render(
         frame,
         area,
-        format!(" Ledger ({} peers) ", state.ledgers.len()),
+        // The ledgers come with the snapshots: say how old the last one is.
+        format!(
+            " Ledger ({} peers) · snapshot {} ago ",
+            state.ledgers.len(),
+            format::age(state.now_ms.saturating_sub(state.wantlists_at_ms))
+        ),
         &["peer", "received", "sent", "dups", "bad", "wants i/o", "conns", "debt", "last"],
         &table::lengths(&cols),
         rows,
