@@ -20,6 +20,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "SWARMSCOPE_NO_BOOTSTRAP", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_bootstrap: bool,
 
+    /// Delegated router (Routing V1 HTTP) asked for providers beside the DHT (repeatable; default
+    /// https://delegated-ipfs.dev, as Helia; `none` asks none). Accepted by every command, so that scripts and tests
+    /// can pass `none` always; SWARMSCOPE_ROUTING_URL does the same.
+    #[arg(long = "routing-url", global = true, env = "SWARMSCOPE_ROUTING_URL", value_name = "URL")]
+    pub routing_url: Vec<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -252,7 +258,22 @@ fn bootstrap_list(
     })
 }
 
+impl Cli {
+    /// The delegated routers of a node started by this command line: `--routing-url` as given, `none` for none,
+    /// else the default router (the only place it is applied).
+    pub fn routers(&self) -> Result<Vec<String>> {
+        crate::node::routing::http::routers(&self.routing_url).map_err(anyhow::Error::msg)
+    }
+}
+
 impl Command {
+    /// Passes the delegated routers (resolved by [`Cli::routers`]) to the node of `daemon` and `tui`.
+    pub fn set_routers(&mut self, routers: &[String]) {
+        if let Command::Tui(n) | Command::Daemon(DaemonArgs { node: n, .. }) = self {
+            n.routers = routers.to_vec();
+        }
+    }
+
     /// Passes the global `--no-bootstrap` to the node of `daemon` and `tui` (the commands that fetch get it
     /// through `cmd::request::from_cli`).
     pub fn set_no_bootstrap(&mut self, no_bootstrap: bool) {
@@ -307,6 +328,9 @@ pub struct NodeArgs {
     /// The repo's bootstrap list (`bootstrap add|rm`), used when no --bootstrap is given; `None`: the public list.
     #[arg(skip)]
     pub repo_bootstrap: Option<Vec<libp2p::Multiaddr>>,
+    /// Delegated routers, from the global `--routing-url` (empty, the default here, asks none: the demo's case).
+    #[arg(skip)]
+    pub routers: Vec<String>,
 }
 
 impl NodeArgs {
@@ -326,6 +350,7 @@ impl NodeArgs {
         r.announce = self.announce.iter().map(parse).collect::<Result<_>>()?;
         r.dht = self.dht.as_deref().unwrap_or("auto").parse().map_err(anyhow::Error::msg)?;
         r.provide = self.provide.as_deref().unwrap_or("roots").parse().map_err(anyhow::Error::msg)?;
+        r.routers = self.routers.clone();
         Ok(())
     }
 
@@ -649,5 +674,31 @@ mod routing_flag_tests {
         assert!(cli.no_bootstrap);
         let cli = Cli::try_parse_from(["swarmscope", "daemon", "--no-bootstrap"]).unwrap();
         assert!(cli.no_bootstrap, "global: after the subcommand too");
+    }
+
+    #[test]
+    fn routing_url_is_global_repeatable_and_none_turns_routers_off() {
+        let cli = Cli::try_parse_from([
+            "swarmscope",
+            "daemon",
+            "--routing-url",
+            "http://127.0.0.1:1",
+            "--routing-url",
+            "https://r.example/",
+        ])
+        .unwrap();
+        assert_eq!(cli.routers().unwrap(), vec!["http://127.0.0.1:1".to_string(), "https://r.example".to_string()]);
+        let cli = Cli::try_parse_from(["swarmscope", "--routing-url", "none", "id"]).unwrap();
+        assert!(cli.routers().unwrap().is_empty());
+        let cli = Cli::try_parse_from(["swarmscope", "get", "bafkqaaa", "--routing-url", "gopher://x"]).unwrap();
+        assert!(cli.routers().unwrap_err().to_string().contains("bad routing URL"));
+        // The default (no flag, no SWARMSCOPE_ROUTING_URL) is the public router, applied by `http::routers`.
+        assert_eq!(crate::node::routing::http::routers(&[]).unwrap(), vec!["https://delegated-ipfs.dev".to_string()]);
+        // A node's routers are what the CLI resolved; NodeArgs alone (the demo's) asks none.
+        assert!(configured(NodeArgs::default()).routing.routers.is_empty());
+        let mut cmd = Cli::try_parse_from(["swarmscope", "daemon"]).unwrap().command.unwrap();
+        cmd.set_routers(&["http://127.0.0.1:1".to_string()]);
+        let Command::Daemon(d) = cmd else { panic!("daemon") };
+        assert_eq!(configured(d.node).routing.routers, vec!["http://127.0.0.1:1".to_string()]);
     }
 }

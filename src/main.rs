@@ -41,11 +41,13 @@ fn main() -> ExitCode {
 /// The TUI (what `swarmscope` alone opens), or any other command.
 fn run(cli: Cli) -> anyhow::Result<()> {
     let repo = swarmscope::cli::repo_dir(cli.repo.as_deref())?;
+    let routers = cli.routers()?;
     let mut command = cli.command.unwrap_or(Command::Tui(NodeArgs::default()));
     command.set_no_bootstrap(cli.no_bootstrap);
     if matches!(command, Command::Tui(_)) {
         command.set_repo_bootstrap(swarmscope::cmd::bootstrap::load(&repo)?);
     }
+    command.set_routers(&routers);
     match command {
         Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
         // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO); never public routing.
@@ -60,7 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", swarmscope::app::replay::print(&file, w, h, pane.as_deref())?);
             Ok(())
         }
-        command => swarmscope::cmd::run(&repo, command, cli.no_bootstrap),
+        command => swarmscope::cmd::run(&repo, command, cli.no_bootstrap, &routers),
     }
 }
 

@@ -14,8 +14,11 @@ use common::swarmscope::{Repo, bin, run_with_timeout};
 /// Runs `shell` (a command line) on a pseudo-terminal; returns what the terminal showed.
 fn on_a_terminal(shell: &str) -> String {
     let mut cmd = Command::new("script");
-    // No node started here dials the public bootstrap peers (the command lines pass --no-bootstrap too).
-    cmd.args(["-qec", shell, "/dev/null"]).env_remove("SWARMSCOPE_REPO").env("SWARMSCOPE_NO_BOOTSTRAP", "1");
+    // No node started here dials the public bootstrap peers (the command lines pass --no-bootstrap too), nor asks the public router.
+    cmd.args(["-qec", shell, "/dev/null"])
+        .env_remove("SWARMSCOPE_REPO")
+        .env("SWARMSCOPE_NO_BOOTSTRAP", "1")
+        .env("SWARMSCOPE_ROUTING_URL", "none");
     let out = run_with_timeout(cmd, None, Duration::from_secs(120));
     assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stdout));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -33,7 +36,7 @@ fn fetching_commands_draw_progress_on_the_terminal_but_not_across_cat_output() {
     let run = |args: &str| {
         let repo = tempfile::tempdir().unwrap();
         let line = format!(
-            "{} --repo {} --no-bootstrap {args} --connect {addr} --no-mdns",
+            "{} --repo {} --no-bootstrap --routing-url none {args} --connect {addr} --no-mdns",
             bin().display(),
             repo.path().display()
         );

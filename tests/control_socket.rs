@@ -192,6 +192,8 @@ fn another_user_is_refused_even_under_umask_000() {
         "--repo",
         repo.path().to_str().unwrap(),
         "--no-bootstrap",
+        "--routing-url",
+        "none",
         "daemon",
         "--listen",
         "/ip4/127.0.0.1/tcp/0",

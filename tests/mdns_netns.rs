@@ -45,6 +45,8 @@ impl Namespaces {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", ns]).arg(bin()).arg("--repo").arg(repo.path()).args([
             "--no-bootstrap",
+            "--routing-url",
+            "none",
             "daemon",
             "--listen",
             "/ip4/0.0.0.0/tcp/0",

@@ -12,7 +12,7 @@ use common::swarmscope::{Repo, bin, run_with_timeout, wait_or_kill};
 
 fn replay(args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(bin());
-    cmd.arg("replay").args(args);
+    cmd.arg("replay").args(args).env("SWARMSCOPE_NO_BOOTSTRAP", "1").env("SWARMSCOPE_ROUTING_URL", "none");
     run_with_timeout(cmd, None, Duration::from_secs(60))
 }
 

@@ -190,7 +190,7 @@ fn a_repo_made_under_umask_000_is_private() {
     let sh = |cmd: &str| {
         let mut c = Command::new("sh");
         c.arg("-c").arg(format!("umask 000; exec \"$0\" --repo \"$1\" {cmd}")).arg(bin()).arg(&repo).arg(&file);
-        c.env_remove("SWARMSCOPE_REPO");
+        c.env_remove("SWARMSCOPE_REPO").env("SWARMSCOPE_NO_BOOTSTRAP", "1").env("SWARMSCOPE_ROUTING_URL", "none");
         let out = run_with_timeout(c, None, Duration::from_secs(60));
         assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
     };
@@ -228,7 +228,9 @@ fn a_full_disk_add_leaves_none_of_its_blocks_behind() {
         .arg("trap '' XFSZ; ulimit -f 16384; exec \"$0\" --repo \"$1\" add -Q --chunker size-2048 \"$2\"")
         .arg(bin())
         .arg(repo.path())
-        .arg(&big);
+        .arg(&big)
+        .env("SWARMSCOPE_NO_BOOTSTRAP", "1")
+        .env("SWARMSCOPE_ROUTING_URL", "none");
     let out = run_with_timeout(c, None, Duration::from_secs(120));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the add cannot succeed");

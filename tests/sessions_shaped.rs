@@ -78,6 +78,8 @@ fn daemon(ns: &str, host: &str, repo: &Repo) -> (Background, String, String) {
     let mut cmd = in_ns(ns, bin());
     cmd.arg("--repo").arg(repo.path()).args([
         "--no-bootstrap",
+        "--routing-url",
+        "none",
         "daemon",
         "--listen",
         &format!("/ip4/{host}/tcp/0"),
@@ -121,7 +123,16 @@ fn three_providers_on_shaped_links_each_serve_a_share_and_helia_gets_want_blocks
     let warm = Repo::new();
     let get = |repo: &Repo, out: &std::path::Path, extra: &[&str], providers: &[&String]| {
         let mut cmd = in_ns(&net.client, bin());
-        cmd.arg("--repo").arg(repo.path()).args(["--no-bootstrap", "get", &cid, "--no-mdns", "--timeout", "60"]);
+        cmd.arg("--repo").arg(repo.path()).args([
+            "--no-bootstrap",
+            "--routing-url",
+            "none",
+            "get",
+            &cid,
+            "--no-mdns",
+            "--timeout",
+            "60",
+        ]);
         cmd.args(extra);
         for a in providers {
             cmd.args(["--connect", a.as_str()]);

@@ -42,7 +42,7 @@ impl Tmux {
 
     fn start_on(&self, name: &str, repo: &Repo, listen: &str) {
         let program = format!(
-            "{} --repo {} --no-bootstrap tui --listen {listen} --no-mdns; echo EXITED $?; sleep 60",
+            "{} --repo {} --no-bootstrap --routing-url none tui --listen {listen} --no-mdns; echo EXITED $?; sleep 60",
             bin().display(),
             repo.path().display()
         );
@@ -160,8 +160,11 @@ fn the_tui_attaches_to_a_daemon_that_holds_the_repo() {
     let cmd = held.cmd(&["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json"]);
     let daemon = common::background::Background::start(cmd, Duration::from_secs(60));
     let addr = daemon.first["listen"][0].as_str().unwrap().to_string();
-    let program =
-        format!("{} --repo {} --no-bootstrap tui; echo EXITED $?; sleep 60", bin().display(), held.path().display());
+    let program = format!(
+        "{} --repo {} --no-bootstrap --routing-url none tui; echo EXITED $?; sleep 60",
+        bin().display(),
+        held.path().display()
+    );
     tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", &program]);
     tmux.wait_for("t", "listen /ip4/127.0.0.1/tcp/");
     tmux.pane("t", "8", "attached to the daemon");

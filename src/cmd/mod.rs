@@ -20,7 +20,8 @@ use crate::ops::{Call, Outcome, run_local};
 use view::Terminal;
 
 /// Runs one command line (anything but the TUI) on `repo`.
-pub fn run(repo: &Path, mut command: Command, no_bootstrap: bool) -> Result<()> {
+/// `routers`: the delegated routers of a node started for the command (`Cli::routers`).
+pub fn run(repo: &Path, mut command: Command, no_bootstrap: bool, routers: &[String]) -> Result<()> {
     if let Command::Bootstrap(b) = command {
         return bootstrap::run(repo, b, &mut std::io::stdout());
     }
@@ -29,7 +30,7 @@ pub fn run(repo: &Path, mut command: Command, no_bootstrap: bool) -> Result<()> 
         args.node.repo_bootstrap = kept;
         return daemon::run(repo, args);
     }
-    let (request, view) = request::from_cli(command, no_bootstrap, kept.as_deref())?;
+    let (request, view) = request::from_cli(command, no_bootstrap, kept.as_deref(), routers)?;
     let stdin = request.reads_stdin();
     let pure = request.is_pure();
     let call = Call::here(request);

@@ -186,13 +186,12 @@ pub fn render(view: &View, outcome: Outcome, out: &mut dyn Write) -> Result<()> 
         }
         Outcome::Connected { .. } => writeln!(out, "connect {} success", view.arg)?,
         Outcome::Disconnected { .. } => writeln!(out, "disconnect {} success", view.arg)?,
-        Outcome::Providers { providers } => {
-            for p in providers {
+        Outcome::Providers { providers, streamed } => {
+            for p in providers.iter().filter(|_| !streamed) {
                 if view.json {
                     line(out, &p)?;
                 } else {
-                    let addrs = if p.addrs.is_empty() { "-".to_string() } else { p.addrs.join(" ") };
-                    writeln!(out, "{} {addrs} {}", p.peer, p.source)?;
+                    writeln!(out, "{}", p.text())?;
                 }
             }
         }
@@ -338,6 +337,10 @@ fn identity(view: &View, id: &IdInfo, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "agent: {}", id.agent)?;
     if let (Some(mode), Some(reach)) = (&id.dht_mode, &id.reachability) {
         writeln!(out, "dht: {mode}, reachability: {reach}")?;
+    }
+    if let Some(routers) = &id.routers {
+        let list = if routers.is_empty() { "none".to_string() } else { routers.join(" ") };
+        writeln!(out, "routers: {list}")?;
     }
     for a in &id.addresses {
         writeln!(out, "{a}")?;

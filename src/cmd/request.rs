@@ -20,7 +20,12 @@ fn path(text: &str) -> Result<IpfsPath> {
 }
 
 /// `no_bootstrap`: the global `--no-bootstrap` (a node started for the command dials no default bootstrap peers).
-fn fetch_options(net: &FetchArgs, no_bootstrap: bool, repo: Option<&[Multiaddr]>) -> Result<FetchOptions> {
+fn fetch_options(
+    net: &FetchArgs,
+    no_bootstrap: bool,
+    repo: Option<&[Multiaddr]>,
+    routers: &[String],
+) -> Result<FetchOptions> {
     let connect = net.connect.iter().map(|a| parse::multiaddr(a).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
     Ok(FetchOptions {
         connect,
@@ -29,14 +34,21 @@ fn fetch_options(net: &FetchArgs, no_bootstrap: bool, repo: Option<&[Multiaddr]>
         mdns: !net.no_mdns,
         events: net.events,
         bootstrap: net.bootstrap_peers(no_bootstrap, repo)?,
+        routers: routers.to_vec(),
     })
 }
 
 /// The request for `command` (anything but `daemon`, `tui` and `demo`) and how to show its result.
 /// `no_bootstrap` is the global `--no-bootstrap`, for every command that may start a node to fetch; `repo_bootstrap`
-/// the repo's bootstrap list (`None`: it keeps none, the public list applies).
-pub fn from_cli(command: Command, no_bootstrap: bool, repo_bootstrap: Option<&[Multiaddr]>) -> Result<(Request, View)> {
-    let fetch = |net: &FetchArgs| fetch_options(net, no_bootstrap, repo_bootstrap);
+/// the repo's bootstrap list (`None`: it keeps none, the public list applies); `routers` the delegated routers the
+/// CLI resolved, likewise.
+pub fn from_cli(
+    command: Command,
+    no_bootstrap: bool,
+    repo_bootstrap: Option<&[Multiaddr]>,
+    routers: &[String],
+) -> Result<(Request, View)> {
+    let fetch = |net: &FetchArgs| fetch_options(net, no_bootstrap, repo_bootstrap, routers);
     let plain = View::default();
     let json = |json: bool| View { json, ..View::default() };
     Ok(match command {
@@ -98,7 +110,7 @@ pub fn from_cli(command: Command, no_bootstrap: bool, repo_bootstrap: Option<&[M
         },
         Command::Routing(r) => match r {
             RoutingCommand::Findprovs { cid: c, num_providers, json: j } => {
-                (Request::RoutingFindProvs { cid: cid(&c)?, limit: num_providers }, json(j))
+                (Request::RoutingFindProvs { cid: cid(&c)?, limit: num_providers, json: j }, json(j))
             }
             RoutingCommand::Findpeer { peer } => {
                 let id = parse::peer_id(&peer).map_err(anyhow::Error::msg)?;

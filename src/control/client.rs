@@ -133,7 +133,12 @@ fn receive(reader: &mut impl Read, observer: &mut dyn Observer) -> Result<Outcom
     loop {
         let frame = read_frame::<ServerMsg>(reader).context("reading from the daemon")?;
         match frame {
-            Some(Frame::Data(data)) => observer.output(&data)?,
+            // The daemon sends a DATA frame when its chunk is full or the command flushed (`routing findprovs`
+            // after each provider): pass it on now.
+            Some(Frame::Data(data)) => {
+                observer.output(&data)?;
+                observer.flush()?
+            }
             Some(Frame::Msg(ServerMsg::Started { op })) => observer.started(op)?,
             Some(Frame::Msg(ServerMsg::Event { op, event })) => observer.event(op, event)?,
             Some(Frame::Msg(ServerMsg::Done { result, .. })) => {

@@ -254,6 +254,9 @@ pub enum NodeEvent {
         addrs: Vec<String>,
         source: RoutingSource,
         ms: u64,
+        /// Listed by a delegated router only with HTTP (trustless gateway) addresses: not dialled over libp2p.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        gateway: bool,
     },
     /// A routing query ended: `count` providers (or addresses, or peers reached for a provide); `error` when it
     /// failed or timed out.
@@ -477,6 +480,7 @@ mod tests {
                 addrs: vec!["/ip4/127.0.0.1/tcp/1".into()],
                 source: RoutingSource::Dht,
                 ms: 5,
+                gateway: false,
             },
             NodeEvent::RoutingDone {
                 query: 1,

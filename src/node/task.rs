@@ -167,6 +167,8 @@ impl NodeTask {
                 }
                 _ = snapshots.tick() => self.snapshot(),
                 event = self.swarm.select_next_some() => self.on_swarm(event),
+                // Providers from delegated routers (remote, bounded: their queries wait when this is full).
+                Some(msg) = self.routing.http.next() => self.routing.on_http(&mut self.swarm, msg, &mut self.events),
                 Some(ev) = self.stream_rx.recv() => self.on_stream(ev),
             }
         }
@@ -343,7 +345,7 @@ impl NodeTask {
                 if let Some(reply) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Err(message.clone()));
                 }
-                self.routing.on_dial_error(peer_id, &error, &mut self.events);
+                self.routing.on_dial_error(&mut self.swarm, peer_id, &error, &mut self.events);
                 let who = peer_id.map(|p| format!(" ({p})")).unwrap_or_default();
                 self.events.emit(NodeEvent::Error { message: format!("{message}{who}") });
             }

@@ -78,6 +78,7 @@ impl Net {
             && self.fetch.connect.is_empty()
             && !self.fetch.mdns
             && self.fetch.bootstrap.is_empty()
+            && self.fetch.routers.is_empty()
         {
             bail!(
                 "could not fetch {cid}: not found in the local store and no peers connected (use --connect MULTIADDR)"
@@ -98,6 +99,7 @@ impl Net {
                 config.mdns = self.fetch.mdns;
                 // Bootstrap peers as the CLI resolved them (none unless it did); the DHT finds providers.
                 config.routing.bootstrap = self.fetch.bootstrap.clone();
+                config.routing.routers = self.fetch.routers.clone();
                 config.routing.dht = crate::node::routing::config::DhtMode::Client;
                 let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
                 let (node, events) = {

@@ -67,7 +67,7 @@ pub fn run(ctx: &mut Ctx, request: Request) -> Result<Outcome> {
         Request::BitswapWantlist { peer } => node_info::wantlist(ctx, peer),
         Request::BitswapLedger { peer } => node_info::ledger(ctx, peer),
         Request::BitswapMessages { peer, cid, limit } => node_info::messages(ctx, peer, cid, limit),
-        Request::RoutingFindProvs { cid, limit } => routing::findprovs(ctx, cid, limit),
+        Request::RoutingFindProvs { cid, limit, json } => routing::findprovs(ctx, cid, limit, json),
         Request::RoutingFindPeer { peer } => routing::findpeer(ctx, peer),
         Request::RoutingProvide { cid, recursive } => routing::provide(ctx, cid, recursive),
         Request::Check { cid, peer, fetch } => check::check(ctx, cid, peer, &fetch),

@@ -18,9 +18,12 @@ pub fn id(ctx: &mut Ctx) -> Result<Outcome> {
         }
         None => (crate::node::identity::load_or_create(&ctx.repo)?.public().to_peer_id(), Vec::new(), None),
     };
-    let (dht_mode, reachability) = status.map(|s| (s.dht_mode, s.reachability)).unzip();
+    let (dht_mode, reachability, routers) = match status {
+        Some(s) => (Some(s.dht_mode), Some(s.reachability), Some(s.routers)),
+        None => (None, None, None),
+    };
     let agent = crate::node::swarm::agent_version();
-    Ok(Outcome::Id(IdInfo { peer_id, agent, addresses, dht_mode, reachability }))
+    Ok(Outcome::Id(IdInfo { peer_id, agent, addresses, dht_mode, reachability, routers }))
 }
 
 /// Connected peers, sorted by peer id.

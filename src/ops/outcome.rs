@@ -138,9 +138,12 @@ pub enum Outcome {
         #[serde(with = "text")]
         peer: PeerId,
     },
-    /// `routing findprovs`: providers in the order found.
+    /// `routing findprovs`: providers in the order found. `streamed`: each was already written to the command's
+    /// output as it arrived (one line each), so a renderer prints nothing more.
     Providers {
         providers: Vec<super::routing::ProviderRow>,
+        #[serde(default)]
+        streamed: bool,
     },
     /// `routing findpeer`.
     PeerAddrs {
@@ -284,6 +287,9 @@ pub struct IdInfo {
     /// The DHT mode the running node is in now (`client` or `server`); absent without a running node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dht_mode: Option<String>,
+    /// The delegated routers the running node asks (`--routing-url`); absent without a running node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routers: Option<Vec<String>>,
     /// What AutoNAT concluded (`public`, `private` or `unknown`); absent without a running node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reachability: Option<crate::node::events::Reachability>,

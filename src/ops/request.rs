@@ -158,6 +158,9 @@ pub enum Request {
         #[serde(with = "text")]
         cid: Cid,
         limit: usize,
+        /// Each provider is streamed to the output as it arrives: a JSON object per line, else a text line.
+        #[serde(default)]
+        json: bool,
     },
     RoutingFindPeer {
         #[serde(with = "text")]
@@ -274,11 +277,22 @@ pub struct FetchOptions {
     /// list unless told otherwise; empty (the default) reaches no one.
     #[serde(default, with = "text::vec")]
     pub bootstrap: Vec<Multiaddr>,
+    /// Delegated routers of a node started for this command, as the CLI resolved them; empty reaches no one.
+    #[serde(default)]
+    pub routers: Vec<String>,
 }
 
 impl Default for FetchOptions {
     fn default() -> Self {
-        Self { connect: Vec::new(), timeout_secs: 60, offline: false, mdns: true, events: false, bootstrap: Vec::new() }
+        Self {
+            connect: Vec::new(),
+            timeout_secs: 60,
+            offline: false,
+            mdns: true,
+            events: false,
+            bootstrap: Vec::new(),
+            routers: Vec::new(),
+        }
     }
 }
 

@@ -22,34 +22,56 @@ pub struct ProviderRow {
     /// `dht` or `http`.
     pub source: String,
     pub ms: u64,
+    /// Listed by a delegated router only as an HTTP trustless gateway (not dialled over libp2p).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gateway: bool,
 }
 
-pub fn findprovs(ctx: &mut Ctx, cid: Cid, limit: usize) -> Result<Outcome> {
+impl ProviderRow {
+    /// The text line: peer id, addresses (`-` for none), source, and `gateway` for an HTTP-only provider.
+    pub fn text(&self) -> String {
+        let addrs = if self.addrs.is_empty() { "-".to_string() } else { self.addrs.join(" ") };
+        let gateway = if self.gateway { " gateway" } else { "" };
+        format!("{} {addrs} {}{gateway}", self.peer, self.source)
+    }
+}
+
+/// The providers of `cid` from the DHT and the delegated routers at once, each written to the output (a text line,
+/// or a JSON object with `json`) as soon as it arrives.
+pub fn findprovs(ctx: &mut Ctx, cid: Cid, limit: usize, json: bool) -> Result<Outcome> {
     let s = ctx.node()?;
-    let node = s.node.clone();
+    let (node, runtime) = (s.node.clone(), s.runtime.clone());
     let cancel = ctx.cancel.clone();
-    let providers = s.runtime.block_on(async move {
-        let mut rx = node.find_providers(cid, limit).await?;
-        let mut rows = Vec::new();
-        let deadline = tokio::time::Instant::now() + FIND_TIMEOUT;
-        loop {
-            tokio::select! {
-                p = tokio::time::timeout_at(deadline, rx.recv()) => match p {
-                    Ok(Some(p)) => rows.push(ProviderRow {
-                        peer: p.peer.to_string(),
-                        addrs: p.addrs.iter().map(|a| a.to_string()).collect(),
-                        source: p.source.to_string(),
-                        ms: p.ms,
-                    }),
-                    Ok(None) | Err(_) => break,
-                },
-                _ = cancel.cancelled() => break,
+    let mut rows = Vec::new();
+    super::stream::stream(ctx, |out| {
+        runtime.block_on(async {
+            let mut rx = node.find_providers(cid, limit).await?;
+            let deadline = tokio::time::Instant::now() + FIND_TIMEOUT;
+            loop {
+                let p = tokio::select! {
+                    p = tokio::time::timeout_at(deadline, rx.recv()) => match p {
+                        Ok(Some(p)) => p,
+                        Ok(None) | Err(_) => break,
+                    },
+                    _ = cancel.cancelled() => break,
+                };
+                let row = ProviderRow {
+                    peer: p.peer.to_string(),
+                    addrs: p.addrs.iter().map(|a| a.to_string()).collect(),
+                    source: p.source.to_string(),
+                    ms: p.ms,
+                    gateway: p.gateway,
+                };
+                let line = if json { serde_json::to_string(&row)? } else { row.text() };
+                writeln!(out, "{line}")?;
+                out.flush()?;
+                rows.push(row);
             }
-        }
-        anyhow::Ok(rows)
+            anyhow::Ok(())
+        })
     })?;
     ctx.check_cancelled()?;
-    Ok(Outcome::Providers { providers })
+    Ok(Outcome::Providers { providers: rows, streamed: true })
 }
 
 pub fn findpeer(ctx: &mut Ctx, peer: PeerId) -> Result<Outcome> {

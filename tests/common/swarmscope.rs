@@ -26,14 +26,30 @@ impl Repo {
         self.dir.path()
     }
 
-    /// A `swarmscope --repo <this> --no-bootstrap …` command with a clean environment for the repo variables.
-    /// `--no-bootstrap` (and its variable, for the processes it starts): no test node ever dials the public
-    /// bootstrap peers; a test that wants bootstrap peers names its own with `--bootstrap`.
+    /// A `swarmscope --repo <this> --no-bootstrap --routing-url none …` command with a clean environment for the
+    /// repo variables. `--no-bootstrap` and `--routing-url none` (and their variables, for the processes it starts):
+    /// no test node ever dials the public bootstrap peers nor asks the public delegated router; a test that wants
+    /// either names its own (`--bootstrap`; a later `--routing-url URL` replaces `none` through `cmd_routed`).
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
-        c.arg("--repo").arg(self.path()).arg("--no-bootstrap").args(args);
+        c.arg("--repo").arg(self.path()).args(["--no-bootstrap", "--routing-url", "none"]).args(args);
         c.env_remove("SWARMSCOPE_REPO");
         c.env("SWARMSCOPE_NO_BOOTSTRAP", "1");
+        c.env("SWARMSCOPE_ROUTING_URL", "none");
+        c
+    }
+
+    /// Like [`Repo::cmd`], with the delegated `routers` (loopback test servers) instead of `none`.
+    pub fn cmd_routed(&self, routers: &[&str], args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("--repo").arg(self.path()).arg("--no-bootstrap");
+        for r in routers {
+            c.args(["--routing-url", r]);
+        }
+        c.args(args);
+        c.env_remove("SWARMSCOPE_REPO");
+        c.env("SWARMSCOPE_NO_BOOTSTRAP", "1");
+        c.env("SWARMSCOPE_ROUTING_URL", "none");
         c
     }
 

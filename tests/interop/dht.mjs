@@ -8,6 +8,9 @@
 //       per command line on stdin until stdin closes:
 //       {"op": "provide", "node": I, "file": PATH}        imports PATH into node I, provides it: {"cid", "ms"}
 //       {"op": "findprovs", "node": I, "cid": CID}        the providers node I finds: {"providers": [...], "ms"}
+//       {"op": "router", "node": I}
+//           a delegated routing v1 HTTP server (@helia/delegated-routing-v1-http-api-server) on 127.0.0.1 port 0,
+//           answering from node I's routing (this DHT): {"url"}
 //       {"op": "fetch", "bootstrap": MA, "cid": CID, "out": PATH}
 //           a fresh node bootstrapped to MA finds CID's providers through the DHT, dials them and fetches the
 //           UnixFS file into PATH: {"bytes", "ms", "first_ms" (first bytes), "find_ms" (provider found), "provider"};
@@ -24,6 +27,7 @@ import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { createDelegatedRoutingV1HttpApiServer } from '@helia/delegated-routing-v1-http-api-server'
 import { unixfs } from '@helia/unixfs'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
@@ -70,8 +74,15 @@ async function findProviders (helia, cid, limit = 20, timeout = 20_000) {
   return providers
 }
 
+const routers = []
+
 async function handle (nodes, cmd) {
   const start = Date.now()
+  if (cmd.op === 'router') {
+    const server = await createDelegatedRoutingV1HttpApiServer(nodes[cmd.node], { listen: { host: '127.0.0.1', port: 0 } })
+    routers.push(server)
+    return { url: `http://127.0.0.1:${server.server.address().port}` }
+  }
   if (cmd.op === 'provide') {
     const helia = nodes[cmd.node]
     const cid = await importPath(helia, cmd.file, 'default')
@@ -137,5 +148,6 @@ for await (const line of lines) {
   }
   process.stdout.write(JSON.stringify(out) + '\n')
 }
+await Promise.all(routers.map(r => r.close()))
 await Promise.all(nodes.map(h => h.stop()))
 process.exit(0)

@@ -121,6 +121,11 @@ pub struct RoutingConfig {
     pub announce: Vec<Multiaddr>,
     pub dht: DhtMode,
     pub provide: ProvideStrategy,
+    /// Delegated routers (Routing V1 HTTP base URLs), asked beside the DHT. Empty by default: the CLI adds
+    /// [`DEFAULT_ROUTER`](super::http::DEFAULT_ROUTER) unless the user said `--routing-url`.
+    pub routers: Vec<String>,
+    /// The bounds of each query to a router.
+    pub http_limits: super::http::Limits,
     /// AutoNAT's settings; the default is the one for users (global addresses only).
     pub nat: super::nat::NatConfig,
 }
@@ -147,7 +152,7 @@ mod tests {
     #[test]
     fn the_library_default_reaches_no_one() {
         let c = RoutingConfig::default();
-        assert!(c.bootstrap.is_empty() && c.announce.is_empty());
+        assert!(c.bootstrap.is_empty() && c.announce.is_empty() && c.routers.is_empty());
         assert_eq!((c.dht, c.provide), (DhtMode::Auto, ProvideStrategy::Roots));
         assert!(!c.nat.allow_private, "AutoNAT counts only global addresses unless a test says otherwise");
     }

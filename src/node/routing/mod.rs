@@ -8,6 +8,8 @@ pub mod api;
 pub mod circuit;
 pub mod config;
 pub mod conn_manager;
+mod delegated;
+pub mod http;
 pub mod kad;
 pub mod nat;
 pub mod provide;
@@ -17,6 +19,8 @@ pub mod search;
 pub mod status;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use cid::Cid;
@@ -29,6 +33,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub(crate) use api::Request;
 use config::RoutingConfig;
+use delegated::Found;
 use status::{AddrError, BucketSize, Provider, QueryKind, RoutingSource, RoutingStatus};
 
 use super::events::NodeEvent;
@@ -43,6 +48,9 @@ pub const MAX_PROVIDERS: usize = 1000;
 /// How often the DHT walks to its own id to refresh the routing table (rust-libp2p's default), driven from here and
 /// only while the table has a peer: a node with no DHT peer stays quiet instead of warning every round.
 pub const WALK_EVERY: Duration = Duration::from_secs(5 * 60);
+/// A DHT query gives up once this many of the peers it tried failed. rust-libp2p's Kademlia walks every closer peer
+/// it is told of: a peer that answered with 10,000 bogus closer peers made one query fail ~20,000 dials in 12 s.
+pub const MAX_QUERY_FAILURES: u32 = 200;
 
 type ProvideReply = oneshot::Sender<Result<u64, String>>;
 
@@ -70,6 +78,14 @@ struct Query {
     contacted: u32,
     limit: usize,
     reply: Reply,
+    /// Router queries still answering (see `delegated.rs`).
+    http_pending: usize,
+    /// Delegated routers were asked too (the Routing pane lists both sources).
+    http_asked: bool,
+    /// The DHT's part ended while routers still answer.
+    dht_done: bool,
+    /// Set when the query closes: its router queries stop.
+    cancel: Arc<AtomicBool>,
 }
 
 /// Routing state, owned by the node task.
@@ -86,6 +102,7 @@ pub(crate) struct Routing {
     last_walk: Option<Instant>,
     external: HashSet<Multiaddr>,
     recent: recent::Recent,
+    pub(crate) http: delegated::Http,
     nat: nat::Nat,
 }
 
@@ -210,6 +227,10 @@ impl Routing {
             contacted: 0,
             limit,
             reply,
+            http_pending: 0,
+            http_asked: false,
+            dht_done: false,
+            cancel: Arc::default(),
         };
         self.queries.insert(qid, q);
     }
@@ -222,6 +243,7 @@ impl Routing {
         if let Some(q) = self.queries.get_mut(&qid) {
             q.cid = Some(cid);
         }
+        self.start_http(qid, cid, QueryKind::Search, events);
     }
 
     fn run_provides(&mut self, swarm: &mut Swarm<Behaviour>, events: &mut EventSink) {
@@ -304,6 +326,7 @@ impl Routing {
                 if let Some(q) = self.queries.get_mut(&qid) {
                     q.cid = Some(cid);
                 }
+                self.start_http(qid, cid, QueryKind::FindProviders, events);
             }
             Request::FindPeer { peer, reply } => {
                 let id = self.begin(QueryKind::FindPeer, peer.to_string(), events);
@@ -336,8 +359,24 @@ impl Routing {
         }
     }
 
-    /// A failed dial: one `dial_failed` event with the reason per address.
-    pub(crate) fn on_dial_error(&mut self, peer: Option<PeerId>, error: &DialError, events: &mut EventSink) {
+    /// A failed dial: one `dial_failed` event with the reason per address; a DHT query that has seen too many
+    /// peers fail gives up ([`MAX_QUERY_FAILURES`]).
+    pub(crate) fn on_dial_error(
+        &mut self,
+        swarm: &mut Swarm<Behaviour>,
+        peer: Option<PeerId>,
+        error: &DialError,
+        events: &mut EventSink,
+    ) {
+        let kad = &mut swarm.behaviour_mut().kad;
+        let failing = |qid: &&QueryId| kad.query(qid).is_some_and(|q| q.stats().num_failures() >= MAX_QUERY_FAILURES);
+        let over: Vec<QueryId> = self.queries.keys().filter(failing).copied().collect();
+        for qid in over {
+            if let Some(mut q) = swarm.behaviour_mut().kad.query_mut(&qid) {
+                q.finish();
+            }
+            self.finish(swarm, qid, Some(format!("gave up after {MAX_QUERY_FAILURES} peers failed")), events);
+        }
         let errors = match error {
             DialError::Transport(tried) => tried
                 .iter()
@@ -420,7 +459,6 @@ impl Routing {
         events: &mut EventSink,
     ) {
         let me = *swarm.local_peer_id();
-        let mut done = false;
         for peer in providers {
             let Some(q) = self.queries.get(&qid) else { return };
             if q.found.contains(&peer) || q.found.len() >= q.limit {
@@ -428,46 +466,71 @@ impl Routing {
             }
             let addrs =
                 if peer == me { swarm.external_addresses().cloned().collect() } else { known_addrs(swarm, peer) };
-            let Some(q) = self.queries.get_mut(&qid) else { return };
-            q.found.insert(peer);
-            let ms = q.started.elapsed().as_millis() as u64;
-            events.emit(NodeEvent::ProviderFound {
-                query: q.id,
-                key: q.key.clone(),
-                peer: peer.to_string(),
-                addrs: addrs.iter().map(|a| a.to_string()).collect(),
-                source: RoutingSource::Dht,
-                ms,
-            });
-            match &mut q.reply {
-                Reply::Providers(tx) => {
-                    let p = Provider { peer, addrs, source: RoutingSource::Dht, ms };
-                    if tx.try_send(p).is_err() {
-                        done = true; // the caller went away
-                    }
-                }
-                Reply::Search { dialled } => {
-                    if peer != me && !swarm.is_connected(&peer) && !addrs.is_empty() {
-                        *dialled += 1;
-                        let opts = DialOpts::peer_id(peer)
-                            .addresses(addrs)
-                            .condition(PeerCondition::DisconnectedAndNotDialing)
-                            .build();
-                        let _ = swarm.dial(opts);
-                    }
-                }
-                Reply::Peer(_) | Reply::Provide | Reply::Answered => {}
-            }
-            if q.found.len() >= q.limit {
-                done = true;
+            let found = Found { peer, dial: addrs.clone(), addrs, source: RoutingSource::Dht, gateway: false };
+            if self.found_one(swarm, qid, None, found, events) {
+                return self.end(swarm, qid, events);
             }
         }
-        if done {
-            if let Some(mut q) = swarm.behaviour_mut().kad.query_mut(&qid) {
-                q.finish();
-            }
-            self.finish(swarm, qid, None, events);
+    }
+
+    /// One provider for query `qid` (from the DHT, or from the router query numbered `sub`): published, handed to
+    /// the caller or dialled (`dial`: its libp2p addresses). True when the query has found enough or its caller
+    /// went away.
+    fn found_one(
+        &mut self,
+        swarm: &mut Swarm<Behaviour>,
+        qid: QueryId,
+        sub: Option<u64>,
+        f: Found,
+        events: &mut EventSink,
+    ) -> bool {
+        let me = *swarm.local_peer_id();
+        let Some(q) = self.queries.get_mut(&qid) else { return false };
+        if q.found.len() >= q.limit || !q.found.insert(f.peer) {
+            return false;
         }
+        let mut done = false;
+        let ms = q.started.elapsed().as_millis() as u64;
+        events.emit(NodeEvent::ProviderFound {
+            query: sub.unwrap_or(q.id),
+            key: q.key.clone(),
+            peer: f.peer.to_string(),
+            addrs: f.addrs.iter().map(|a| a.to_string()).collect(),
+            source: f.source,
+            ms,
+            gateway: f.gateway,
+        });
+        match &mut q.reply {
+            Reply::Providers(tx) => {
+                let p = Provider { peer: f.peer, addrs: f.addrs, source: f.source, ms, gateway: f.gateway };
+                if tx.try_send(p).is_err() {
+                    done = true; // the caller went away
+                }
+            }
+            Reply::Search { dialled } => {
+                if f.peer != me && !swarm.is_connected(&f.peer) && !f.dial.is_empty() {
+                    *dialled += 1;
+                    let opts = DialOpts::peer_id(f.peer)
+                        .addresses(f.dial)
+                        .condition(PeerCondition::DisconnectedAndNotDialing)
+                        .build();
+                    let _ = swarm.dial(opts);
+                }
+            }
+            Reply::Peer(_) | Reply::Provide | Reply::Answered => {}
+        }
+        done || q.found.len() >= q.limit
+    }
+
+    /// Ends query `qid` now (found enough, or its caller went away): the DHT query and the routers' are stopped.
+    fn end(&mut self, swarm: &mut Swarm<Behaviour>, qid: QueryId, events: &mut EventSink) {
+        if let Some(q) = self.queries.get_mut(&qid) {
+            q.http_pending = 0;
+        }
+        if let Some(mut q) = swarm.behaviour_mut().kad.query_mut(&qid) {
+            q.finish();
+        }
+        self.finish(swarm, qid, None, events);
     }
 
     fn found_peer(
@@ -503,8 +566,14 @@ impl Routing {
         self.finish(swarm, qid, error, events);
     }
 
+    /// The DHT's part of query `qid` ended (or the whole query, through [`Routing::end`]): the query closes unless
+    /// routers are still answering it.
     fn finish(&mut self, _swarm: &mut Swarm<Behaviour>, qid: QueryId, error: Option<String>, events: &mut EventSink) {
+        if self.dht_done_first(qid, &error, events) {
+            return;
+        }
         let Some(q) = self.queries.remove(&qid) else { return };
+        q.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         let ms = q.started.elapsed().as_millis() as u64;
         let count = match q.kind {
             QueryKind::Provide => q.limit as u64,
@@ -522,6 +591,9 @@ impl Routing {
                 self.answer_provide(&cid, answer);
             }
             _ => {}
+        }
+        if q.dht_done {
+            return; // its routing_done went out when the DHT finished
         }
         events.emit(NodeEvent::RoutingDone {
             query: q.id,
@@ -576,6 +648,8 @@ impl Routing {
                 last_walk: self.recent.last_walk.clone(),
             },
             wants: self.recent.want_states(self.queries.values(), table_size > 0, now),
+            routers: self.config.routers.clone(),
+            router_errors: self.http.errors,
         }
     }
 

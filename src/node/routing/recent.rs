@@ -48,7 +48,7 @@ fn info(q: &Query, found: u64, elapsed: Duration, outcome: QueryOutcome) -> Quer
         id: q.id,
         kind: q.kind,
         key: q.key.clone(),
-        sources: vec![RoutingSource::Dht],
+        sources: if q.http_asked { vec![RoutingSource::Dht, RoutingSource::Http] } else { vec![RoutingSource::Dht] },
         contacted: q.contacted,
         found,
         elapsed_ms: ms(elapsed),
@@ -163,6 +163,10 @@ mod tests {
             contacted: 4,
             limit: 10,
             reply: Reply::Search { dialled },
+            http_pending: 0,
+            http_asked: false,
+            dht_done: false,
+            cancel: Default::default(),
         }
     }
 

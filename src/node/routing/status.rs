@@ -20,7 +20,7 @@ pub enum QueryKind {
     Search,
 }
 
-/// Where a routing answer came from: the DHT, or a delegated HTTP router (not built yet).
+/// Where a routing answer came from: the DHT, or a delegated HTTP router.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RoutingSource {
@@ -79,6 +79,12 @@ pub struct RoutingStatus {
     pub provide_failed: u64,
     /// Announcements refused because the provide queue was full.
     pub provide_refused: u64,
+    /// The delegated routers asked beside the DHT (`--routing-url`).
+    #[serde(default)]
+    pub routers: Vec<String>,
+    /// Queries to delegated routers that ended in an error (unreachable, bad answer, a limit hit).
+    #[serde(default)]
+    pub router_errors: u64,
     /// The first CIDs waiting in the provide queue (at most [`PROVIDE_SHOWN`]), next first.
     #[serde(default)]
     pub provide_next: Vec<String>,
@@ -190,4 +196,6 @@ pub struct Provider {
     pub source: RoutingSource,
     /// Since the query started.
     pub ms: u64,
+    /// A router listed it only as an HTTP (trustless gateway) endpoint: shown, never dialled over libp2p.
+    pub gateway: bool,
 }

@@ -34,6 +34,7 @@ fn found(query: u64, peer: &str) -> NodeEvent {
         addrs: vec![],
         source: RoutingSource::Dht,
         ms: 5,
+        gateway: false,
     }
 }
 
