@@ -25,6 +25,9 @@ pub fn load(repo: &Path) -> Result<Option<Vec<Multiaddr>>> {
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // A repo this user may not read (another user's, through its daemon's socket): no bootstrap peers at all,
+        // never the public list instead of the owner's; what the command does next says what is denied.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Ok(Some(Vec::new())),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
     };
     let lines = text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
