@@ -1,6 +1,6 @@
 //! The TUI end to end, as a person uses it: two instances in tmux on 127.0.0.1, text `put` in one, its CID `get`
 //! in the other by typing into the input bar; the screens show the peer, the WANT / BLOCK lines and the finished
-//! operations; Enter on the peer opens its detail; `x` cancels a get nobody answers (also one running in a daemon the
+//! operations; the Explorer fills in as a DAG arrives; Enter on the peer opens its detail; `x` cancels a get nobody answers (also one running in a daemon the
 //! TUI is attached to); `?` shows the help; `q` restores
 //! the terminal; a TUI on a port in use exits with the reason and what to type instead. tmux is installed by
 //! scripts/install-test-deps.
@@ -134,6 +134,18 @@ fn put_in_one_tui_and_get_in_the_other() {
     tmux.wait_for("b", "received 1 blk / 29 B");
     tmux.keys("b", &["Escape"]);
     tmux.wait_for("b", "sorted by id");
+
+    // The live Explorer: B explores a file it does not have (its root MISSING), then gets it, and the pane fills in
+    // by itself as the blocks are stored.
+    let file = ra.path().join("three.bin");
+    common::content::write_file(&file, "tui-explorer", 2_500_000);
+    let root = Repo::new().ok(&["add", "-Q", "-n", file.to_str().unwrap()]).trim().to_string();
+    tmux.command("a", &format!("add {}", file.display()));
+    tmux.wait_for("a", &root[root.len() - 12..]);
+    tmux.command("b", &format!("explore {root}"));
+    tmux.wait_for("b", "(1 blocks, 1 missing");
+    tmux.command("b", &format!("get {root}"));
+    tmux.pane("b", "6", "(4 blocks, 0 missing");
 
     // Cancel: a get nobody can answer runs until `x` on its row stops it.
     let nobody = format!("bafkrei{}", "a".repeat(52));
