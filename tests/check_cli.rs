@@ -7,7 +7,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::background::Background;
 use common::helia;
 use common::swarmscope::Repo;
 use serde_json::Value;
@@ -71,22 +70,11 @@ fn check_a_helia_peer_that_has_it_and_a_swarmscope_peer_that_does_not() {
     assert!(!out.status.success() && text.contains("dialable   no: "), "{text}");
 }
 
-/// A DHT-server daemon on 127.0.0.1, bootstrapped to `bootstrap`; returns it and its address.
-fn dht_daemon(repo: &Repo, bootstrap: Option<&str>) -> (Background, String) {
-    let mut args = vec!["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json", "--dht", "server"];
-    if let Some(b) = bootstrap {
-        args.extend(["--bootstrap", b]);
-    }
-    let d = Background::start(repo.cmd(&args), Duration::from_secs(60));
-    let addr = d.first["listen"][0].as_str().expect("listen addr").to_string();
-    (d, addr)
-}
-
 #[test]
 fn check_finds_the_provider_through_the_dht_and_fails_for_a_cid_nobody_provides() {
     let (hub_repo, provider_repo) = (Repo::new(), Repo::new());
-    let (_hub, hub_addr) = dht_daemon(&hub_repo, None);
-    let (_provider, provider_addr) = dht_daemon(&provider_repo, Some(&hub_addr));
+    let (_hub, hub_addr) = hub_repo.dht_daemon(None);
+    let (_provider, provider_addr) = provider_repo.dht_daemon(Some(&hub_addr));
     let provider_id = provider_addr.rsplit('/').next().unwrap().to_string();
     let file = provider_repo.path().join("content.bin");
     common::content::write_file(&file, "check-dht", 100_000);

@@ -6,19 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::background::Background;
 use common::swarmscope::Repo;
-
-/// A DHT-server daemon on an ephemeral loopback port, bootstrapped to `bootstrap`; returns it and its address.
-fn daemon(repo: &Repo, bootstrap: Option<&str>) -> (Background, String) {
-    let mut args = vec!["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json", "--dht", "server"];
-    if let Some(b) = bootstrap {
-        args.extend(["--bootstrap", b]);
-    }
-    let d = Background::start(repo.cmd(&args), Duration::from_secs(60));
-    let addr = d.first["listen"][0].as_str().expect("listen addr").to_string();
-    (d, addr)
-}
 
 /// Runs `args` until it succeeds with output that `ok` accepts (the DHT needs a moment after a daemon starts).
 fn eventually(repo: &Repo, args: &[&str], ok: impl Fn(&str) -> bool) -> String {
@@ -37,8 +25,8 @@ fn eventually(repo: &Repo, args: &[&str], ok: impl Fn(&str) -> bool) -> String {
 #[test]
 fn findprovs_lists_the_provider_and_get_finds_it_with_no_connect() {
     let (hub_repo, provider_repo, client_repo) = (Repo::new(), Repo::new(), Repo::new());
-    let (_hub, hub_addr) = daemon(&hub_repo, None);
-    let (_provider, provider_addr) = daemon(&provider_repo, Some(&hub_addr));
+    let (_hub, hub_addr) = hub_repo.dht_daemon(None);
+    let (_provider, provider_addr) = provider_repo.dht_daemon(Some(&hub_addr));
     let provider_id = provider_addr.rsplit('/').next().unwrap().to_string();
     let id: serde_json::Value = serde_json::from_str(&provider_repo.ok(&["id", "--json"])).unwrap();
     assert_eq!(id["dht_mode"], "server", "{id}");
@@ -56,7 +44,7 @@ fn findprovs_lists_the_provider_and_get_finds_it_with_no_connect() {
     assert!(first["addrs"].as_array().is_some_and(|a| !a.is_empty()) && first["ms"].is_u64(), "{first}");
 
     // A third daemon that knows only the hub gets the file through the DHT, with no --connect.
-    let (_client, _) = daemon(&client_repo, Some(&hub_addr));
+    let (_client, _) = client_repo.dht_daemon(Some(&hub_addr));
     let out = client_repo.path().join("out.bin");
     client_repo.ok(&["get", &cid, "-o", out.to_str().unwrap(), "--timeout", "30"]);
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&file).unwrap());

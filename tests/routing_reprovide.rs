@@ -6,18 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::background::Background;
 use common::swarmscope::Repo;
-
-fn daemon(repo: &Repo, bootstrap: Option<&str>) -> (Background, String) {
-    let mut args = vec!["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json", "--dht", "server"];
-    if let Some(b) = bootstrap {
-        args.extend(["--bootstrap", b]);
-    }
-    let d = Background::start(repo.cmd(&args), Duration::from_secs(60));
-    let addr = d.first["listen"][0].as_str().expect("listen addr").to_string();
-    (d, addr)
-}
 
 #[test]
 fn content_stored_before_the_daemon_started_is_announced() {
@@ -30,8 +19,8 @@ fn content_stored_before_the_daemon_started_is_announced() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let unpinned = String::from_utf8_lossy(&out.stdout).trim().to_string();
 
-    let (_hub, hub_addr) = daemon(&hub_repo, None);
-    let (_provider, provider_addr) = daemon(&provider_repo, Some(&hub_addr));
+    let (_hub, hub_addr) = hub_repo.dht_daemon(None);
+    let (_provider, provider_addr) = provider_repo.dht_daemon(Some(&hub_addr));
     let provider_id = provider_addr.rsplit('/').next().unwrap().to_string();
 
     let deadline = std::time::Instant::now() + Duration::from_secs(30);

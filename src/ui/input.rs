@@ -26,7 +26,7 @@ pub fn render_input(frame: &mut Frame, area: Rect, state: &AppState) {
     let hints = Line::from(Span::styled(hints, theme::dim())).right_aligned();
     // A replay puts its position and keys where the command title was (commands do not run there).
     let title = match &state.replay {
-        Some(bar) => Span::styled(bar.as_str(), theme::selected()),
+        Some(bar) => Span::styled(bar.as_str(), theme::title()),
         None => Span::raw(" : command "),
     };
     let block = Block::default().borders(Borders::ALL).border_style(style).title(title).title_bottom(hints);

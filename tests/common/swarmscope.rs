@@ -85,6 +85,18 @@ impl Repo {
         (d, addr)
     }
 
+    /// A DHT-server daemon on this repo (127.0.0.1 port 0, mDNS off), bootstrapped to `bootstrap` when given; it
+    /// and its first listen address.
+    pub fn dht_daemon(&self, bootstrap: Option<&str>) -> (super::background::Background, String) {
+        let mut args = vec!["daemon", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--json", "--dht", "server"];
+        if let Some(b) = bootstrap {
+            args.extend(["--bootstrap", b]);
+        }
+        let d = super::background::Background::start(self.cmd(&args), Duration::from_secs(60));
+        let addr = d.first["listen"][0].as_str().expect("a listen address").to_string();
+        (d, addr)
+    }
+
     /// Runs, asserts success and parses stdout as one JSON value.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         serde_json::from_str(&self.ok(args)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
