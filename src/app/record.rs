@@ -141,12 +141,12 @@ pub struct JobKind(String);
 /// Every kind the input bar runs (`job::job`).
 const KINDS: &[&str] = &[
     "put",
-    "message",
     "add",
     "get",
     "cat",
     "ls",
     "explore",
+    super::live::REEXPLORE,
     "connect",
     "disconnect",
     "pin",
@@ -154,6 +154,8 @@ const KINDS: &[&str] = &[
     "export",
     "import",
     "check",
+    "why",
+    super::job::MESSAGE,
 ];
 
 impl JobKind {
@@ -163,5 +165,44 @@ impl JobKind {
 
     pub fn name(&self) -> &'static str {
         KINDS.iter().find(|k| **k == self.0).copied().unwrap_or("op")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind the recording does not bring back as itself would replay differently (a re-explore as a new explore).
+    #[test]
+    fn every_kind_the_tui_runs_comes_back_from_a_recording() {
+        let cid = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq";
+        let lines = [
+            "put x".to_string(),
+            "add /tmp/x".into(),
+            format!("get {cid}"),
+            format!("get {cid} /tmp/out"),
+            format!("cat {cid}"),
+            format!("ls {cid}"),
+            format!("explore {cid}"),
+            "connect /ip4/127.0.0.1/tcp/1".into(),
+            "disconnect 12D3KooWLRPJAA5o6Z6pVTyDfD7DvPMvSrcZxzf3fpYMwcDGWP3v".into(),
+            format!("pin {cid}"),
+            format!("unpin {cid}"),
+            format!("export {cid} /tmp/x.car"),
+            "import /tmp/x.car".into(),
+            format!("check {cid}"),
+            format!("why {cid}"),
+        ];
+        let mut kinds: Vec<&str> = vec![super::super::live::REEXPLORE, super::super::job::MESSAGE];
+        for line in &lines {
+            let cmd = super::super::command::parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            if let Some(job) = super::super::job::job(cmd, std::path::Path::new("/")) {
+                kinds.push(job.kind);
+            }
+        }
+        assert!(kinds.len() >= lines.len(), "{kinds:?}");
+        for kind in kinds {
+            assert_eq!(JobKind::of(kind).name(), kind);
+        }
     }
 }
