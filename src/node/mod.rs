@@ -6,6 +6,7 @@ pub mod block;
 pub mod blockstore;
 pub mod config;
 pub mod conn_guard;
+pub mod copies;
 pub mod dag;
 pub mod events;
 pub mod fetch;
