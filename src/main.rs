@@ -1,5 +1,7 @@
 //! The `swarmscope` binary: parses the command line and runs a command; errors are one line on stderr.
 
+mod alloc;
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -7,6 +9,7 @@ use clap::error::ErrorKind;
 use swarmscope::cli::{Cli, Command, NodeArgs};
 
 fn main() -> ExitCode {
+    alloc::tune();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => err.exit(),
@@ -48,6 +51,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         command.set_repo_bootstrap(swarmscope::cmd::bootstrap::load(&repo)?);
     }
     command.set_routers(&routers);
+    if matches!(command, Command::Tui(_) | Command::Daemon(_)) {
+        alloc::trim_when_idle();
+    }
     match command {
         Command::Tui(args) => swarmscope::app::run::run(&repo, &args, false),
         // A temporary repo unless one was given (--repo or SWARMSCOPE_REPO); never public routing.
