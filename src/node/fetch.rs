@@ -21,6 +21,11 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Blocks wanted at once. With 1 MiB blocks this keeps up to 64 MiB in flight: enough to fill a fast link.
 pub const WINDOW: usize = 64;
 
+/// Blocks queued between the fetch and the writer's own queue (`blockstore::writer`, 16). Kept small: whatever
+/// waits here is held in memory on top of the window, and while the writer syncs a batch the window's wants
+/// already keep the network busy (a 16-block queue here made the worst case 64 + 16 + 16 MiB held, issue 15).
+const TO_WRITER: usize = 2;
+
 /// Ends the fetch's session however the fetch ends (done, failed, or dropped).
 struct Session<'a> {
     node: &'a NodeHandle,
@@ -65,7 +70,7 @@ pub async fn fetch_dag(
     progress: &mut (dyn FnMut(&FetchStats) + Send),
 ) -> Result<FetchStats, FetchError> {
     let store = node.store().clone();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<super::block::Block>(16);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<super::block::Block>(TO_WRITER);
     let writer_store = store.clone();
     let writer = tokio::task::spawn_blocking(move || {
         let mut w = writer_store.writer();
