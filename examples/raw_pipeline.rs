@@ -1,8 +1,8 @@
 //! The ceiling of this design: the same blocks as a default-profile import of SIZE_MIB, sent over one libp2p
 //! TCP + noise + yamux stream (the node's own transport config), hashed on arrival and written into a fresh
 //! blockstore through the same batched writer. No Bitswap: no wants, no messages, no round trips.
-//! `cargo run --release --example raw_pipeline [SIZE_MIB=256]` prints MB/s; scripts/bench-bitswap runs it
-//! beside the Bitswap figures.
+//! `cargo run --release --example raw_pipeline [SIZE_MIB=256] [--quic]` prints MB/s; scripts/bench-bitswap runs
+//! it beside the Bitswap figures. `--quic`: the same over QUIC v1 (the node's QUIC config) instead of TCP.
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,8 @@ const PROTOCOL: StreamProtocol = StreamProtocol::new("/swarmscope/raw-bench/1");
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let mib: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(256);
+    let listen =
+        if std::env::args().any(|a| a == "--quic") { "/ip4/127.0.0.1/udp/0/quic-v1" } else { "/ip4/127.0.0.1/tcp/0" };
     let work = tempfile::tempdir()?;
     let source = Blockstore::open(&work.path().join("source"))?;
     let mut w = source.writer();
@@ -42,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
     let mut sender = build(libp2p::identity::Keypair::generate_ed25519(), false, idle, Limits::default())?;
     let mut incoming = receiver.behaviour().stream.new_control().accept(PROTOCOL)?;
     let mut control = sender.behaviour().stream.new_control();
-    receiver.listen_on("/ip4/127.0.0.1/tcp/0".parse()?)?;
+    receiver.listen_on(listen.parse()?)?;
     let addr = loop {
         if let libp2p::swarm::SwarmEvent::NewListenAddr { address, .. } = receiver.select_next_some().await {
             break address;
