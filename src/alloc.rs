@@ -39,19 +39,26 @@ pub fn trim_when_idle() {
         loop {
             std::thread::sleep(IDLE_CHECK);
             let now = cpu_time();
-            let used = now.saturating_sub(last);
-            last = now;
-            if used >= IDLE_CPU {
-                worked = true;
-            } else if worked {
-                worked = false;
+            if idle_after_work(now.saturating_sub(last), &mut worked) {
                 trim();
             }
+            last = now;
         }
     });
     if let Err(e) = spawned {
         // Only memory is at stake: the node runs as before.
         tracing::warn!("cannot start the malloc-trim thread: {e}");
+    }
+}
+
+/// Whether an interval that used `used` CPU time ends a stretch of work (then trim, once per stretch: an idle
+/// process that has trimmed has nothing more to give back, and trimming during work only costs page faults).
+fn idle_after_work(used: Duration, worked: &mut bool) -> bool {
+    if used >= IDLE_CPU {
+        *worked = true;
+        false
+    } else {
+        std::mem::replace(worked, false)
     }
 }
 
@@ -76,4 +83,19 @@ fn cpu_time() -> Duration {
         return Duration::ZERO;
     }
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_once_when_work_ends_never_while_working_or_idle() {
+        let busy = IDLE_CPU;
+        let idle = IDLE_CPU / 4;
+        let mut worked = false;
+        let trims: Vec<bool> =
+            [idle, busy, busy, idle, idle, busy, idle].into_iter().map(|u| idle_after_work(u, &mut worked)).collect();
+        assert_eq!(trims, [false, false, false, true, false, false, true]);
+    }
 }
