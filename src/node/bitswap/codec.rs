@@ -8,6 +8,7 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use prost::Message as _;
 
 use super::message::Message;
+use crate::node::copies::{self, Site};
 
 /// The Bitswap spec's message limit, in both directions.
 pub const MAX_MESSAGE: usize = 4 << 20;
@@ -93,6 +94,8 @@ async fn read_body<R: AsyncRead + Unpin>(
 
 /// Writes one message as a frame and flushes it.
 pub async fn write_message<W: AsyncWrite + Unpin>(w: &mut W, msg: &Message) -> std::io::Result<()> {
+    let block_bytes = msg.blocks.iter().map(|b| b.len()).sum::<usize>() + msg.payload.iter().map(|p| p.data.len()).sum::<usize>();
+    copies::record(Site::Encode, block_bytes);
     let body = msg.encode_length_delimited_to_vec();
     w.write_all(&body).await?;
     w.flush().await
