@@ -38,10 +38,10 @@ async fn a_served_block_is_copied_once_by_us() {
         .collect();
     let (read0, enc0, write0) =
         (copies::bytes_at(Site::SegmentRead), copies::bytes_at(Site::Encode), copies::bytes_at(Site::StreamWrite));
-    peer.send(server.handle.peer_id(), &Message {
-        wantlist: Some(Wantlist { entries, full: false }),
-        ..Default::default()
-    })
+    peer.send(
+        server.handle.peer_id(),
+        &Message { wantlist: Some(Wantlist { entries, full: false }), ..Default::default() },
+    )
     .await;
     let mut got = Vec::new();
     while got.len() < BLOCKS {
