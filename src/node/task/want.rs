@@ -6,11 +6,12 @@ use super::NodeTask;
 use crate::node::handle::Command;
 
 impl NodeTask {
-    /// `Want`, `EndSession` and `SessionPeer` (other commands are not for this side and change nothing).
+    /// `Want`, `WantMany`, `EndSession` and `SessionPeer` (other commands are not for this side and change nothing).
     pub(super) fn on_want(&mut self, cmd: Command) {
         let now = Instant::now();
         let sends = match cmd {
             Command::Want { cid, session, reply } => self.client.want(cid, session, reply, now),
+            Command::WantMany { wants, session } => self.client.want_many(wants, session, now),
             Command::SessionPeer(session, peer) => self.client.add_session_peer(session, peer, now),
             Command::EndSession(session) => {
                 self.client.end_session(session);
