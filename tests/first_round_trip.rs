@@ -234,3 +234,16 @@ async fn a_connected_helia_peer_serves_1_mib_in_one_round_trip_and_4_mib_in_two(
         assert_eq!(r.rounds, rounds, "{len} bytes from Helia: {r:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_started_as_the_dial_completes_takes_one_round_trip_too() {
+    let server = node().await;
+    let mut client = node().await;
+    let one = import(&server, &common::content::bytes("one", MIB));
+    // As `get --connect`: the fetch starts when the connection is up, before the peer is identified.
+    client.handle.dial(through_proxy(&server.addr).await).await.unwrap();
+    let r = fetch(&mut client, one).await;
+    assert_eq!(r.first_root_wants, [(server.handle.peer_id().to_string(), EntryKind::WantBlock)], "{r:?}");
+    assert_eq!(r.rounds, 1, "{r:?}");
+    assert_eq!(messages_from(&server, client.handle.peer_id()).await.len(), 1);
+}

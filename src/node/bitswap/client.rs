@@ -335,17 +335,16 @@ impl Client {
     }
 
     /// A peer that speaks Bitswap connected: it receives our whole wantlist (as WANT_HAVEs; it joins the sessions
-    /// it answers HAVE for).
+    /// it answers HAVE for), except a fetch's first want waiting for a peer, which goes to it as WANT_BLOCK if it is
+    /// the likeliest to have it (`get --connect` wants its root before the peer it dialled is identified).
     pub fn peer_ready(&mut self, peer: PeerId, now: Instant) -> Sends {
         if !self.peers.insert(peer) {
             return Vec::new();
         }
         let mut sends = Vec::new();
-        for w in self.wants.values_mut() {
-            if let std::collections::hash_map::Entry::Vacant(e) = w.asked.entry(peer) {
-                e.insert(now);
-                push(&mut sends, peer, want(w.cid, WantType::Have));
-            }
+        let keys: Vec<Vec<u8>> = self.wants.keys().cloned().collect();
+        for key in keys {
+            self.ask(&key, now, &mut sends);
         }
         self.schedule(now, &mut sends);
         sends
