@@ -24,7 +24,7 @@ use super::peer_stats::{PeerFigures, PeerStats};
 use super::protocol::{Outgoing, Want};
 use super::session::{SessionId, Sessions};
 use crate::node::block::Block;
-use split::View;
+use split::{View, assign, unassign};
 
 /// A WANT_BLOCK unanswered for this long plus twice its expected wait is sent elsewhere, whatever else its peer
 /// delivers (the silence check of `peer_stats` catches a peer that stalls as a whole much sooner).
@@ -182,7 +182,14 @@ impl Client {
         sends
     }
 
-    fn want_into(&mut self, cid: Cid, session: SessionId, waiter: oneshot::Sender<Block>, now: Instant, sends: &mut Sends) {
+    fn want_into(
+        &mut self,
+        cid: Cid,
+        session: SessionId,
+        waiter: oneshot::Sender<Block>,
+        now: Instant,
+        sends: &mut Sends,
+    ) {
         let key = cid.hash().to_bytes();
         self.sessions.wanted(session, cid, now);
         if let Some(w) = self.wants.get_mut(&key) {
@@ -564,34 +571,6 @@ impl Client {
                 }
             }
         }
-    }
-}
-
-/// Sends `w`'s WANT_BLOCK to `p`, expected in `eta` seconds.
-fn assign(
-    w: &mut OurWant,
-    stats: &mut HashMap<PeerId, PeerStats>,
-    p: PeerId,
-    eta: f64,
-    now: Instant,
-    sends: &mut Sends,
-) {
-    stats.entry(p).or_default().assigned(now);
-    let deadline = now + BLOCK_TIMEOUT + Duration::from_secs_f64(2.0 * eta.min(60.0));
-    w.block_from = Some(Assigned { peer: p, at: now, deadline });
-    w.asked.insert(p, now);
-    push(sends, p, want(w.cid, WantType::Block));
-}
-
-/// Takes `w`'s WANT_BLOCK back from its peer; with `cancel`, the peer is told.
-fn unassign(w: &mut OurWant, stats: &mut HashMap<PeerId, PeerStats>, tell: bool, sends: &mut Sends) {
-    let Some(a) = w.block_from.take() else { return };
-    if let Some(st) = stats.get_mut(&a.peer) {
-        st.released();
-    }
-    if tell {
-        w.asked.remove(&a.peer);
-        cancel(sends, a.peer, w.cid);
     }
 }
 

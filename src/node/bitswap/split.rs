@@ -1,12 +1,14 @@
 //! The want splitter's view of the client: which peers may be asked for a want's block, how many WANT_BLOCKs each
-//! may hold (its pipeline depth), and which of them is expected to deliver soonest.
+//! may hold (its pipeline depth), which of them is expected to deliver soonest, and the hand-over of a want's
+//! WANT_BLOCK to a peer and back.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use libp2p::PeerId;
 
-use super::{MAX_DEPTH, MIN_DEPTH, OurWant, PIPELINE_SLACK};
+use super::{Assigned, BLOCK_TIMEOUT, MAX_DEPTH, MIN_DEPTH, OurWant, PIPELINE_SLACK, Sends, cancel, push, want};
+use crate::node::bitswap::message::WantType;
 use crate::node::bitswap::peer_stats::{DEFAULT_THROUGHPUT, PeerStats};
 use crate::node::bitswap::session::{SessionId, Sessions};
 
@@ -106,5 +108,33 @@ impl View<'_> {
             .filter(|p| self.named.contains(*p) || self.stat(p).is_some_and(|s| s.provider))
             .min_by_key(|p| rank(p))?;
         Some((*p, self.size(w) / self.fallback()))
+    }
+}
+
+/// Sends `w`'s WANT_BLOCK to `p`, expected in `eta` seconds.
+pub(super) fn assign(
+    w: &mut OurWant,
+    stats: &mut HashMap<PeerId, PeerStats>,
+    p: PeerId,
+    eta: f64,
+    now: Instant,
+    sends: &mut Sends,
+) {
+    stats.entry(p).or_default().assigned(now);
+    let deadline = now + BLOCK_TIMEOUT + Duration::from_secs_f64(2.0 * eta.min(60.0));
+    w.block_from = Some(Assigned { peer: p, at: now, deadline });
+    w.asked.insert(p, now);
+    push(sends, p, want(w.cid, WantType::Block));
+}
+
+/// Takes `w`'s WANT_BLOCK back from its peer; with `cancel`, the peer is told.
+pub(super) fn unassign(w: &mut OurWant, stats: &mut HashMap<PeerId, PeerStats>, tell: bool, sends: &mut Sends) {
+    let Some(a) = w.block_from.take() else { return };
+    if let Some(st) = stats.get_mut(&a.peer) {
+        st.released();
+    }
+    if tell {
+        w.asked.remove(&a.peer);
+        cancel(sends, a.peer, w.cid);
     }
 }
