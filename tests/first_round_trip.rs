@@ -198,6 +198,24 @@ async fn a_connected_swarmscope_peer_serves_1_mib_in_one_round_trip_4_mib_in_two
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_first_window_wants_leave_eight_to_a_message() {
+    let server = node().await;
+    let mut client = node().await;
+    // 128 leaves of 16 KiB under one root: the first 64 leaves are wanted at once, the rest as the window frees up.
+    let opts = ImportOptions { chunk_size: 16 * 1024, ..ImportOptions::unixfs_v1_2025() };
+    let mut writer = server.handle.store().writer();
+    let data = common::content::bytes("many", 128 * 16 * 1024);
+    let root = import_file(&data[..], &opts, &mut writer, &mut |_| {}).unwrap().cid;
+    writer.finish().unwrap();
+    connect(&mut client, through_proxy(&server.addr).await).await;
+    let r = fetch(&mut client, root).await;
+    assert_eq!(r.blocks, 129);
+    let sent = messages_from(&server, client.handle.peer_id()).await;
+    let sizes: Vec<usize> = sent.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [1, 64, 8, 8, 8, 8, 8, 8, 8, 8], "the root, the first window, then eight at a time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_without_the_block_costs_one_round_trip_more_at_most() {
     let (provider, empty) = (node().await, node().await);
     let mut client = node().await;

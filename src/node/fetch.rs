@@ -20,6 +20,9 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Blocks wanted at once. With 1 MiB blocks this keeps up to 64 MiB in flight: enough to fill a fast link.
 pub const WINDOW: usize = 64;
+/// The window is topped up once this much of it is free (or nothing is in flight): one store look-up and one
+/// message per peer for several blocks instead of one each, while at least `WINDOW - REFILL` stay wanted.
+const REFILL: usize = 8;
 
 /// Ends the fetch's session however the fetch ends (done, failed, or dropped).
 struct Session<'a> {
@@ -85,7 +88,7 @@ pub async fn fetch_dag(
     seen.insert(root.hash().to_bytes());
     let result: Result<(), FetchError> = async {
         loop {
-            while inflight.len() < WINDOW && !queue.is_empty() {
+            while (inflight.len() + REFILL <= WINDOW || inflight.is_empty()) && !queue.is_empty() {
                 // The window's room in one go: one store look-up, then one want for what is missing, so that the
                 // children of a node leave together, in one message per peer (one round trip, not one message each).
                 let batch: Vec<Cid> = queue.drain(..(WINDOW - inflight.len()).min(queue.len())).collect();
