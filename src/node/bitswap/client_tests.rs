@@ -205,3 +205,14 @@ fn a_nodes_children_go_in_one_message_per_peer_all_as_want_block_to_the_sole_pro
     let moved = kinds(&sends, b).iter().filter(|k| **k == (WantType::Block, false)).count();
     assert!(moved > 0 && kinds(&sends, a).iter().filter(|k| k.1).count() == moved, "{moved} moved");
 }
+
+#[test]
+fn the_only_connected_peer_is_asked_for_the_block_at_once() {
+    let now = Instant::now();
+    let a = PeerId::random();
+    let mut client = Client::default();
+    client.peer_ready(a, now);
+    let (tx, _rx) = oneshot::channel();
+    let sends = client.want(cid(1), SessionId::next(), tx, now);
+    assert_eq!(kinds(&sends, a), [(WantType::Block, false)]);
+}

@@ -86,8 +86,9 @@ impl View<'_> {
 
     /// For a session's want that no connected peer is a candidate for (its first, before any HAVE): the peer
     /// likeliest to have it, to ask for the block at once. A peer the user dialled by name comes first, then one
-    /// that provided blocks or HAVEs before; the nearer first among equals. None when nothing points anywhere (a
-    /// node among many DHT peers asks them all for HAVEs, as before), or once a guess was made for this want.
+    /// that provided blocks or HAVEs before; the nearer first among equals; the only connected peer is the guess
+    /// too (nobody else could answer). None when nothing points anywhere (a node among many DHT peers asks them all
+    /// for HAVEs, as before), or once a guess was made for this want.
     pub(super) fn guess(&self, w: &OurWant) -> Option<(PeerId, f64)> {
         if w.guessed || w.sessions.iter().all(|s| *s == SessionId::NONE) {
             return None;
@@ -105,7 +106,7 @@ impl View<'_> {
             .peers
             .iter()
             .filter(|p| !w.dont_haves.contains(*p) && !w.slow.contains(*p))
-            .filter(|p| self.named.contains(*p) || self.stat(p).is_some_and(|s| s.provider))
+            .filter(|p| self.peers.len() == 1 || self.named.contains(*p) || self.stat(p).is_some_and(|s| s.provider))
             .min_by_key(|p| rank(p))?;
         Some((*p, self.size(w) / self.fallback()))
     }
