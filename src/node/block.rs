@@ -75,6 +75,9 @@ pub fn codec_name(code: u64) -> &'static str {
 pub fn hash(code: u64, data: &[u8]) -> Result<Multihash<64>, BlockError> {
     // Every digest below is at most 64 bytes, the multihash's capacity.
     let wrap = |digest: &[u8]| Multihash::wrap(code, digest).map_err(|_| BlockError::UnsupportedHash(code));
+    if code != IDENTITY {
+        crate::node::copies::record(crate::node::copies::Site::Hash, data.len());
+    }
     match code {
         SHA2_256 => wrap(&sha2::Sha256::digest(data)),
         SHA2_512 => wrap(&sha2::Sha512::digest(data)),

@@ -8,6 +8,7 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use prost::Message as _;
 
 use super::message::Message;
+use crate::node::copies::{self, Site};
 
 /// The Bitswap spec's message limit, in both directions.
 pub const MAX_MESSAGE: usize = 4 << 20;
@@ -59,8 +60,11 @@ pub async fn read_message_with<R: AsyncRead + Unpin>(
             return Err(FrameError::TooLarge(len));
         }
         if byte[0] & 0x80 == 0 {
-            let body = read_body(r, len as usize, grow).await?;
-            return Ok(Some(Message::decode(bytes::Bytes::from(body))?));
+            let body = bytes::Bytes::from(read_body(r, len as usize, grow).await?);
+            let frame = body.as_ptr_range();
+            let msg = Message::decode(body)?;
+            count_decode_copies(&msg, frame);
+            return Ok(Some(msg));
         }
     }
     Err(FrameError::BadVarint)
@@ -78,7 +82,11 @@ async fn read_body<R: AsyncRead + Unpin>(
         if filled == body.len() {
             let next = if body.is_empty() { len.min(FIRST_CHUNK) } else { (body.len() * 2).min(len) };
             grow(next - body.len()).map_err(FrameError::Budget)?;
+            let before = body.as_ptr();
             body.reserve_exact(next - body.len());
+            if filled > 0 && body.as_ptr() != before {
+                copies::record(Site::FrameRead, filled); // the allocator moved what had arrived
+            }
             body.resize(next, 0);
         }
         match r.read(&mut body[filled..]).await {
@@ -88,7 +96,16 @@ async fn read_body<R: AsyncRead + Unpin>(
             Err(e) => return Err(FrameError::Io(e)),
         }
     }
+    copies::record(Site::FrameRead, len);
     Ok(body)
+}
+
+/// Counts the block bytes of `msg` that do not point into the frame buffer `frame` (a decoder that copied them).
+fn count_decode_copies(msg: &Message, frame: std::ops::Range<*const u8>) {
+    let blocks = msg.blocks.iter().chain(msg.payload.iter().map(|p| &p.data));
+    for data in blocks.filter(|d| !d.is_empty() && !frame.contains(&d.as_ptr())) {
+        copies::record(Site::Decode, data.len());
+    }
 }
 
 /// Writes one message as a frame and flushes it.
