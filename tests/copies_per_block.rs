@@ -63,15 +63,16 @@ fn a_received_block_is_copied_once_out_of_the_stream_hashed_once_and_written_onc
 
     // The receive path. Frames carry a little more than block bytes (CIDs, prefixes, the varint), under 1 %.
     let frame_read = per_byte(&client, "frame_read");
-    assert!((1.0..=2.2).contains(&frame_read), "frame bytes copied {frame_read:.3} x the block bytes: {client:?}");
+    // One copy out of the stream (a frame buffer that doubled moved ~0.5 x more: 1.49-1.56 before).
+    assert!((1.0..=1.01).contains(&frame_read), "frame bytes copied {frame_read:.3} x the block bytes: {client:?}");
     assert_eq!(client["decode"].1, 0, "block bytes are slices of the frame buffer: {client:?}");
     assert_eq!(client["to_writer"].1, 0, "the writer gets the same bytes: {client:?}");
     let written = per_byte(&client, "segment_write");
     assert!((0.999..=1.001).contains(&written), "each block written once: {written:.3}: {client:?}");
-    // Hash passes: the receive path's, plus one by `dag fetch` itself, which counts what it fetched by walking the
-    // stored DAG (a verified read of every block).
+    // Hash passes: one on receipt (two before: the prefix's hash, then `Block::new` checked it by hashing again),
+    // plus one by `dag fetch` itself, which counts what it fetched by walking the stored DAG (verified reads).
     let hashed = per_byte(&client, "hash");
-    assert!((2.0..=3.01).contains(&hashed), "hash passes per received byte {hashed:.3}: {client:?}");
+    assert!((2.0..=2.01).contains(&hashed), "hash passes per received byte {hashed:.3}: {client:?}");
 
     // The serving side received only wants: no block bytes were read out of its frames, nothing was stored.
     assert_eq!(server["decode"].1, 0, "{server:?}");
