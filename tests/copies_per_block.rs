@@ -1,7 +1,7 @@
 //! Copies of block bytes per block, counted (issue 15): two daemons on 127.0.0.1 (mDNS off), one adds ~16 MiB of
 //! random data (default profile: 1 MiB raw leaves), the other fetches it; both daemons' `bitswap stat --json`
 //! report their per-site copy counters (`copies`), and the difference over the transfer is divided by the blocks
-//! and bytes that moved. The fetch is `dag fetch` (store only, nothing written out), so the client's figures are
+//! and bytes that moved, for the fetching daemon (receive path) and the serving one. The fetch is `dag fetch` (store only, nothing written out), so the client's figures are
 //! the receive path alone: frame read → decode → hash → writer → segment, which the raw pipeline
 //! (`examples/raw_pipeline.rs`) does with one copy out of the stream, one hash pass and one segment write.
 
@@ -74,7 +74,16 @@ fn a_received_block_is_copied_once_out_of_the_stream_hashed_once_and_written_onc
     let hashed = per_byte(&client, "hash");
     assert!((2.0..=2.01).contains(&hashed), "hash passes per received byte {hashed:.3}: {client:?}");
 
-    // The serving side received only wants: no block bytes were read out of its frames, nothing was stored.
+    // The serving side received only wants: no block bytes were read out of its frames, nothing was stored. What
+    // it served was read out of its segments once and verified once (verified reads); encoding and the stream
+    // write share those bytes (the serve side's sites; yamux and noise copy below them, uncounted).
     assert_eq!(server["decode"].1, 0, "{server:?}");
     assert_eq!(server["segment_write"].1, 0, "{server:?}");
+    let served = a1["bytes_sent"].as_u64().unwrap() - a0["bytes_sent"].as_u64().unwrap();
+    assert_eq!(served, bytes, "one client: what was served is what was received");
+    for site in ["segment_read", "hash"] {
+        let x = per_byte(&server, site);
+        assert!((0.999..=1.001).contains(&x), "server {site}: {x:.3} x the served bytes: {server:?}");
+    }
+    assert_eq!(server["encode"].1 + server["stream_write"].1, 0, "{server:?}");
 }

@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod handle;
 pub mod identity;
 mod listen;
+pub mod muxer;
 pub mod op;
 mod peer_details;
 pub mod probe;
