@@ -69,6 +69,7 @@ pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc:
     let mut node =
         task::NodeTask::new(swarm, store.clone(), control, commands_rx, stream_rx, stream_tx, sink, listeners);
     node.snapshot_every = config.snapshot_every;
+    node.name_peers(&config.connect);
     node.routing = routing::Routing::new(config.routing.clone());
     node.reprovide = routing::reprovide::Sweep::load(store.clone(), config.routing.provide);
     node.routing.start(&mut node.swarm, &mut node.events);
