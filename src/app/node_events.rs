@@ -109,6 +109,8 @@ impl AppState {
             // The store's totals are polled; the explorer follows what was added and removed.
             NodeEvent::Stored { added_cids, removed_cids, .. } => self.follow_store(&added_cids, &removed_cids),
             NodeEvent::StoreResync { .. } => {}
+            // The trace (fed before this match) keeps the DAG fetch's shape for the timeline.
+            NodeEvent::DagFetch { .. } => {}
             NodeEvent::Error { message } => {
                 self.push_log(format!("error: {message}"));
                 self.set_status(message, true);

@@ -12,6 +12,7 @@ use futures::stream::FuturesUnordered;
 use super::blockstore::StoreError;
 use super::dag::pb;
 use super::events::NodeEvent;
+use super::fetch_shape::Shape;
 use super::handle::{NodeError, NodeHandle, SessionId};
 use super::op::OpId;
 
@@ -79,14 +80,17 @@ pub async fn fetch_dag(
     let session = Session { node, id: SessionId::next() };
     let mut stats = FetchStats::default();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
-    let mut queue: VecDeque<Cid> = VecDeque::from([root]);
+    // Each block with the block that linked to it (the root has none).
+    let mut queue: VecDeque<(Cid, Option<Cid>)> = VecDeque::from([(root, None)]);
+    let mut shape = Shape::default();
     let mut inflight = FuturesUnordered::new();
     let mut last_report = Instant::now();
     seen.insert(root.hash().to_bytes());
     let result: Result<(), FetchError> = async {
         loop {
             while inflight.len() < WINDOW {
-                let Some(cid) = queue.pop_front() else { break };
+                let Some((cid, parent)) = queue.pop_front() else { break };
+                shape.wanted(&cid);
                 let node = node.clone();
                 let store = store.clone();
                 let session = session.id;
@@ -98,17 +102,34 @@ pub async fn fetch_dag(
                     .await
                     .map_err(|_| FetchError::Writer)??;
                     match local {
-                        Some(data) => Ok::<_, FetchError>((cid, data, None)),
+                        Some(data) => Ok::<_, FetchError>((cid, parent, data, None)),
                         None => {
                             let block = node.want_in(session, cid).await?;
                             let data = block.data().clone();
-                            Ok((cid, data, Some(block)))
+                            Ok((cid, parent, data, Some(block)))
                         }
                     }
                 });
             }
-            let Some(done) = inflight.next().await else { return Ok(()) };
-            let (cid, data, fetched): (Cid, Bytes, _) = done?;
+            // While a change is unpublished, wait no longer than the next report is due: a stalled fetch says
+            // what it waits for.
+            let next = if shape.dirty {
+                let due = PROGRESS_EVERY.saturating_sub(last_report.elapsed());
+                match tokio::time::timeout(due, inflight.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        last_report = Instant::now();
+                        node.report(progress_event(op, &root, &stats, None)).await;
+                        node.report(shape.event(op, &root, inflight.len(), queue.len(), false)).await;
+                        continue;
+                    }
+                }
+            } else {
+                inflight.next().await
+            };
+            let Some(done) = next else { return Ok(()) };
+            let (cid, parent, data, fetched): (Cid, Option<Cid>, Bytes, _) = done?;
+            shape.arrived(&cid, parent.as_ref(), fetched.is_none());
             stats.blocks += 1;
             stats.bytes += data.len() as u64;
             if let Some(block) = fetched {
@@ -120,35 +141,27 @@ pub async fn fetch_dag(
             // Children go first so that a file streams in order and the window follows the DFS front.
             for child in links.into_iter().rev() {
                 if seen.insert(child.hash().to_bytes()) {
-                    queue.push_front(child);
+                    queue.push_front((child, Some(cid)));
                 }
             }
             progress(&stats);
-            if last_report.elapsed() >= PROGRESS_EVERY {
+            if last_report.elapsed() >= PROGRESS_EVERY || shape.full() {
                 last_report = Instant::now();
-                node.report(NodeEvent::Progress {
-                    op,
-                    cid: root.to_string(),
-                    blocks: stats.blocks,
-                    bytes: stats.bytes,
-                    total_bytes: None,
-                })
-                .await;
+                node.report(progress_event(op, &root, &stats, None)).await;
+                node.report(shape.event(op, &root, inflight.len(), queue.len(), false)).await;
             }
         }
     }
     .await;
     drop(tx);
     let written = writer.await.map_err(|_| FetchError::Writer)?;
+    node.report(shape.event(op, &root, 0, 0, true)).await;
     result?;
     written?;
-    node.report(NodeEvent::Progress {
-        op,
-        cid: root.to_string(),
-        blocks: stats.blocks,
-        bytes: stats.bytes,
-        total_bytes: Some(stats.bytes),
-    })
-    .await;
+    node.report(progress_event(op, &root, &stats, Some(stats.bytes))).await;
     Ok(stats)
+}
+
+fn progress_event(op: OpId, root: &Cid, stats: &FetchStats, total_bytes: Option<u64>) -> NodeEvent {
+    NodeEvent::Progress { op, cid: root.to_string(), blocks: stats.blocks, bytes: stats.bytes, total_bytes }
 }

@@ -43,6 +43,7 @@ fn report() -> WhyReport {
         ],
         dropped_marks: 0,
         blocks: Vec::new(),
+        dag: None,
     }
 }
 
