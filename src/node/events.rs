@@ -491,18 +491,6 @@ mod tests {
             NodeEvent::ProtocolError { peer: "P".into(), kind: ProtocolErrorKind::WantlistFull, error: "cap".into() },
             NodeEvent::Progress { op: OpId(3), cid: cid.clone(), blocks: 1, bytes: 2, total_bytes: None },
             NodeEvent::Progress { op: OpId(3), cid: cid.clone(), blocks: 1, bytes: 2, total_bytes: Some(2) },
-            NodeEvent::DagFetch {
-                op: OpId(3),
-                root: cid.clone(),
-                pending: 64,
-                queued: 36,
-                unknown_under: 63,
-                arrived: vec![
-                    DagBlock { cid: cid.clone(), parent: None, local: false },
-                    DagBlock { cid: "bafkqaaa".into(), parent: Some(cid.clone()), local: true },
-                ],
-                done: false,
-            },
             NodeEvent::Error { message: "oops".into() },
             NodeEvent::Dropped { count: 4 },
             NodeEvent::Stored {
@@ -577,6 +565,18 @@ mod tests {
             },
             NodeEvent::Reachability { status: Reachability::Public, address: Some("/ip4/1.2.3.4/tcp/4021".into()) },
             NodeEvent::HolePunch { peer: "P".into(), ok: false, error: Some("Giving up after 3 dial attempts".into()) },
+            NodeEvent::DagFetch {
+                op: OpId(3),
+                root: "bafkqaaa".to_string(),
+                pending: 64,
+                queued: 36,
+                unknown_under: 63,
+                arrived: vec![
+                    DagBlock { cid: "bafkqaaa".to_string(), parent: None, local: false },
+                    DagBlock { cid: "bafkqaaa".into(), parent: Some("bafkqaaa".to_string()), local: true },
+                ],
+                done: false,
+            },
         ];
         kinds.into_iter().enumerate().map(|(i, k)| at(i as u64 + 1, k)).collect()
     }
