@@ -76,6 +76,7 @@ pub fn report(
         (Some(w), true, _) => w.short(view.now_ms),
         (Some(w), false, _) => format!("{} blocks pending; the oldest: {}", pending.len(), w.short(view.now_ms)),
         (None, _, Some(d)) if d.done => format!("not wanted: fetched as a DAG ({} blocks)", d.arrived),
+        (None, _, Some(d)) => format!("fetching a DAG: {} blocks pending", d.pending),
         (None, _, _) => "not wanted".to_string(),
     };
     WhyReport {
