@@ -69,7 +69,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     };
     let mut head = vec![reason_line(report)];
     head.extend(evidence_line(report));
-    head.extend(dag_line(report));
+    head.extend(dag_lines(report));
     let rows = waterfall(report, inner.width as usize);
     let room = inner.height.saturating_sub(head.len() as u16 + 2) as usize;
     // The waterfall gets at most half of what is left when there are marks to list under it.
@@ -124,23 +124,29 @@ fn evidence_line(report: &WhyReport) -> Option<Line<'static>> {
     (!parts.is_empty()).then(|| Line::from(Span::styled(parts.join(" · "), theme::dim())))
 }
 
-/// A DAG fetch in one line: how far it is, what is not wanted yet (published by the fetch), the critical path.
-fn dag_line(report: &WhyReport) -> Option<Line<'static>> {
-    let d = report.dag.as_ref()?;
+/// A DAG fetch: how far it is and its critical path; while it runs, what is not wanted yet (published by the fetch).
+fn dag_lines(report: &WhyReport) -> Vec<Line<'static>> {
+    let Some(d) = report.dag.as_ref() else { return Vec::new() };
     let mut parts = vec![if d.done {
         format!("dag done: {} blocks", d.arrived)
     } else {
         format!("dag: {} arrived · {} pending", d.arrived, d.pending)
     }];
-    if !d.done {
-        parts.push(format!("not wanted yet: {} queued + children of {} (unknown)", d.queued, d.unknown_under));
-    }
     let last = d.rows.iter().filter(|r| r.critical).map(|r| r.arrived_ms).max();
     let first = d.rows.iter().map(|r| r.wanted_ms).min();
     if let (Some(first), Some(last)) = (first, last) {
         parts.push(format!("critical path {}, {} ms", d.critical.len(), last - first));
     }
-    Some(Line::from(Span::styled(parts.join(" · "), Style::default().fg(Color::Cyan))))
+    let style = Style::default().fg(Color::Cyan);
+    let mut lines = vec![Line::from(Span::styled(parts.join(" · "), style))];
+    if !d.done {
+        let text = format!(
+            "not wanted yet: {} queued past the window + children of {} pending (unknown)",
+            d.queued, d.unknown_under
+        );
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    lines
 }
 
 /// The style of a block on a DAG's critical path.

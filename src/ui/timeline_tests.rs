@@ -212,5 +212,5 @@ fn a_running_dag_says_in_its_header_what_is_not_wanted_yet() {
     insta::assert_snapshot!("timeline_dag_running_120x40", big.backend());
     insta::assert_snapshot!("timeline_dag_running_80x24", draw(&s, 80, 24).backend());
     let text: String = big.backend().buffer().content().iter().map(|c| c.symbol()).collect();
-    assert!(text.contains("not wanted yet: 34 queued + children of 64 (unknown)"), "{text}");
+    assert!(text.contains("not wanted yet: 34 queued past the window + children of 64 pending (unknown)"), "{text}");
 }
