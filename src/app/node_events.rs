@@ -127,6 +127,7 @@ impl AppState {
                     row.wants_in = wantlists.theirs.get(&p.peer).map_or(0, |w| w.len());
                     row.ledger = Some(p.ledger.clone());
                     row.relayed = p.relayed;
+                    row.sampled(p.ledger.figures.latency_ms, p.ledger.figures.throughput_bps);
                     // The version spoken on the streams, once known, over the highest one identify listed.
                     if let Some(v) = &p.bitswap_version {
                         row.bitswap = v.clone();
