@@ -149,6 +149,63 @@ pub fn print(path: &Path, width: u16, height: u16, pane: Option<&str>) -> Result
     Ok(screen(&state, width, height))
 }
 
+/// One frame of a headless replay: the lines applied before it, and what applying them and drawing it cost.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameCost {
+    pub lines: usize,
+    pub apply: Duration,
+    pub render: Duration,
+}
+
+/// Replays `path` headlessly at `speed` as the interactive replay paces it (a frame every 33 ms of wall time, so
+/// 33 × `speed` ms of the recording per frame, at most [`BURST`] lines per frame), drawing every frame into a
+/// `width`×`height` TestBackend on `pane` (the dashboard when none and wide enough). Returns each frame's cost: what
+/// `examples/bench_replay.rs` reports (issue 14: a 256 MiB get replayed at 10× with frames under 5 ms).
+pub fn frame_costs(path: &Path, speed: f64, width: u16, height: u16, pane: Option<&str>) -> Result<Vec<FrameCost>> {
+    let summary = check(path)?;
+    let mut state = AppState::new();
+    update(&mut state, Msg::Resize { width, height });
+    if let Some(name) = pane {
+        let p = super::state::Pane::ALL.iter().find(|p| p.title().eq_ignore_ascii_case(name));
+        state.pane = Some(*p.ok_or_else(|| anyhow!("unknown pane {name:?}"))?);
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))?;
+    let (mut reader, _) = Reader::open(path)?;
+    let mut cursor = Cursor { pos_ms: summary.first_ms, summary, applied: 0, speed, paused: false };
+    let mut pending: Option<Line> = None;
+    let mut costs = Vec::new();
+    while cursor.applied < cursor.summary.lines {
+        cursor.pos_ms += (33.0 * speed) as u64;
+        let started = Instant::now();
+        let mut lines = 0;
+        while lines < BURST {
+            let line = match pending.take() {
+                Some(l) => l,
+                None => match reader.read_line()? {
+                    Some(l) => l,
+                    None => break,
+                },
+            };
+            if line.at_ms().is_some_and(|at| at > cursor.pos_ms) {
+                pending = Some(line);
+                break;
+            }
+            apply(&mut state, line);
+            cursor.applied += 1;
+            lines += 1;
+        }
+        let apply = started.elapsed();
+        state.replay = Some(cursor.bar());
+        let started = Instant::now();
+        terminal.draw(|f| crate::ui::render(f, &state))?;
+        costs.push(FrameCost { lines, apply, render: started.elapsed() });
+        if pending.is_none() && lines == 0 {
+            break; // the file ended (fewer lines than the check counted: it changed under us)
+        }
+    }
+    Ok(costs)
+}
+
 /// The rendered screen as lines of text.
 pub fn screen(state: &AppState, width: u16, height: u16) -> String {
     let Ok(mut terminal) = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height));
