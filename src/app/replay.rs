@@ -431,6 +431,19 @@ mod tests {
     }
 
     #[test]
+    fn a_headless_replay_paces_every_line_into_frames() {
+        let s = check(&fixture()).unwrap();
+        let fast = frame_costs(&fixture(), 256.0, 120, 40, Some("transfers")).unwrap();
+        assert_eq!(fast.iter().map(|c| c.lines as u64).sum::<u64>(), s.lines, "every line, once");
+        let slow = frame_costs(&fixture(), 1.0, 120, 40, None).unwrap();
+        assert_eq!(slow.iter().map(|c| c.lines as u64).sum::<u64>(), s.lines);
+        let span = s.last_ms - s.first_ms;
+        assert!(slow.len() as u64 >= span / 33, "a frame per 33 ms of the recording at 1x: {}", slow.len());
+        assert!(fast.len() < slow.len(), "256x takes fewer frames");
+        assert!(frame_costs(&fixture(), 1.0, 120, 40, Some("nowhere")).is_err(), "an unknown pane is an error");
+    }
+
+    #[test]
     fn the_tui_lines_round_trip() {
         use crate::app::job::Target;
         let cid: cid::Cid = "bafkreibceu2i6hie2z7kn7ydttsn62w7kjzbauysqv7gc443k7g7atv5sq".parse().unwrap();
