@@ -79,10 +79,12 @@ async fn a_stalled_dag_get_says_what_it_waits_for_and_what_is_not_wanted_yet() {
     // root → 100 inner dag-pb nodes; the first 2 inner nodes → 1 leaf each. The peer serves the root, the first two
     // inner nodes and their leaves, then stalls: 64 wanted at once, the rest known and queued.
     let leaves: Vec<Block> = (0..2).map(|i| pb(&format!("leaf {i}"), &[])).collect();
-    let inner: Vec<Block> =
-        (0..100).map(|i| if i < 2 { pb(&format!("inner {i}"), &[&leaves[i]]) } else { pb(&format!("inner {i}"), &[]) }).collect();
+    let inner: Vec<Block> = (0..100)
+        .map(|i| if i < 2 { pb(&format!("inner {i}"), &[&leaves[i]]) } else { pb(&format!("inner {i}"), &[]) })
+        .collect();
     let root = pb("root", &inner.iter().collect::<Vec<_>>());
-    let served: Vec<Block> = [root.clone()].into_iter().chain(inner[..2].iter().cloned()).chain(leaves.clone()).collect();
+    let served: Vec<Block> =
+        [root.clone()].into_iter().chain(inner[..2].iter().cloned()).chain(leaves.clone()).collect();
     let mut peer = RawPeer::connect(&addr.parse().unwrap()).await;
     let mut frames = peer.listen("/ipfs/bitswap/1.2.0");
     peer.send(node, &Message::default()).await; // says it speaks Bitswap: it gets our wantlist

@@ -132,7 +132,10 @@ impl PeerRow {
     /// A snapshot's figures for it: latency (its moving average, else the last ping) and throughput.
     pub fn sampled(&mut self, latency_ms: Option<f64>, throughput_bps: Option<f64>) {
         let latency = latency_ms.or(self.rtt_ms).map_or(0, |ms| (ms * 10.0).round() as u64);
-        for (ring, v) in [(&mut self.latency_samples, latency), (&mut self.throughput_samples, throughput_bps.map_or(0, |b| b as u64))] {
+        for (ring, v) in [
+            (&mut self.latency_samples, latency),
+            (&mut self.throughput_samples, throughput_bps.map_or(0, |b| b as u64)),
+        ] {
             ring.push_back(v);
             while ring.len() > MAX_SAMPLES {
                 ring.pop_front();

@@ -114,7 +114,7 @@ fn info_lines<'a>(state: &AppState, peer: &'a PeerRow, width: usize) -> Vec<Line
     if let Some(l) = &peer.ledger {
         // Provenance: the blocks it was the first to send us, and the copies it sent of blocks we already had.
         let all = l.blocks_received + l.duplicate_blocks;
-        let share = if all > 0 { l.duplicate_blocks * 100 / all } else { 0 };
+        let share = (l.duplicate_blocks * 100).checked_div(all).unwrap_or(0);
         let text = format!("first sender of {} blk · {} duplicates ({share}%)", l.blocks_received, l.duplicate_blocks);
         lines.push(Line::from(vec![label("provenance "), Span::raw(text)]));
     }

@@ -78,10 +78,14 @@ fn the_detail_shows_provenance_and_latency_and_throughput_sparklines_from_snapsh
     assert!(text.contains("throughput "), "{text}");
     // The latency sparkline rises: its bars are not all alike, and they are yellow.
     let buf = big.backend().buffer();
-    let row = (0..buf.area.height).find(|&y| (0..buf.area.width).any(|x| buf[(x, y)].symbol() == "l" && {
-        let line: String = (x..(x + 7).min(buf.area.width)).map(|x| buf[(x, y)].symbol().to_string()).collect();
-        line == "latency"
-    }));
+    let row = (0..buf.area.height).find(|&y| {
+        (0..buf.area.width).any(|x| {
+            buf[(x, y)].symbol() == "l" && {
+                let line: String = (x..(x + 7).min(buf.area.width)).map(|x| buf[(x, y)].symbol().to_string()).collect();
+                line == "latency"
+            }
+        })
+    });
     let y = row.expect("a latency sparkline") + 1;
     let bars: Vec<(String, Color)> =
         (1..40).map(|x| (buf[(x, y + 3)].symbol().to_string(), buf[(x, y + 3)].fg)).collect();

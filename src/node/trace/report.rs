@@ -42,7 +42,7 @@ pub struct WhyReport {
     pub blocks: Vec<PendingBlock>,
     /// For a DAG root fetched now or recently: what is not wanted yet, the blocks that came and the critical path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dag: Option<DagReport>,
+    pub dag: Option<Box<DagReport>>,
 }
 
 /// Builds the report. `cid` is the CID as the node's events name it; `wanted_ms` is how long the node has wanted
@@ -71,7 +71,7 @@ pub fn report(
     } else {
         pending.first().map(|b| Why { reason: b.reason, evidence: b.evidence.clone() })
     };
-    let dag = trace.dags.get(cid).map(DagReport::of);
+    let dag = trace.dags.get(cid).map(|d| Box::new(DagReport::of(d)));
     let text = match (&why, wanted, &dag) {
         (Some(w), true, _) => w.short(view.now_ms),
         (Some(w), false, _) => format!("{} blocks pending; the oldest: {}", pending.len(), w.short(view.now_ms)),
@@ -92,9 +92,9 @@ pub fn report(
             wanted_ms.map(|age| view.now_ms.saturating_sub(age)),
             dag.as_ref().and_then(|d| d.rows.iter().map(|r| r.wanted_ms).min()),
         ]
-            .into_iter()
-            .flatten()
-            .min(),
+        .into_iter()
+        .flatten()
+        .min(),
         timeline: t.map(|t| t.marks.iter().cloned().collect()).unwrap_or_default(),
         dropped_marks: t.map_or(0, |t| t.dropped_marks),
         blocks: pending,
