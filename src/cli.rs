@@ -139,7 +139,7 @@ pub enum Command {
         /// Check this peer only (a multiaddr ending in /p2p/<peer id>) instead of looking up providers.
         #[arg(long, value_name = "MULTIADDR")]
         peer: Option<String>,
-        /// Print the report as one JSON object: {"cid", "dht_records", "peers": [...], "serving", "ok", "verdict"}.
+        /// Print the report as one JSON object: {"cid", "dht_records", "router_records", "peers": [...], "serving", "ok", "verdict"}.
         #[arg(long)]
         json: bool,
         #[command(flatten)]

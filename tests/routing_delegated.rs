@@ -1,7 +1,8 @@
 //! Delegated routing against Helia's own Routing V1 HTTP server (issue 12, test d), all on 127.0.0.1: a Helia node
 //! provides content in a js DHT whose other node runs `@helia/delegated-routing-v1-http-api-server`; a swarmscope
 //! daemon with that router and no DHT peers at all (`--no-bootstrap`) lists the provider with `routing findprovs`
-//! (source http) and `get`s the content with no `--connect`.
+//! (source http), `check`s it (the record from the router, the provider asked) and `get`s the content with no
+//! `--connect`.
 
 mod common;
 
@@ -41,6 +42,16 @@ fn a_daemon_finds_and_gets_through_helias_delegated_router_alone() {
     let row: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
     assert_eq!((row["peer"].as_str(), row["source"].as_str()), (Some(provider.as_str()), Some("http")), "{row}");
     assert!(row["ms"].is_u64() && row["addrs"].as_array().is_some_and(|a| !a.is_empty()), "{row}");
+
+    // check through the daemon: the record comes from the router (none from the DHT), the provider is dialled and
+    // asked, and it serves the block.
+    let out = repo.run(&["check", &cid, "--json"], None);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("check: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(out.status.success(), "{report}");
+    assert_eq!((report["dht_records"].as_u64(), report["router_records"].as_u64()), (Some(0), Some(1)), "{report}");
+    assert_eq!(report["peers"][0]["source"], "http", "{report}");
+    assert_eq!(report["serving"].as_str(), Some(provider.as_str()), "{report}");
 
     // get through the daemon, with no --connect: the stuck want searches the router and dials the provider.
     let out = dir.path().join("out.bin");

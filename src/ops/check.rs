@@ -63,6 +63,9 @@ pub struct CheckReport {
     pub cid: String,
     /// Provider records found in the DHT (none looked up with `--peer`).
     pub dht_records: usize,
+    /// Provider records the delegated routers returned (`--routing-url`), gateways among them.
+    #[serde(default)]
+    pub router_records: usize,
     /// The peers checked, in order.
     pub peers: Vec<PeerCheck>,
     /// The first peer that sent the block, if any.
@@ -126,6 +129,22 @@ async fn dial(node: &NodeHandle, peer: PeerId, addrs: &[Multiaddr]) -> (u64, Opt
     (start.elapsed().as_millis() as u64, Some(errors.join("; ")))
 }
 
+/// A provider that only serves over HTTP (a gateway a router returned): findable, not asked.
+fn gateway_only(peer: PeerId, source: &str, addrs: &[Multiaddr]) -> PeerCheck {
+    PeerCheck {
+        peer: peer.to_string(),
+        source: source.to_string(),
+        addrs: addrs.iter().map(|a| a.to_string()).collect(),
+        findable: true,
+        find_error: None,
+        dialable: false,
+        dial_ms: None,
+        dial_error: Some("an HTTP gateway, not a libp2p peer: not dialled".into()),
+        bitswap: None,
+        probe_error: None,
+    }
+}
+
 /// Checks one peer: findable, dialable, and what it answers.
 async fn check_peer(node: &NodeHandle, cid: Cid, peer: PeerId, source: &str, mut addrs: Vec<Multiaddr>) -> PeerCheck {
     let mut find_error = None;
@@ -167,7 +186,7 @@ async fn check_peer(node: &NodeHandle, cid: Cid, peer: PeerId, source: &str, mut
 /// The providers of `cid` the DHT finds within [`FIND_FOR`] (at most [`MAX_CHECKED`]). A node just started has an
 /// empty routing table until its bootstrap peers answer: the search waits for a first DHT peer (up to
 /// [`DHT_WAIT`]) rather than finding nothing at once.
-async fn providers(node: &NodeHandle, cid: Cid) -> Result<Vec<(PeerId, Vec<Multiaddr>, String)>> {
+async fn providers(node: &NodeHandle, cid: Cid) -> Result<Vec<(PeerId, Vec<Multiaddr>, String, bool)>> {
     let waited = tokio::time::Instant::now() + DHT_WAIT;
     loop {
         let s = node.routing_status().await?;
@@ -180,7 +199,7 @@ async fn providers(node: &NodeHandle, cid: Cid) -> Result<Vec<(PeerId, Vec<Multi
     let deadline = tokio::time::Instant::now() + FIND_FOR;
     let mut out = Vec::new();
     while let Ok(Some(p)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-        out.push((p.peer, p.addrs, p.source.to_string()));
+        out.push((p.peer, p.addrs, p.source.to_string(), p.gateway));
     }
     Ok(out)
 }
@@ -197,16 +216,22 @@ pub fn check(ctx: &mut Ctx, cid: Cid, peer: Option<Multiaddr>, fetch: &FetchOpti
     }
     let me = node.peer_id();
     let candidates = match (given, peer) {
-        (Some(p), Some(addr)) => vec![(p, vec![addr], "given".to_string())],
+        (Some(p), Some(addr)) => vec![(p, vec![addr], "given".to_string(), false)],
         _ => {
             ctx.report(OpEvent::Step { message: format!("finding providers of {cid}") });
             runtime.block_on(providers(&node, cid))?
         }
     };
-    let dht_records = if given.is_some() { 0 } else { candidates.len() };
+    let records = |from: &str| candidates.iter().filter(|c| c.2 == from).count();
+    let (dht_records, router_records) = (records("dht"), records("http"));
     let mut peers = Vec::new();
-    for (peer, addrs, source) in candidates.into_iter().filter(|(p, ..)| *p != me) {
+    for (peer, addrs, source, gateway) in candidates.into_iter().filter(|(p, ..)| *p != me) {
         ctx.check_cancelled()?;
+        if gateway {
+            // A trustless HTTP gateway is not a Bitswap peer: it is listed, never dialled (as provider search does).
+            peers.push(gateway_only(peer, &source, &addrs));
+            continue;
+        }
         ctx.report(OpEvent::Step { message: format!("asking {peer}") });
         let c = runtime.block_on(check_peer(&node, cid, peer, &source, addrs));
         let served = c.served();
@@ -219,6 +244,7 @@ pub fn check(ctx: &mut Ctx, cid: Cid, peer: Option<Multiaddr>, fetch: &FetchOpti
     let report = CheckReport {
         cid: cid.to_string(),
         dht_records,
+        router_records,
         verdict: verdict(given.is_some(), &peers),
         ok: serving.is_some(),
         serving,
@@ -233,7 +259,7 @@ pub fn text(r: &CheckReport) -> String {
     if r.peers.first().is_some_and(|p| p.source == "given") {
         out.push_str("peer given with --peer (no provider lookup)\n");
     } else {
-        out.push_str(&format!("provider records: {} in the DHT\n", r.dht_records));
+        out.push_str(&format!("provider records: {} in the DHT, {} from routers\n", r.dht_records, r.router_records));
     }
     for p in &r.peers {
         out.push_str(&format!("{} ({})\n", p.peer, p.source));
@@ -308,5 +334,14 @@ mod tests {
         let a: Multiaddr = format!("/ip4/127.0.0.1/tcp/1/p2p/{id}").parse().unwrap();
         assert_eq!(given_peer(&a).unwrap(), id);
         assert_eq!(with_peer(&"/ip4/127.0.0.1/tcp/1".parse().unwrap(), id), a);
+    }
+
+    #[test]
+    fn a_gateway_is_listed_never_dialled_and_the_verdict_says_so() {
+        let addr: Multiaddr = "/dns4/gateway.example/tcp/443/https".parse().unwrap();
+        let g = gateway_only(PeerId::random(), "http", &[addr]);
+        assert!(g.findable && !g.dialable && g.bitswap.is_none(), "{g:?}");
+        assert!(g.dial_error.as_deref().unwrap().contains("HTTP gateway"));
+        assert!(verdict(false, &[g]).contains("none could be dialled"));
     }
 }

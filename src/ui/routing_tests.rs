@@ -166,6 +166,7 @@ fn check_in_the_input_bar_runs_shows_its_steps_and_ends_in_a_popup() {
     let report = CheckReport {
         cid: CID.into(),
         dht_records: 0,
+        router_records: 0,
         peers: vec![],
         serving: None,
         ok: false,
