@@ -92,7 +92,7 @@ async fn a_stalled_dag_get_says_what_it_waits_for_and_what_is_not_wanted_yet() {
     let server = tokio::spawn(async move { serve(&mut peer, node, &mut frames, &served).await });
 
     let root_cid = root.cid().to_string();
-    let _fetch = fetch(&repo, &root_cid);
+    let fetching = fetch(&repo, &root_cid);
     let v = why_until(&repo, &root_cid, |v| {
         v["dag"]["arrived"] == 5 && v["blocks"].as_array().is_some_and(|b| b.len() == 64)
     });
@@ -113,5 +113,9 @@ async fn a_stalled_dag_get_says_what_it_waits_for_and_what_is_not_wanted_yet() {
     let text = repo.ok(&["why", &root_cid]);
     assert!(text.contains("34 known links queued beyond the window"), "{text}");
     assert!(text.contains("the children of 64 pending blocks"), "{text}");
+    // Cancelled (the client goes, the daemon drops the fetch): the DAG says it ended, with the blocks that came.
+    drop(fetching);
+    let v = why_until(&repo, &root_cid, |v| v["dag"]["done"] == true);
+    assert_eq!((v["dag"]["pending"].as_u64(), v["dag"]["arrived"].as_u64()), (Some(0), Some(5)), "{v}");
     server.abort();
 }

@@ -12,7 +12,7 @@ use futures::stream::FuturesUnordered;
 use super::blockstore::StoreError;
 use super::dag::pb;
 use super::events::NodeEvent;
-use super::fetch_shape::Shape;
+use super::fetch_shape::{Ended, Shape};
 use super::handle::{NodeError, NodeHandle, SessionId};
 use super::op::OpId;
 
@@ -83,6 +83,7 @@ pub async fn fetch_dag(
     // Each block with the block that linked to it (the root has none).
     let mut queue: VecDeque<(Cid, Option<Cid>)> = VecDeque::from([(root, None)]);
     let mut shape = Shape::default();
+    let mut ended = Ended { node, op, root, said: false };
     let mut inflight = FuturesUnordered::new();
     let mut last_report = Instant::now();
     seen.insert(root.hash().to_bytes());
@@ -156,6 +157,7 @@ pub async fn fetch_dag(
     drop(tx);
     let written = writer.await.map_err(|_| FetchError::Writer)?;
     node.report(shape.event(op, &root, 0, 0, true)).await;
+    ended.said = true;
     result?;
     written?;
     node.report(progress_event(op, &root, &stats, Some(stats.bytes))).await;

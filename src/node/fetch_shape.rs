@@ -6,6 +6,7 @@ use cid::Cid;
 
 use super::block::DAG_PB;
 use super::events::{DAG_FETCH_BLOCKS, DagBlock, NodeEvent};
+use super::handle::NodeHandle;
 use super::op::OpId;
 
 /// The fetch's shape since its last `dag_fetch` event.
@@ -51,6 +52,25 @@ impl Shape {
             unknown_under: if done { 0 } else { self.pending_pb },
             arrived: std::mem::take(&mut self.arrived),
             done,
+        }
+    }
+}
+
+/// Says the fetch ended however it ends: a fetch that is cancelled (its future dropped) publishes no last event of
+/// its own, and the trace would show it running for ever.
+pub(crate) struct Ended<'a> {
+    pub node: &'a NodeHandle,
+    pub op: OpId,
+    pub root: Cid,
+    /// The last `dag_fetch` went out.
+    pub said: bool,
+}
+
+impl Drop for Ended<'_> {
+    fn drop(&mut self) {
+        if !self.said {
+            let e = Shape::default().event(self.op, &self.root, 0, 0, true);
+            self.node.try_report(e);
         }
     }
 }
