@@ -72,8 +72,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     head.extend(dag_lines(report));
     let rows = waterfall(report, inner.width as usize);
     let room = inner.height.saturating_sub(head.len() as u16 + 2) as usize;
-    // The waterfall gets at most half of what is left when there are marks to list under it.
-    let shown = if report.timeline.is_empty() { rows.len().min(room) } else { rows.len().min(room.div_ceil(2)) };
+    // The marks listed under the waterfall get what they need, at most half of what is left.
+    let shown = rows.len().min(room.saturating_sub(report.timeline.len().min(room / 2)));
     let [head_area, water_area, axis_area, list_area] = Layout::vertical([
         Constraint::Length(head.len() as u16),
         Constraint::Length(shown as u16),
