@@ -120,7 +120,8 @@ fn put_in_one_tui_and_get_in_the_other() {
     let a_tail = &field_after(&screen, "peer ")[44..];
     tmux.pane("b", "1", a_tail);
     let transfers = tmux.pane("b", "4", "BLOCK");
-    assert!(transfers.contains("WANT_HAVE") && transfers.contains(cid), "{transfers}");
+    // The peer was named (`connect`): the first want asks it for the block at once (issue 15).
+    assert!(transfers.contains("WANT_BLOCK") && transfers.contains(cid), "{transfers}");
     tmux.pane("b", "5", "1 blk / 29 B");
     let served = tmux.pane("a", "4", "BLOCK");
     assert!(served.contains("->"), "A shows the block going out:\n{served}");

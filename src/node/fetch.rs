@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use cid::Cid;
-use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 
 use super::blockstore::StoreError;
 use super::dag::pb;
@@ -21,6 +21,9 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Blocks wanted at once. With 1 MiB blocks this keeps up to 64 MiB in flight: enough to fill a fast link.
 pub const WINDOW: usize = 64;
+/// The window is topped up once this much of it is free (or nothing is in flight): one store look-up and one
+/// message per peer for several blocks instead of one each, while at least `WINDOW - REFILL` stay wanted.
+const REFILL: usize = 8;
 
 /// Ends the fetch's session however the fetch ends (done, failed, or dropped).
 struct Session<'a> {
@@ -89,28 +92,46 @@ pub async fn fetch_dag(
     seen.insert(root.hash().to_bytes());
     let result: Result<(), FetchError> = async {
         loop {
-            while inflight.len() < WINDOW {
-                let Some((cid, parent)) = queue.pop_front() else { break };
-                shape.wanted(&cid);
-                let node = node.clone();
+            while (inflight.len() + REFILL <= WINDOW || inflight.is_empty()) && !queue.is_empty() {
+                // The window's room in one go: one store look-up, then one want for what is missing, so that the
+                // children of a node leave together, in one message per peer (one round trip, not one message each).
+                let batch: Vec<(Cid, Option<Cid>)> =
+                    queue.drain(..(WINDOW - inflight.len()).min(queue.len())).collect();
+                for (cid, _) in &batch {
+                    shape.wanted(cid);
+                }
                 let store = store.clone();
-                let session = session.id;
-                inflight.push(async move {
-                    let local = tokio::task::spawn_blocking({
-                        let store = store.clone();
-                        move || store.get(&cid)
-                    })
-                    .await
-                    .map_err(|_| FetchError::Writer)??;
+                let found = tokio::task::spawn_blocking(move || {
+                    batch
+                        .into_iter()
+                        .map(|(cid, parent)| Ok((cid, parent, store.get(&cid)?)))
+                        .collect::<Result<Vec<_>, StoreError>>()
+                })
+                .await
+                .map_err(|_| FetchError::Writer)??;
+                let (mut missing, mut parents) = (Vec::new(), Vec::new());
+                for (cid, parent, local) in found {
                     match local {
-                        Some(data) => Ok::<_, FetchError>((cid, parent, data, None)),
+                        Some(data) => inflight.push(futures::future::ready(Ok((cid, parent, data, None))).boxed()),
                         None => {
-                            let block = node.want_in(session, cid).await?;
-                            let data = block.data().clone();
-                            Ok((cid, parent, data, Some(block)))
+                            missing.push(cid);
+                            parents.push(parent);
                         }
                     }
-                });
+                }
+                if missing.is_empty() {
+                    continue;
+                }
+                let waits = node.want_many_in(session.id, &missing).await?;
+                for ((cid, parent), wait) in missing.iter().copied().zip(parents).zip(waits) {
+                    inflight.push(
+                        async move {
+                            let block = wait.await?;
+                            Ok::<_, FetchError>((cid, parent, block.data().clone(), Some(block)))
+                        }
+                        .boxed(),
+                    );
+                }
             }
             // While a change is unpublished, wait no longer than the next report is due: a stalled fetch says
             // what it waits for.

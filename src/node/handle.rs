@@ -25,6 +25,11 @@ pub(crate) enum Command {
         session: SessionId,
         reply: oneshot::Sender<Block>,
     },
+    /// Several wants of one session at once: their wants go out in one message per peer.
+    WantMany {
+        wants: Vec<(Cid, oneshot::Sender<Block>)>,
+        session: SessionId,
+    },
     /// A DAG fetch is over: its session's wants are done or dropped.
     EndSession(SessionId),
     /// A peer found outside the session (provider search) has its blocks.
@@ -126,6 +131,25 @@ impl NodeHandle {
     /// that have the session's blocks, by their measured speed. The first CID a session wants is its root.
     pub async fn want_in(&self, session: SessionId, cid: Cid) -> Result<Block, NodeError> {
         self.ask(|reply| Command::Want { cid, session, reply }).await
+    }
+
+    /// Wants several blocks for a session at once (a DAG node's children): the wants leave in one message per
+    /// peer, not one each. Resolves once they are handed to the node, with one future per CID, in order; each
+    /// resolves with the verified block, and dropping it withdraws that want.
+    pub async fn want_many_in(
+        &self,
+        session: SessionId,
+        cids: &[Cid],
+    ) -> Result<Vec<impl Future<Output = Result<Block, NodeError>> + Send + 'static>, NodeError> {
+        let (wants, waits): (Vec<_>, Vec<_>) = cids
+            .iter()
+            .map(|cid| {
+                let (tx, rx) = oneshot::channel();
+                ((*cid, tx), async move { rx.await.map_err(|_| NodeError::Stopped) })
+            })
+            .unzip();
+        self.commands.send(Command::WantMany { wants, session }).await.map_err(|_| NodeError::Stopped)?;
+        Ok(waits)
     }
 
     /// Says a session is over (its figures stay published for a while). Never waits: if the command queue is full

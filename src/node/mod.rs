@@ -14,6 +14,7 @@ mod fetch_shape;
 pub mod handle;
 pub mod identity;
 mod listen;
+pub mod muxer;
 pub mod op;
 mod peer_details;
 pub mod probe;
@@ -69,6 +70,7 @@ pub fn start(config: NodeConfig, store: Blockstore) -> Result<(NodeHandle, mpsc:
     let mut node =
         task::NodeTask::new(swarm, store.clone(), control, commands_rx, stream_rx, stream_tx, sink, listeners);
     node.snapshot_every = config.snapshot_every;
+    node.name_peers(&config.connect);
     node.routing = routing::Routing::new(config.routing.clone());
     node.reprovide = routing::reprovide::Sweep::load(store.clone(), config.routing.provide);
     node.routing.start(&mut node.swarm, &mut node.events);

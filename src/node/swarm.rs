@@ -50,7 +50,8 @@ pub struct Behaviour {
 /// Streams per connection. Set so high for its side effect on flow control: rust-yamux refuses frames over 1 MiB
 /// (a constant), while js-yamux (Helia) sends a frame as large as the receive window it was granted, and rust-yamux
 /// grows a stream's window up to `256 KiB + (1 GiB - max_streams × 256 KiB)`. With 4,093 streams that is 976 KiB, so
-/// Helia's frames always fit. The total receive window per connection stays yamux's default (1 GiB).
+/// Helia's frames always fit. The total receive window per connection stays yamux's default (1 GiB). TCP connections
+/// use `muxer::Config` (the same settings, and data frames of one noise message); relayed ones libp2p-yamux's.
 pub const YAMUX_MAX_STREAMS: usize = 4093;
 
 fn yamux_config() -> yamux::Config {
@@ -107,7 +108,7 @@ pub fn build_with(
             Ok(tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
                 .upgrade(Version::V1Lazy)
                 .authenticate(noise::Config::new(key)?)
-                .multiplex(yamux_config())
+                .multiplex(crate::node::muxer::Config::new(YAMUX_MAX_STREAMS))
                 .inbound_timeout(HANDSHAKE_TIMEOUT))
         })
         .map_err(|e| SwarmError::Transport(e.to_string()))?

@@ -205,7 +205,10 @@ impl NodeTask {
                     }
                 }
             }
-            cmd @ (Command::Want { .. } | Command::EndSession(_) | Command::SessionPeer(..)) => self.on_want(cmd),
+            cmd @ (Command::Want { .. }
+            | Command::WantMany { .. }
+            | Command::EndSession(_)
+            | Command::SessionPeer(..)) => self.on_want(cmd),
             cmd @ Command::Probe { .. } => self.on_probe(cmd),
             Command::Peers { reply } => {
                 let peers = self
@@ -337,6 +340,7 @@ impl NodeTask {
                     transport,
                 });
                 if let Some(reply) = self.dials.remove(&connection_id) {
+                    self.client.named(peer_id);
                     let _ = reply.send(Ok(()));
                 }
             }

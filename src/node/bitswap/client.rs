@@ -24,7 +24,7 @@ use super::peer_stats::{PeerFigures, PeerStats};
 use super::protocol::{Outgoing, Want};
 use super::session::{SessionId, Sessions};
 use crate::node::block::Block;
-use split::View;
+use split::{View, assign, unassign};
 
 /// A WANT_BLOCK unanswered for this long plus twice its expected wait is sent elsewhere, whatever else its peer
 /// delivers (the silence check of `peer_stats` catches a peer that stalls as a whole much sooner).
@@ -66,6 +66,8 @@ struct OurWant {
     slow: HashSet<PeerId>,
     /// The peer asked for the block itself.
     block_from: Option<Assigned>,
+    /// Its WANT_BLOCK went once to a peer only likely to have it (`View::guess`): not again.
+    guessed: bool,
     last_broadcast: Instant,
 }
 
@@ -84,6 +86,8 @@ pub struct Client {
     wants: HashMap<Vec<u8>, OurWant>,
     /// Connected peers that speak Bitswap.
     peers: HashSet<PeerId>,
+    /// Peers the user dialled by name (`--connect`, `swarm connect`): the likeliest to have what is fetched next.
+    named: HashSet<PeerId>,
     /// Measurements of the peers we fetch from.
     stats: HashMap<PeerId, PeerStats>,
     sessions: Sessions,
@@ -153,11 +157,39 @@ impl Client {
 
     fn view(&self) -> View<'_> {
         let fallback = self.stats.values().filter_map(PeerStats::throughput).reduce(f64::max);
-        View { peers: &self.peers, stats: &self.stats, sessions: &self.sessions, fallback }
+        View { peers: &self.peers, named: &self.named, stats: &self.stats, sessions: &self.sessions, fallback }
+    }
+
+    /// The user dialled `peer` by name: a fetch with no better lead asks it for its first block at once.
+    pub fn named(&mut self, peer: PeerId) {
+        self.named.insert(peer);
     }
 
     /// Wants `cid` for `session`; `waiter` gets the block.
     pub fn want(&mut self, cid: Cid, session: SessionId, waiter: oneshot::Sender<Block>, now: Instant) -> Sends {
+        let mut sends = Vec::new();
+        self.want_into(cid, session, waiter, now, &mut sends);
+        sends
+    }
+
+    /// Wants several blocks for `session` at once (a DAG node's children): their wants leave in one message per
+    /// peer, so that a window of wants costs one round trip and not a message each.
+    pub fn want_many(&mut self, wants: Vec<(Cid, oneshot::Sender<Block>)>, session: SessionId, now: Instant) -> Sends {
+        let mut sends = Vec::new();
+        for (cid, waiter) in wants {
+            self.want_into(cid, session, waiter, now, &mut sends);
+        }
+        sends
+    }
+
+    fn want_into(
+        &mut self,
+        cid: Cid,
+        session: SessionId,
+        waiter: oneshot::Sender<Block>,
+        now: Instant,
+        sends: &mut Sends,
+    ) {
         let key = cid.hash().to_bytes();
         self.sessions.wanted(session, cid, now);
         if let Some(w) = self.wants.get_mut(&key) {
@@ -165,7 +197,7 @@ impl Client {
             if !w.sessions.contains(&session) {
                 w.sessions.push(session);
             }
-            return Vec::new();
+            return;
         }
         self.wants.insert(
             key.clone(),
@@ -179,12 +211,11 @@ impl Client {
                 dont_haves: HashSet::new(),
                 slow: HashSet::new(),
                 block_from: None,
+                guessed: false,
                 last_broadcast: now,
             },
         );
-        let mut sends = Vec::new();
-        self.ask(&key, now, &mut sends);
-        sends
+        self.ask(&key, now, sends);
     }
 
     /// The fetch of `session` is over (done or dropped); its figures stay published for a while.
@@ -224,11 +255,16 @@ impl Client {
 
     /// Asks for one want: WANT_BLOCK to the best candidate with room, if it has none yet, and WANT_HAVE to every
     /// other connected peer not asked yet. Discovery goes to all: a peer that connected after the session's first
-    /// wants (or that a session never heard from) finds its way in by answering HAVE.
+    /// wants (or that a session never heard from) finds its way in by answering HAVE. A session's want that no peer
+    /// is known to have (its first) goes as WANT_BLOCK to the peer likeliest to have it all the same, as boxo's
+    /// sessions do with their peers: the block comes in one round trip instead of two (HAVE, then WANT_BLOCK), and a
+    /// peer without it answers DONT_HAVE in the round the others answer HAVE in.
     fn ask(&mut self, key: &[u8], now: Instant, sends: &mut Sends) {
         let view = self.view();
         let Some(w) = self.wants.get(key) else { return };
-        let chosen = if w.block_from.is_none() { view.best(w, None) } else { None };
+        let best = if w.block_from.is_none() { view.best(w, None) } else { None };
+        let guess = if w.block_from.is_none() && best.is_none() { view.guess(w) } else { None };
+        let chosen = best.or(guess);
         let haves: Vec<PeerId> = self
             .peers
             .iter()
@@ -236,6 +272,7 @@ impl Client {
             .copied()
             .collect();
         let Some(w) = self.wants.get_mut(key) else { return };
+        w.guessed |= guess.is_some();
         if let Some((p, eta)) = chosen {
             assign(w, &mut self.stats, p, eta, now, sends);
         }
@@ -305,17 +342,16 @@ impl Client {
     }
 
     /// A peer that speaks Bitswap connected: it receives our whole wantlist (as WANT_HAVEs; it joins the sessions
-    /// it answers HAVE for).
+    /// it answers HAVE for), except a fetch's first want waiting for a peer, which goes to it as WANT_BLOCK if it is
+    /// the likeliest to have it (`get --connect` wants its root before the peer it dialled is identified).
     pub fn peer_ready(&mut self, peer: PeerId, now: Instant) -> Sends {
         if !self.peers.insert(peer) {
             return Vec::new();
         }
         let mut sends = Vec::new();
-        for w in self.wants.values_mut() {
-            if let std::collections::hash_map::Entry::Vacant(e) = w.asked.entry(peer) {
-                e.insert(now);
-                push(&mut sends, peer, want(w.cid, WantType::Have));
-            }
+        let keys: Vec<Vec<u8>> = self.wants.keys().cloned().collect();
+        for key in keys {
+            self.ask(&key, now, &mut sends);
         }
         self.schedule(now, &mut sends);
         sends
@@ -324,6 +360,7 @@ impl Client {
     /// A peer left: its WANT_BLOCKs go elsewhere.
     pub fn peer_gone(&mut self, peer: &PeerId, now: Instant) -> Sends {
         self.peers.remove(peer);
+        self.named.remove(peer);
         self.stats.remove(peer);
         self.sessions.leave(peer);
         let mut sends = Vec::new();
@@ -500,7 +537,13 @@ impl Client {
             let Some(w) = self.wants.get_mut(&key) else { continue };
             let Some(p) = w.block_from.as_ref().map(|a| a.peer) else { continue };
             w.slow.insert(p);
-            let view = View { peers: &self.peers, stats: &self.stats, sessions: &self.sessions, fallback: None };
+            let view = View {
+                peers: &self.peers,
+                named: &self.named,
+                stats: &self.stats,
+                sessions: &self.sessions,
+                fallback: None,
+            };
             let elsewhere = view.peers.iter().any(|q| *q != p && view.candidate(w, q));
             if !elsewhere {
                 // Nobody else has it: it stays, asked again (a peer may have dropped our want: Helia under load
@@ -528,34 +571,6 @@ impl Client {
                 }
             }
         }
-    }
-}
-
-/// Sends `w`'s WANT_BLOCK to `p`, expected in `eta` seconds.
-fn assign(
-    w: &mut OurWant,
-    stats: &mut HashMap<PeerId, PeerStats>,
-    p: PeerId,
-    eta: f64,
-    now: Instant,
-    sends: &mut Sends,
-) {
-    stats.entry(p).or_default().assigned(now);
-    let deadline = now + BLOCK_TIMEOUT + Duration::from_secs_f64(2.0 * eta.min(60.0));
-    w.block_from = Some(Assigned { peer: p, at: now, deadline });
-    w.asked.insert(p, now);
-    push(sends, p, want(w.cid, WantType::Block));
-}
-
-/// Takes `w`'s WANT_BLOCK back from its peer; with `cancel`, the peer is told.
-fn unassign(w: &mut OurWant, stats: &mut HashMap<PeerId, PeerStats>, tell: bool, sends: &mut Sends) {
-    let Some(a) = w.block_from.take() else { return };
-    if let Some(st) = stats.get_mut(&a.peer) {
-        st.released();
-    }
-    if tell {
-        w.asked.remove(&a.peer);
-        cancel(sends, a.peer, w.cid);
     }
 }
 

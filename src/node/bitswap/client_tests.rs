@@ -112,3 +112,107 @@ fn a_have_after_a_dont_have_gets_a_want_block() {
     let sends = client.on_have(a, &cid(1), now);
     assert_eq!(kinds(&sends, a), [(WantType::Block, false)]);
 }
+
+fn messages_to(sends: &Sends, peer: PeerId) -> usize {
+    sends.iter().filter(|(p, _)| *p == peer).count()
+}
+
+fn ready(client: &mut Client, peers: &[PeerId], now: Instant) {
+    for p in peers {
+        client.peer_ready(*p, now);
+    }
+}
+
+#[test]
+fn a_fetchs_first_want_goes_as_want_block_to_the_named_peer_and_moves_on_at_its_dont_have() {
+    let now = Instant::now();
+    let (named, other) = (PeerId::random(), PeerId::random());
+    let mut client = Client::default();
+    ready(&mut client, &[named, other], now);
+    client.named(named);
+    let (tx, _rx) = oneshot::channel();
+    let sends = client.want(cid(1), SessionId::next(), tx, now);
+    assert_eq!(kinds(&sends, named), [(WantType::Block, false)], "asked for the block in the first message");
+    assert_eq!(kinds(&sends, other), [(WantType::Have, false)]);
+    // The named peer lacks it, the other has it: the block is asked of the other in the round both answered in.
+    assert!(kinds(&client.on_have(other, &cid(1), now), other).is_empty(), "one WANT_BLOCK at a time");
+    let sends = client.on_dont_have(named, &cid(1), now);
+    assert_eq!(kinds(&sends, other), [(WantType::Block, false)]);
+    assert!(kinds(&sends, named).is_empty(), "the guess is made once");
+}
+
+#[test]
+fn without_a_lead_or_outside_a_fetch_the_first_want_is_want_have_to_all() {
+    let now = Instant::now();
+    let (a, b) = (PeerId::random(), PeerId::random());
+    let mut client = Client::default();
+    ready(&mut client, &[a, b], now);
+    let (tx, _rx) = oneshot::channel();
+    let sends = client.want(cid(1), SessionId::next(), tx, now);
+    for p in [a, b] {
+        assert_eq!(kinds(&sends, p), [(WantType::Have, false)], "nothing points at either peer");
+    }
+    // `block get` (no session) asks everyone for HAVEs even with a peer named.
+    client.named(a);
+    let (tx, _rx) = oneshot::channel();
+    let sends = client.want(cid(2), SessionId::NONE, tx, now);
+    for p in [a, b] {
+        assert_eq!(kinds(&sends, p), [(WantType::Have, false)]);
+    }
+}
+
+#[test]
+fn a_peer_that_provided_before_is_the_guess_when_nobody_was_named() {
+    let now = Instant::now();
+    let (a, b) = (PeerId::random(), PeerId::random());
+    let mut client = Client::default();
+    ready(&mut client, &[a, b], now);
+    let (tx, _rx) = oneshot::channel();
+    client.want(cid(1), SessionId::NONE, tx, now);
+    client.on_have(b, &cid(1), now);
+    client.on_block(b, &cid(1), 1, now);
+    let (tx, _rx) = oneshot::channel();
+    let sends = client.want(cid(2), SessionId::next(), tx, now);
+    assert_eq!(kinds(&sends, b), [(WantType::Block, false)]);
+    assert_eq!(kinds(&sends, a), [(WantType::Have, false)]);
+}
+
+#[test]
+fn a_nodes_children_go_in_one_message_per_peer_all_as_want_block_to_the_sole_provider() {
+    let now = Instant::now();
+    let (a, b) = (PeerId::random(), PeerId::random());
+    let mut client = Client::default();
+    ready(&mut client, &[a, b], now);
+    client.named(a);
+    let session = SessionId::next();
+    let (tx, _rx) = oneshot::channel();
+    client.want(cid(0), session, tx, now);
+    client.on_block(a, &cid(0), 100, now);
+    let mut waits = Vec::new();
+    let wants = (1..=64)
+        .map(|i| {
+            let (tx, rx) = oneshot::channel();
+            waits.push(rx);
+            (cid(i), tx)
+        })
+        .collect();
+    let sends = client.want_many(wants, session, now);
+    assert_eq!((messages_to(&sends, a), messages_to(&sends, b)), (1, 1));
+    assert_eq!(kinds(&sends, a), vec![(WantType::Block, false); 64], "its pipeline is full from the first message");
+    assert_eq!(kinds(&sends, b), vec![(WantType::Have, false); 64]);
+    // b has them too: it joins and takes a share of a's overfull pipeline (a hears CANCELs for those).
+    let sends = client.on_have(b, &cid(64), now);
+    let moved = kinds(&sends, b).iter().filter(|k| **k == (WantType::Block, false)).count();
+    assert!(moved > 0 && kinds(&sends, a).iter().filter(|k| k.1).count() == moved, "{moved} moved");
+}
+
+#[test]
+fn the_only_connected_peer_is_asked_for_the_block_at_once() {
+    let now = Instant::now();
+    let a = PeerId::random();
+    let mut client = Client::default();
+    client.peer_ready(a, now);
+    let (tx, _rx) = oneshot::channel();
+    let sends = client.want(cid(1), SessionId::next(), tx, now);
+    assert_eq!(kinds(&sends, a), [(WantType::Block, false)]);
+}

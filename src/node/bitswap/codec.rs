@@ -7,6 +7,7 @@
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use prost::Message as _;
 
+use super::encode;
 use super::message::Message;
 
 /// The Bitswap spec's message limit, in both directions.
@@ -91,10 +92,13 @@ async fn read_body<R: AsyncRead + Unpin>(
     Ok(body)
 }
 
-/// Writes one message as a frame and flushes it.
+/// Writes one message as a frame and flushes it. The frame is written part by part (`encode::frame`): block bytes
+/// go from the `Bytes` the store read straight into the stream, never into an encoded copy. Each part is one
+/// yamux data frame or more: a block adds one small frame (its tag and length) to the frames yamux splits it into.
 pub async fn write_message<W: AsyncWrite + Unpin>(w: &mut W, msg: &Message) -> std::io::Result<()> {
-    let body = msg.encode_length_delimited_to_vec();
-    w.write_all(&body).await?;
+    for part in encode::frame(msg).parts() {
+        w.write_all(part).await?;
+    }
     w.flush().await
 }
 

@@ -3,6 +3,7 @@
 pub mod budget;
 pub mod client;
 pub mod codec;
+pub mod encode;
 pub mod inbound;
 pub mod inspect;
 pub mod late;

@@ -12,6 +12,7 @@ use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use super::tables::{BAD, BLOCKS, Location, META, META_BLOCKS, META_BYTES};
 use super::{Blockstore, StoreError, StoreStat, VerifyReport};
 use crate::node::block::{self, Block};
+use crate::node::copies::{self, Site};
 use crate::node::dag::store::identity_block;
 
 /// Why a read did not return good bytes.
@@ -51,7 +52,10 @@ impl Blockstore {
             )));
         }
         let data = match loc {
-            Location::Inline { data, .. } => Bytes::copy_from_slice(data),
+            Location::Inline { data, .. } => {
+                copies::record(Site::SegmentRead, data.len());
+                Bytes::copy_from_slice(data)
+            }
             Location::Bare { segment, offset, len, .. } | Location::Record { segment, offset, len, .. } => {
                 match self.inner.readers.read(*segment, *offset, *len) {
                     Ok(data) => Bytes::from(data),

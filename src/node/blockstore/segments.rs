@@ -8,6 +8,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+use crate::node::copies::{self, Site};
+
 /// A segment rolls over past this size; smaller segments make gc compaction cheaper, larger ones mean fewer files.
 pub const SEGMENT_MAX: u64 = 256 << 20;
 pub const SEGMENTS_DIR: &str = "segments";
@@ -41,10 +43,12 @@ impl SegmentReaders {
         Ok(file)
     }
 
-    /// Reads `len` bytes at `offset`. A missing file is `NotFound`, a file too short `UnexpectedEof`.
+    /// Reads `len` bytes at `offset`. A missing file is `NotFound`, a file too short `UnexpectedEof`. The one
+    /// copy of a served block's bytes that our code makes (counted as `SegmentRead`).
     pub fn read(&self, id: u32, offset: u64, len: u32) -> io::Result<Vec<u8>> {
         let mut buf = vec![0u8; len as usize];
         self.handle(id)?.read_exact_at(&mut buf, offset)?;
+        copies::record(Site::SegmentRead, buf.len());
         Ok(buf)
     }
 
