@@ -93,29 +93,34 @@ async fn a_stalled_dag_get_says_what_it_waits_for_and_what_is_not_wanted_yet() {
 
     let root_cid = root.cid().to_string();
     let fetching = fetch(&repo, &root_cid);
+    // The fetch refills its window in batches (main's REFILL), so how many of the served blocks came before it
+    // stalls varies: wait until it stalled with a full window, then check the counts add up.
     let v = why_until(&repo, &root_cid, |v| {
-        v["dag"]["arrived"] == 5 && v["blocks"].as_array().is_some_and(|b| b.len() == 64)
+        v["dag"]["arrived"].as_u64() >= Some(3) && v["blocks"].as_array().is_some_and(|b| b.len() >= 56)
     });
     let dag = &v["dag"];
     assert_eq!(dag["done"], false, "{v}");
-    assert_eq!(dag["pending"], 64, "{v}");
-    // 100 inner links: 2 came, 64 are wanted, 34 wait for room in the window.
-    assert_eq!(dag["queued"], 34, "{v}");
-    assert_eq!(dag["unknown_under"], 64, "every pending block is dag-pb: its links are not known yet: {v}");
+    let (arrived, pending, queued) =
+        (dag["arrived"].as_u64().unwrap(), dag["pending"].as_u64().unwrap(), dag["queued"].as_u64().unwrap());
+    assert_eq!(pending, v["blocks"].as_array().unwrap().len() as u64, "the pending blocks are listed: {v}");
+    // Every block that came has its links known: what did not come is either wanted or queued.
+    assert_eq!(arrived + pending + queued, 103, "{v}");
+    assert!(queued >= 34 && pending <= 64, "known links wait beyond the window of 64: {v}");
+    assert_eq!(dag["unknown_under"], pending, "every pending block is dag-pb: its links are not known yet: {v}");
     let rows = dag["rows"].as_array().unwrap();
-    assert_eq!(rows[0]["cid"], root_cid, "the first block first: {v}");
-    assert_eq!(rows[0]["from"], control_peer, "{v}");
+    assert_eq!(rows.len() as u64, arrived, "{v}");
+    let inner: Vec<&serde_json::Value> = rows.iter().filter(|r| r["parent"] == root_cid).collect();
+    assert!(!inner.is_empty() && inner.iter().all(|r| r["from"] == control_peer), "first sender named: {v}");
     assert_eq!(dag["critical"][0], root_cid, "{v}");
-    assert_eq!(dag["critical"].as_array().unwrap().len(), 3, "root → inner → leaf: {v}");
     for b in v["blocks"].as_array().unwrap() {
         assert!(b["reason"].is_string(), "each pending block has its reason: {b}");
     }
     let text = repo.ok(&["why", &root_cid]);
-    assert!(text.contains("34 known links queued beyond the window"), "{text}");
-    assert!(text.contains("the children of 64 pending blocks"), "{text}");
+    assert!(text.contains(&format!("{queued} known links queued beyond the window")), "{text}");
+    assert!(text.contains(&format!("the children of {pending} pending blocks")), "{text}");
     // Cancelled (the client goes, the daemon drops the fetch): the DAG says it ended, with the blocks that came.
     drop(fetching);
     let v = why_until(&repo, &root_cid, |v| v["dag"]["done"] == true);
-    assert_eq!((v["dag"]["pending"].as_u64(), v["dag"]["arrived"].as_u64()), (Some(0), Some(5)), "{v}");
+    assert_eq!((v["dag"]["pending"].as_u64(), v["dag"]["arrived"].as_u64()), (Some(0), Some(arrived)), "{v}");
     server.abort();
 }
