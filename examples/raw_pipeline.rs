@@ -1,8 +1,8 @@
 //! The ceiling of this design: the same blocks as a default-profile import of SIZE_MIB, sent over one libp2p
 //! TCP + noise + yamux stream (the node's own transport config), hashed on arrival and written into a fresh
 //! blockstore through the same batched writer. No Bitswap: no wants, no messages, no round trips.
-//! `cargo run --release --example raw_pipeline [SIZE_MIB=256]` prints MB/s; scripts/bench-bitswap runs it
-//! beside the Bitswap figures.
+//! `cargo run --release --example raw_pipeline [SIZE_MIB=256]` prints MB/s and the CPU time of the transfer
+//! (`cpu_ms`, both ends); scripts/bench-bitswap runs it beside the Bitswap figures.
 
 use std::time::{Duration, Instant};
 
@@ -81,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         });
         let started = Instant::now();
+        let cpu_started = cpu_ms();
         let mut bytes = 0u64;
         for _ in 0..expected {
             let mut head = [0u8; 6];
@@ -97,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
         }
         drop(tx);
         writer.await??;
-        anyhow::Ok((started.elapsed(), bytes))
+        anyhow::Ok((started.elapsed(), bytes, cpu_ms() - cpu_started))
     });
 
     let mut stream = control.open_stream(receiver_id, PROTOCOL).await?;
@@ -111,11 +112,21 @@ async fn main() -> anyhow::Result<()> {
         stream.write_all(data).await?;
     }
     stream.flush().await?;
-    let (elapsed, bytes) = receive.await??;
+    let (elapsed, bytes, cpu_ms) = receive.await??;
     let ms = elapsed.as_millis();
     println!(
-        "{{\"mib\": {mib}, \"blocks\": {expected}, \"bytes\": {bytes}, \"ms\": {ms}, \"mb_per_s\": {:.0}}}",
+        "{{\"mib\": {mib}, \"blocks\": {expected}, \"bytes\": {bytes}, \"ms\": {ms}, \"mb_per_s\": {:.0}, \"cpu_ms\": {cpu_ms}}}",
         bytes as f64 / 1e6 / elapsed.as_secs_f64()
     );
     Ok(())
+}
+
+/// CPU time (user + system, every thread: sender and receiver together) this process has used, in ms, from
+/// /proc/self/stat: the transfer's CPU cost, which a loaded machine does not blur as it does wall-clock time.
+fn cpu_ms() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th, stime the 15th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 = rest.split_whitespace().skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum();
+    ticks * 10 // USER_HZ is 100 on Linux
 }

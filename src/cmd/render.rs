@@ -358,6 +358,10 @@ fn bitswap_stat(view: &View, s: &BitswapStat, out: &mut dyn Write) -> Result<()>
     writeln!(out, "\tblocks sent: {} ({} bytes)", s.blocks_sent, s.bytes_sent)?;
     writeln!(out, "\tdup blocks received: {}\n\trejected blocks: {}", s.duplicate_blocks, s.rejected_blocks)?;
     writeln!(out, "\tnode tasks: {}", s.tasks)?;
+    writeln!(out, "\tblock byte copies:")?;
+    for c in &s.copies {
+        writeln!(out, "\t\t{}: {} ({} bytes)", c.site.name(), c.copies, c.bytes)?;
+    }
     Ok(())
 }
 

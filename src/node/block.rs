@@ -41,6 +41,9 @@ pub enum BlockError {
     Mismatch(Cid),
     #[error("identity CID digest is {0} bytes, over the {MAX_IDENTITY_LEN}-byte limit")]
     IdentityTooLong(usize),
+    /// A CID prefix (Bitswap 1.1.0+) that names no CID for these bytes.
+    #[error("{0}")]
+    Prefix(String),
 }
 
 /// Names a multihash code as `ipfs` tools do (`sha2-256`, `blake3`, `identity`).
@@ -75,6 +78,9 @@ pub fn codec_name(code: u64) -> &'static str {
 pub fn hash(code: u64, data: &[u8]) -> Result<Multihash<64>, BlockError> {
     // Every digest below is at most 64 bytes, the multihash's capacity.
     let wrap = |digest: &[u8]| Multihash::wrap(code, digest).map_err(|_| BlockError::UnsupportedHash(code));
+    if code != IDENTITY {
+        crate::node::copies::record(crate::node::copies::Site::Hash, data.len());
+    }
     match code {
         SHA2_256 => wrap(&sha2::Sha256::digest(data)),
         SHA2_512 => wrap(&sha2::Sha512::digest(data)),
@@ -134,6 +140,33 @@ impl Block {
         // A sha2-256 dag-pb block is a valid CIDv0; anything else (or a refusal) is CIDv1.
         let v0 = version == cid::Version::V0 && codec == DAG_PB && hash_code == SHA2_256;
         let cid = v0.then(|| Cid::new_v0(mh).ok()).flatten().unwrap_or_else(|| Cid::new_v1(codec, mh));
+        Ok(Self { cid, data })
+    }
+
+    /// Names `data` as a Bitswap 1.1.0+ payload's CID prefix says (CID `version` and `codec`, multihash
+    /// `hash_code` of `digest_len` bytes; a truncated digest is legal): hashes it once and builds the CID from the
+    /// digest, so the block is verified by construction. (Hashing, then checking the result with [`Block::new`],
+    /// hashed every received block twice.)
+    pub fn from_prefix(
+        version: u64,
+        codec: u64,
+        hash_code: u64,
+        digest_len: u64,
+        data: impl Into<Bytes>,
+    ) -> Result<Self, BlockError> {
+        let data = data.into();
+        let full = hash(hash_code, &data)?;
+        let len = usize::try_from(digest_len).unwrap_or(usize::MAX);
+        if len > full.digest().len() {
+            return Err(BlockError::Prefix(format!("prefix digest length {digest_len} exceeds the hash's")));
+        }
+        let prefix_error = |e: &dyn std::fmt::Display| BlockError::Prefix(e.to_string());
+        let mh = Multihash::wrap(hash_code, &full.digest()[..len]).map_err(|e| prefix_error(&e))?;
+        let cid = match version {
+            0 => Cid::new_v0(mh).map_err(|e| prefix_error(&e))?,
+            1 => Cid::new_v1(codec, mh),
+            v => return Err(BlockError::Prefix(format!("unknown CID version {v} in prefix"))),
+        };
         Ok(Self { cid, data })
     }
 
@@ -206,6 +239,32 @@ mod tests {
             assert_eq!(b.cid().version(), cid::Version::V1, "CIDv0 is sha2-256 only");
             assert!(Block::new(*b.cid(), &b"abc"[..]).is_ok());
         }
+    }
+
+    #[test]
+    fn a_prefix_names_its_bytes_with_one_hash_pass() {
+        let data = Bytes::from(vec![9u8; 1000]);
+        let want = Block::from_data(cid::Version::V1, RAW, SHA2_256, data.clone()).unwrap();
+        let before = crate::node::copies::bytes_at(crate::node::copies::Site::Hash);
+        let got = Block::from_prefix(1, RAW, SHA2_256, 32, data.clone()).unwrap();
+        assert_eq!(got, want);
+        assert_eq!(got.data().as_ptr(), data.as_ptr(), "the same bytes, not a copy");
+        // Other tests hash in parallel, so only a lower bound here (tests/copies_per_block counts passes per block).
+        assert!(crate::node::copies::bytes_at(crate::node::copies::Site::Hash) >= before + 1000);
+        // A truncated digest, CIDv0, and the refusals.
+        let short = Block::from_prefix(1, RAW, SHA2_256, 20, data.clone()).unwrap();
+        assert_eq!(short.cid().hash().digest(), &want.cid().hash().digest()[..20]);
+        assert!(Block::new(*short.cid(), data.clone()).is_ok());
+        assert_eq!(
+            Block::from_prefix(0, DAG_PB, SHA2_256, 32, data.clone()).unwrap().cid().version(),
+            cid::Version::V0
+        );
+        let too_long = Block::from_prefix(1, RAW, SHA2_256, 33, data.clone()).unwrap_err();
+        assert_eq!(too_long.to_string(), "prefix digest length 33 exceeds the hash's");
+        let v2 = Block::from_prefix(2, RAW, SHA2_256, 32, data.clone()).unwrap_err();
+        assert_eq!(v2.to_string(), "unknown CID version 2 in prefix");
+        assert!(Block::from_prefix(0, DAG_PB, SHA2_256, 20, data.clone()).is_err(), "CIDv0 is a full sha2-256");
+        assert_eq!(Block::from_prefix(1, RAW, 0x1b, 32, data), Err(BlockError::UnsupportedHash(0x1b)));
     }
 
     #[test]

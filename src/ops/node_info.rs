@@ -82,6 +82,7 @@ pub fn bitswap_stat(ctx: &mut Ctx) -> Result<Outcome> {
         duplicate_blocks: t.totals.duplicate_blocks,
         rejected_blocks: t.totals.rejected_blocks,
         tasks,
+        copies: crate::node::copies::snapshot(),
     }))
 }
 

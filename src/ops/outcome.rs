@@ -311,6 +311,10 @@ pub struct BitswapStat {
     pub rejected_blocks: u64,
     /// Tokio tasks alive in the node's process: the soak script watches this for leaks.
     pub tasks: usize,
+    /// Copies of block bytes (and hash passes over them) the node's process made, per site, since it started
+    /// (issue 15: copies per block are counted, not estimated).
+    #[serde(default)]
+    pub copies: Vec<crate::node::copies::SiteCount>,
 }
 
 /// `stats bw`: Bitswap traffic of the node's lifetime and its rate over the last second, Kubo's fields.

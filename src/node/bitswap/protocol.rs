@@ -5,7 +5,7 @@ use cid::Cid;
 use libp2p::StreamProtocol;
 
 use super::message::{BlockPresence, BlockPresenceType, Message, PayloadBlock, WantType, Wantlist, WantlistEntry};
-use crate::node::block::{self, Block, BlockError};
+use crate::node::block::{self, Block};
 
 pub const V120: StreamProtocol = StreamProtocol::new("/ipfs/bitswap/1.2.0");
 pub const V110: StreamProtocol = StreamProtocol::new("/ipfs/bitswap/1.1.0");
@@ -77,7 +77,7 @@ pub struct Parsed {
 }
 
 /// Builds a CID from a 1.1.0 payload prefix (version, codec, multihash code, digest length) and the block's bytes,
-/// hashing them: the block is verified by construction.
+/// hashing them once: the block is verified by construction.
 fn block_from_prefix(prefix: &[u8], data: bytes::Bytes) -> Result<Block, (Option<Cid>, String)> {
     let mut rest = prefix;
     let mut next = || -> Result<u64, (Option<Cid>, String)> {
@@ -86,18 +86,7 @@ fn block_from_prefix(prefix: &[u8], data: bytes::Bytes) -> Result<Block, (Option
         Ok(v)
     };
     let (version, codec, mh_code, mh_len) = (next()?, next()?, next()?, next()?);
-    let full = block::hash(mh_code, &data).map_err(|e| (None, e.to_string()))?;
-    let len = usize::try_from(mh_len).unwrap_or(usize::MAX);
-    if len > full.digest().len() {
-        return Err((None, format!("prefix digest length {mh_len} exceeds the hash's")));
-    }
-    let mh = multihash::Multihash::<64>::wrap(mh_code, &full.digest()[..len]).map_err(|e| (None, e.to_string()))?;
-    let cid = match version {
-        0 => Cid::new_v0(mh).map_err(|e| (None, e.to_string()))?,
-        1 => Cid::new_v1(codec, mh),
-        v => return Err((None, format!("unknown CID version {v} in prefix"))),
-    };
-    Block::new(cid, data).map_err(|e: BlockError| (Some(cid), e.to_string()))
+    Block::from_prefix(version, codec, mh_code, mh_len, data).map_err(|e| (None, e.to_string()))
 }
 
 fn unsigned_varint_decode(buf: &[u8]) -> Option<(u64, &[u8])> {

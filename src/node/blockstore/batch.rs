@@ -103,6 +103,7 @@ impl<'a> Batch<'a> {
         let len = u32::try_from(data.len()).map_err(|_| StoreError::Corrupt("block over 4 GiB".into()))?;
         let header = record::header(Kind::Block, &record::block_key(codec, mh), data);
         let (segment, offset) = self.append(&header, data)?;
+        crate::node::copies::record(crate::node::copies::Site::SegmentWrite, data.len());
         *self.live.entry(segment).or_default() += (header.len() + data.len()) as i64;
         Ok(Location::Record { codec, segment, offset, len })
     }

@@ -93,12 +93,27 @@ impl ActiveSegment {
         Ok(Self { id, file, len: committed, committed })
     }
 
-    /// Appends a record (header then body); returns where the record starts.
+    /// Appends a record (header then body) with one vectored write (two before: one for each); returns where the
+    /// record starts. The body is written from the caller's buffer, never gathered into one of ours first.
     pub fn append(&mut self, header: &[u8], body: &[u8]) -> io::Result<u64> {
         let offset = self.len;
-        self.file.write_all_at(header, offset)?;
-        self.file.write_all_at(body, offset + header.len() as u64)?;
-        self.len += (header.len() + body.len()) as u64;
+        let total = header.len() + body.len();
+        let mut parts = [io::IoSlice::new(header), io::IoSlice::new(body)];
+        let mut parts = &mut parts[..];
+        let mut written = 0;
+        while written < total {
+            match rustix::io::pwritev(&self.file, parts, offset + written as u64) {
+                Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "segment write wrote nothing")),
+                // A short write (a signal, a full disk about to fail): go on from where it stopped.
+                Ok(n) => {
+                    written += n;
+                    io::IoSlice::advance_slices(&mut parts, n);
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.len += total as u64;
         Ok(offset)
     }
 
