@@ -163,3 +163,28 @@ fn a_helia_peer_that_answers_dont_have_is_all_dont_have() {
     let entry: serde_json::Value = serde_json::from_str(wantlist.lines().next().unwrap()).unwrap();
     assert_eq!(entry["why"]["reason"], "all_dont_have", "{entry}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_speaks_no_bitswap_with_routing_off_is_routing_off() {
+    let repo = Repo::new();
+    let (daemon, addr) = repo.daemon();
+    // Connected, but it accepts no Bitswap stream and opens none: nobody to ask, and no DHT peer or router to
+    // find anyone else (the daemon runs with `--routing-url none` and an empty routing table).
+    let mute = RawPeer::connect(&addr.parse().unwrap()).await;
+    let me = mute.peer_id.to_string();
+    let deadline = Instant::now() + WAIT;
+    while !repo.ok(&["swarm", "peers"]).contains(&me) {
+        assert!(Instant::now() < deadline, "the peer never connected");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let block = absent("routing off");
+    let cid = block.cid().to_string();
+    let _want = Want::start(&repo, &cid);
+    let v = why_until(&repo, &cid, "routing_off");
+    assert_eq!(v["evidence"]["connected"], 1, "{v}");
+    assert_eq!(v["evidence"]["routing"], false, "{v}");
+    assert!(kinds_of(&v, &me).is_empty(), "it was never asked: {v}");
+    let text = repo.ok(&["why", &cid]);
+    assert!(text.trim_end().contains("why: routing_off"), "{text}");
+    drop(daemon);
+}

@@ -109,6 +109,8 @@ impl AppState {
             // The store's totals are polled; the explorer follows what was added and removed.
             NodeEvent::Stored { added_cids, removed_cids, .. } => self.follow_store(&added_cids, &removed_cids),
             NodeEvent::StoreResync { .. } => {}
+            // The trace (fed before this match) keeps the DAG fetch's shape for the timeline.
+            NodeEvent::DagFetch { .. } => {}
             NodeEvent::Error { message } => {
                 self.push_log(format!("error: {message}"));
                 self.set_status(message, true);
@@ -125,6 +127,7 @@ impl AppState {
                     row.wants_in = wantlists.theirs.get(&p.peer).map_or(0, |w| w.len());
                     row.ledger = Some(p.ledger.clone());
                     row.relayed = p.relayed;
+                    row.sampled(p.ledger.figures.latency_ms, p.ledger.figures.throughput_bps);
                     // The version spoken on the streams, once known, over the highest one identify listed.
                     if let Some(v) = &p.bitswap_version {
                         row.bitswap = v.clone();

@@ -149,6 +149,63 @@ pub fn print(path: &Path, width: u16, height: u16, pane: Option<&str>) -> Result
     Ok(screen(&state, width, height))
 }
 
+/// One frame of a headless replay: the lines applied before it, and what applying them and drawing it cost.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameCost {
+    pub lines: usize,
+    pub apply: Duration,
+    pub render: Duration,
+}
+
+/// Replays `path` headlessly at `speed` as the interactive replay paces it (a frame every 33 ms of wall time, so
+/// 33 × `speed` ms of the recording per frame, at most [`BURST`] lines per frame), drawing every frame into a
+/// `width`×`height` TestBackend on `pane` (the dashboard when none and wide enough). Returns each frame's cost: what
+/// `examples/bench_replay.rs` reports (issue 14: a 256 MiB get replayed at 10× with frames under 5 ms).
+pub fn frame_costs(path: &Path, speed: f64, width: u16, height: u16, pane: Option<&str>) -> Result<Vec<FrameCost>> {
+    let summary = check(path)?;
+    let mut state = AppState::new();
+    update(&mut state, Msg::Resize { width, height });
+    if let Some(name) = pane {
+        let p = super::state::Pane::ALL.iter().find(|p| p.title().eq_ignore_ascii_case(name));
+        state.pane = Some(*p.ok_or_else(|| anyhow!("unknown pane {name:?}"))?);
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))?;
+    let (mut reader, _) = Reader::open(path)?;
+    let mut cursor = Cursor { pos_ms: summary.first_ms, summary, applied: 0, speed, paused: false };
+    let mut pending: Option<Line> = None;
+    let mut costs = Vec::new();
+    while cursor.applied < cursor.summary.lines {
+        cursor.pos_ms += (33.0 * speed) as u64;
+        let started = Instant::now();
+        let mut lines = 0;
+        while lines < BURST {
+            let line = match pending.take() {
+                Some(l) => l,
+                None => match reader.read_line()? {
+                    Some(l) => l,
+                    None => break,
+                },
+            };
+            if line.at_ms().is_some_and(|at| at > cursor.pos_ms) {
+                pending = Some(line);
+                break;
+            }
+            apply(&mut state, line);
+            cursor.applied += 1;
+            lines += 1;
+        }
+        let apply = started.elapsed();
+        state.replay = Some(cursor.bar());
+        let started = Instant::now();
+        terminal.draw(|f| crate::ui::render(f, &state))?;
+        costs.push(FrameCost { lines, apply, render: started.elapsed() });
+        if pending.is_none() && lines == 0 {
+            break; // the file ended (fewer lines than the check counted: it changed under us)
+        }
+    }
+    Ok(costs)
+}
+
 /// The rendered screen as lines of text.
 pub fn screen(state: &AppState, width: u16, height: u16) -> String {
     let Ok(mut terminal) = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height));
@@ -371,6 +428,19 @@ mod tests {
         let mut again = AppState::new();
         replay_into(&mut again, &fixture(), Some(n - 5)).unwrap();
         assert_eq!(screen(&part, 120, 40), screen(&again, 120, 40));
+    }
+
+    #[test]
+    fn a_headless_replay_paces_every_line_into_frames() {
+        let s = check(&fixture()).unwrap();
+        let fast = frame_costs(&fixture(), 256.0, 120, 40, Some("transfers")).unwrap();
+        assert_eq!(fast.iter().map(|c| c.lines as u64).sum::<u64>(), s.lines, "every line, once");
+        let slow = frame_costs(&fixture(), 1.0, 120, 40, None).unwrap();
+        assert_eq!(slow.iter().map(|c| c.lines as u64).sum::<u64>(), s.lines);
+        let span = s.last_ms - s.first_ms;
+        assert!(slow.len() as u64 >= span / 33, "a frame per 33 ms of the recording at 1x: {}", slow.len());
+        assert!(fast.len() < slow.len(), "256x takes fewer frames");
+        assert!(frame_costs(&fixture(), 1.0, 120, 40, Some("nowhere")).is_err(), "an unknown pane is an error");
     }
 
     #[test]

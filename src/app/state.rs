@@ -31,6 +31,8 @@ pub const MAX_GONE_PEERS: usize = 256;
 pub const MAX_ADDRS: usize = 8;
 /// Ping round trips kept per peer.
 pub const MAX_PINGS: usize = 32;
+/// Latency and throughput samples kept per peer (one per snapshot: two minutes), for the detail's sparklines.
+pub const MAX_SAMPLES: usize = 120;
 /// Finished operations kept.
 pub const MAX_FINISHED_OPS: usize = 100;
 
@@ -107,6 +109,10 @@ pub struct PeerRow {
     pub rate_out: Series,
     /// Every connection goes through a relay (the last snapshot said so).
     pub relayed: bool,
+    /// What our fetches measured of it, one sample per snapshot (the last [`MAX_SAMPLES`]), oldest first: latency
+    /// in tenths of a ms (0: none measured yet) and delivery throughput in bytes/s. The detail's sparklines.
+    pub latency_samples: VecDeque<u64>,
+    pub throughput_samples: VecDeque<u64>,
 }
 
 impl PeerRow {
@@ -120,6 +126,20 @@ impl PeerRow {
         self.rtts.push_back(rtt_ms);
         while self.rtts.len() > MAX_PINGS {
             self.rtts.pop_front();
+        }
+    }
+
+    /// A snapshot's figures for it: latency (its moving average, else the last ping) and throughput.
+    pub fn sampled(&mut self, latency_ms: Option<f64>, throughput_bps: Option<f64>) {
+        let latency = latency_ms.or(self.rtt_ms).map_or(0, |ms| (ms * 10.0).round() as u64);
+        for (ring, v) in [
+            (&mut self.latency_samples, latency),
+            (&mut self.throughput_samples, throughput_bps.map_or(0, |b| b as u64)),
+        ] {
+            ring.push_back(v);
+            while ring.len() > MAX_SAMPLES {
+                ring.pop_front();
+            }
         }
     }
 

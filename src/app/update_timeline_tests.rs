@@ -49,6 +49,7 @@ fn report(reason: Reason) -> WhyReport {
         timeline: Vec::new(),
         dropped_marks: 0,
         blocks: Vec::new(),
+        dag: None,
     }
 }
 

@@ -201,6 +201,27 @@ pub enum NodeEvent {
         kind: ProtocolErrorKind,
         error: String,
     },
+    /// The shape of a DAG fetch (issue 14): how many blocks it waits for, how many it cannot want yet because their
+    /// parents have not arrived, and the blocks that arrived since the last one with their parents (the timeline's
+    /// per-block rows and critical path). Beside `progress`: at most every 100 ms, at most [`DAG_FETCH_BLOCKS`]
+    /// blocks per event, once more when the fetch stalls (nothing arrived for 100 ms) and when it ends.
+    DagFetch {
+        op: OpId,
+        /// The root being fetched.
+        root: String,
+        /// Blocks wanted now (in the fetch's window).
+        pending: u64,
+        /// Known links not wanted yet: their parents arrived, they wait for room in the window (counted).
+        queued: u64,
+        /// Pending blocks that may have links (dag-pb): their children are not wanted yet either and cannot be
+        /// counted until they arrive.
+        unknown_under: u64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        arrived: Vec<DagBlock>,
+        /// The fetch ended (done, failed or cancelled).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        done: bool,
+    },
     /// Progress of a DAG fetch: blocks and bytes done, total when known (set on the last one).
     Progress {
         /// The operation the fetch runs for.
@@ -311,6 +332,21 @@ pub enum NodeEvent {
         /// Events the node dropped so far (all consumers of this node's channel), like `dropped`.
         dropped_events: u64,
     },
+}
+
+/// At most this many blocks per `dag_fetch` event: a line stays a few tens of KiB.
+pub const DAG_FETCH_BLOCKS: usize = 256;
+
+/// A block a DAG fetch got, and the block that linked to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DagBlock {
+    pub cid: String,
+    /// None for the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// It was already stored (not fetched).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub local: bool,
 }
 
 /// Both directions of every wantlist, as `bitswap wantlist` and snapshots show them.
@@ -529,6 +565,18 @@ mod tests {
             },
             NodeEvent::Reachability { status: Reachability::Public, address: Some("/ip4/1.2.3.4/tcp/4021".into()) },
             NodeEvent::HolePunch { peer: "P".into(), ok: false, error: Some("Giving up after 3 dial attempts".into()) },
+            NodeEvent::DagFetch {
+                op: OpId(3),
+                root: "bafkqaaa".to_string(),
+                pending: 64,
+                queued: 36,
+                unknown_under: 63,
+                arrived: vec![
+                    DagBlock { cid: "bafkqaaa".to_string(), parent: None, local: false },
+                    DagBlock { cid: "bafkqaaa".into(), parent: Some("bafkqaaa".to_string()), local: true },
+                ],
+                done: false,
+            },
         ];
         kinds.into_iter().enumerate().map(|(i, k)| at(i as u64 + 1, k)).collect()
     }

@@ -12,6 +12,7 @@ use futures::{FutureExt, StreamExt};
 use super::blockstore::StoreError;
 use super::dag::pb;
 use super::events::NodeEvent;
+use super::fetch_shape::{Ended, Shape};
 use super::handle::{NodeError, NodeHandle, SessionId};
 use super::op::OpId;
 
@@ -87,7 +88,10 @@ pub async fn fetch_dag(
     let session = Session { node, id: SessionId::next() };
     let mut stats = FetchStats::default();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
-    let mut queue: VecDeque<Cid> = VecDeque::from([root]);
+    // Each block with the block that linked to it (the root has none).
+    let mut queue: VecDeque<(Cid, Option<Cid>)> = VecDeque::from([(root, None)]);
+    let mut shape = Shape::default();
+    let mut ended = Ended { node, op, root, said: false };
     let mut inflight = FuturesUnordered::new();
     let mut last_report = Instant::now();
     seen.insert(root.hash().to_bytes());
@@ -96,35 +100,63 @@ pub async fn fetch_dag(
             while (inflight.len() + REFILL <= WINDOW || inflight.is_empty()) && !queue.is_empty() {
                 // The window's room in one go: one store look-up, then one want for what is missing, so that the
                 // children of a node leave together, in one message per peer (one round trip, not one message each).
-                let batch: Vec<Cid> = queue.drain(..(WINDOW - inflight.len()).min(queue.len())).collect();
+                let batch: Vec<(Cid, Option<Cid>)> =
+                    queue.drain(..(WINDOW - inflight.len()).min(queue.len())).collect();
+                for (cid, _) in &batch {
+                    shape.wanted(cid);
+                }
                 let store = store.clone();
                 let found = tokio::task::spawn_blocking(move || {
-                    batch.into_iter().map(|cid| Ok((cid, store.get(&cid)?))).collect::<Result<Vec<_>, StoreError>>()
+                    batch
+                        .into_iter()
+                        .map(|(cid, parent)| Ok((cid, parent, store.get(&cid)?)))
+                        .collect::<Result<Vec<_>, StoreError>>()
                 })
                 .await
                 .map_err(|_| FetchError::Writer)??;
-                let mut missing = Vec::new();
-                for (cid, local) in found {
+                let (mut missing, mut parents) = (Vec::new(), Vec::new());
+                for (cid, parent, local) in found {
                     match local {
-                        Some(data) => inflight.push(futures::future::ready(Ok((cid, data, None))).boxed()),
-                        None => missing.push(cid),
+                        Some(data) => inflight.push(futures::future::ready(Ok((cid, parent, data, None))).boxed()),
+                        None => {
+                            missing.push(cid);
+                            parents.push(parent);
+                        }
                     }
                 }
                 if missing.is_empty() {
                     continue;
                 }
-                for (cid, wait) in missing.iter().copied().zip(node.want_many_in(session.id, &missing).await?) {
+                let waits = node.want_many_in(session.id, &missing).await?;
+                for ((cid, parent), wait) in missing.iter().copied().zip(parents).zip(waits) {
                     inflight.push(
                         async move {
                             let block = wait.await?;
-                            Ok::<_, FetchError>((cid, block.data().clone(), Some(block)))
+                            Ok::<_, FetchError>((cid, parent, block.data().clone(), Some(block)))
                         }
                         .boxed(),
                     );
                 }
             }
-            let Some(done) = inflight.next().await else { return Ok(()) };
-            let (cid, data, fetched): (Cid, Bytes, _) = done?;
+            // While a change is unpublished, wait no longer than the next report is due: a stalled fetch says
+            // what it waits for.
+            let next = if shape.dirty {
+                let due = PROGRESS_EVERY.saturating_sub(last_report.elapsed());
+                match tokio::time::timeout(due, inflight.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        last_report = Instant::now();
+                        node.report(progress_event(op, &root, &stats, None)).await;
+                        node.report(shape.event(op, &root, inflight.len(), queue.len(), false)).await;
+                        continue;
+                    }
+                }
+            } else {
+                inflight.next().await
+            };
+            let Some(done) = next else { return Ok(()) };
+            let (cid, parent, data, fetched): (Cid, Option<Cid>, Bytes, _) = done?;
+            shape.arrived(&cid, parent.as_ref(), fetched.is_none());
             stats.blocks += 1;
             stats.bytes += data.len() as u64;
             if let Some(block) = fetched {
@@ -136,35 +168,28 @@ pub async fn fetch_dag(
             // Children go first so that a file streams in order and the window follows the DFS front.
             for child in links.into_iter().rev() {
                 if seen.insert(child.hash().to_bytes()) {
-                    queue.push_front(child);
+                    queue.push_front((child, Some(cid)));
                 }
             }
             progress(&stats);
-            if last_report.elapsed() >= PROGRESS_EVERY {
+            if last_report.elapsed() >= PROGRESS_EVERY || shape.full() {
                 last_report = Instant::now();
-                node.report(NodeEvent::Progress {
-                    op,
-                    cid: root.to_string(),
-                    blocks: stats.blocks,
-                    bytes: stats.bytes,
-                    total_bytes: None,
-                })
-                .await;
+                node.report(progress_event(op, &root, &stats, None)).await;
+                node.report(shape.event(op, &root, inflight.len(), queue.len(), false)).await;
             }
         }
     }
     .await;
     drop(tx);
     let written = writer.await.map_err(|_| FetchError::Writer)?;
+    node.report(shape.event(op, &root, 0, 0, true)).await;
+    ended.said = true;
     result?;
     written?;
-    node.report(NodeEvent::Progress {
-        op,
-        cid: root.to_string(),
-        blocks: stats.blocks,
-        bytes: stats.bytes,
-        total_bytes: Some(stats.bytes),
-    })
-    .await;
+    node.report(progress_event(op, &root, &stats, Some(stats.bytes))).await;
     Ok(stats)
+}
+
+fn progress_event(op: OpId, root: &Cid, stats: &FetchStats, total_bytes: Option<u64>) -> NodeEvent {
+    NodeEvent::Progress { op, cid: root.to_string(), blocks: stats.blocks, bytes: stats.bytes, total_bytes }
 }

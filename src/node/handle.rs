@@ -154,6 +154,12 @@ impl NodeHandle {
 
     /// Says a session is over (its figures stay published for a while). Never waits: if the command queue is full
     /// the node collects the session once it has wanted nothing for a minute.
+    /// Like [`report`](Self::report), from where nothing can wait (a `Drop`): the event is lost if the node's
+    /// queue is full.
+    pub fn try_report(&self, event: NodeEvent) {
+        let _ = self.commands.try_send(Command::Emit(event));
+    }
+
     pub fn end_session(&self, session: SessionId) {
         let _ = self.commands.try_send(Command::EndSession(session));
     }

@@ -10,6 +10,7 @@ pub mod copies;
 pub mod dag;
 pub mod events;
 pub mod fetch;
+mod fetch_shape;
 pub mod handle;
 pub mod identity;
 mod listen;

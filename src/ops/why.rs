@@ -23,6 +23,7 @@ pub fn why(ctx: &mut Ctx, cid: Cid) -> Result<Outcome> {
             timeline: Vec::new(),
             dropped_marks: 0,
             blocks: Vec::new(),
+            dag: None,
         }));
     };
     Ok(Outcome::Why(s.runtime.block_on(s.node.why(cid))?))

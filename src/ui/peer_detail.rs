@@ -1,11 +1,13 @@
 //! One peer in full (Enter on a peer): its whole id, every address, agent, protocols and the Bitswap version it
-//! speaks, its ledger, bandwidth both ways over the last minute, what it wants from us and the recent transfers with
-//! it. A peer that left keeps its detail, greyed, with the ledger it had.
+//! speaks, its ledger and provenance (the blocks it sent first, its duplicates), bandwidth both ways over the last
+//! minute, latency and throughput as our fetches measured them (sparklines of the last snapshots), what it wants
+//! from us and the recent transfers with it. A peer that left keeps its detail, greyed, with the ledger it had.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Wrap};
 
 use super::{format, header, table, theme};
 use crate::app::state::{AppState, PeerRow, kind_name};
@@ -37,15 +39,37 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, peer: &PeerRow) {
     }
     let graphs_width = if rest.width >= 100 { rest.width / 3 } else { rest.width * 2 / 5 };
     let [graphs, lists] = Layout::horizontal([Constraint::Length(graphs_width), Constraint::Min(0)]).areas(rest);
-    let [gin, gout] = Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(graphs);
+    let [gin, gout, glat, gthr] = Layout::vertical([Constraint::Ratio(1, 4); 4]).areas(graphs);
     let (win, wout) = (peer.rate_in.window_at(state.now_ms), peer.rate_out.window_at(state.now_ms));
     let (rin, rout) = (win.last().copied().unwrap_or(0), wout.last().copied().unwrap_or(0));
     header::graph(frame, gin, "in", &win, rin, theme::rate_in());
     header::graph(frame, gout, "out", &wout, rout, theme::rate_out());
+    let latency: Vec<u64> = peer.latency_samples.iter().copied().collect();
+    let ms = |v: u64| format!("{:.1}ms", v as f64 / 10.0);
+    sparkline(frame, glat, "latency", &latency, ms, Style::default().fg(Color::Yellow));
+    let throughput: Vec<u64> = peer.throughput_samples.iter().copied().collect();
+    let rate = |v: u64| format!("{}/s", format::bytes_short(v));
+    sparkline(frame, gthr, "throughput", &throughput, rate, theme::rate_in());
     let [wants_area, transfers_area] =
         Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(lists);
     wants(frame, wants_area, state, peer);
     transfers(frame, transfers_area, state, peer);
+}
+
+/// One of the peer's measured figures over the last snapshots (what our fetches measured: see `PeerRow::sampled`),
+/// with the newest and the highest value on its title line.
+fn sparkline(frame: &mut Frame, area: Rect, name: &str, samples: &[u64], unit: impl Fn(u64) -> String, style: Style) {
+    let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
+    let now = samples.last().copied();
+    let max = samples.iter().copied().max().unwrap_or(0);
+    let title = Line::from(vec![
+        Span::styled(format!("{name} "), theme::dim()),
+        Span::styled(now.filter(|v| *v > 0).map_or("-".into(), &unit), style),
+    ]);
+    let scale = Line::from(Span::styled(format!("max {}", unit(max)), theme::dim())).right_aligned();
+    let block = Block::default().title_top(title).title_top(scale);
+    let bars = header::stretch(samples, area.width as usize);
+    frame.render_widget(Sparkline::default().block(block).data(bars).max(max.max(1)).style(style), area);
 }
 
 /// The lines about the peer, most telling first (a short screen shows the first ones): id, agent, ledger, addresses,
@@ -87,6 +111,13 @@ fn info_lines<'a>(state: &AppState, peer: &'a PeerRow, width: usize) -> Vec<Line
         None => "no snapshot yet".into(),
     };
     lines.push(Line::from(vec![label("ledger "), Span::raw(ledger)]));
+    if let Some(l) = &peer.ledger {
+        // Provenance: the blocks it was the first to send us, and the copies it sent of blocks we already had.
+        let all = l.blocks_received + l.duplicate_blocks;
+        let share = (l.duplicate_blocks * 100).checked_div(all).unwrap_or(0);
+        let text = format!("first sender of {} blk · {} duplicates ({share}%)", l.blocks_received, l.duplicate_blocks);
+        lines.push(Line::from(vec![label("provenance "), Span::raw(text)]));
+    }
     // Dialable addresses (with /p2p/) where the line has room for them, the bare address where not.
     for addr in peer.addrs.iter().rev() {
         let base = addr.split("/p2p/").next().unwrap_or(addr);
@@ -151,3 +182,7 @@ fn transfers(frame: &mut Frame, area: Rect, state: &AppState, peer: &PeerRow) {
         None,
     );
 }
+
+#[cfg(test)]
+#[path = "peer_detail_tests.rs"]
+mod tests;

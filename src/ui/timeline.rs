@@ -1,8 +1,9 @@
 //! The timeline of one CID (Enter on a want or a transfer, `t` on an operation): a waterfall with one row per peer
 //! (and one for routing) on a time axis, a mark where each WANT_HAVE / WANT_BLOCK went out and each HAVE /
 //! DONT_HAVE / BLOCK / CANCEL came, search and dial spans; below it every mark with its millisecond offset, and on
-//! top the node's reason it is stuck. For a DAG still being fetched from that root: one row per pending block,
-//! the oldest (first and slowest) first, each with its reason.
+//! top the node's reason it is stuck. For a DAG fetched from that root (running or done): a line saying what is
+//! not wanted yet, then one row per block: the first, the critical path (`*`, bold), the pending ones with their
+//! reasons (oldest first), then the slowest of the rest, each from its want to its arrival and from whom.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -68,10 +69,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     };
     let mut head = vec![reason_line(report)];
     head.extend(evidence_line(report));
+    head.extend(dag_lines(report));
     let rows = waterfall(report, inner.width as usize);
     let room = inner.height.saturating_sub(head.len() as u16 + 2) as usize;
-    // The waterfall gets at most half of what is left when there are marks to list under it.
-    let shown = if report.timeline.is_empty() { rows.len().min(room) } else { rows.len().min(room.div_ceil(2)) };
+    // The marks listed under the waterfall get what they need, at most half of what is left.
+    let shown = rows.len().min(room.saturating_sub(report.timeline.len().min(room / 2)));
     let [head_area, water_area, axis_area, list_area] = Layout::vertical([
         Constraint::Length(head.len() as u16),
         Constraint::Length(shown as u16),
@@ -122,11 +124,47 @@ fn evidence_line(report: &WhyReport) -> Option<Line<'static>> {
     (!parts.is_empty()).then(|| Line::from(Span::styled(parts.join(" · "), theme::dim())))
 }
 
-/// The time axis: from the first mark (or the want) to now; for a DAG's pending blocks, from the oldest one's want.
+/// A DAG fetch: how far it is and its critical path; while it runs, what is not wanted yet (published by the fetch).
+fn dag_lines(report: &WhyReport) -> Vec<Line<'static>> {
+    let Some(d) = report.dag.as_ref() else { return Vec::new() };
+    let mut parts = vec![if d.done {
+        format!("dag done: {} blocks", d.arrived)
+    } else {
+        format!("dag: {} arrived · {} pending", d.arrived, d.pending)
+    }];
+    let last = d.rows.iter().filter(|r| r.critical).map(|r| r.arrived_ms).max();
+    let first = d.rows.iter().map(|r| r.wanted_ms).min();
+    if let (Some(first), Some(last)) = (first, last) {
+        parts.push(format!("critical path {}, {} ms", d.critical.len(), last - first));
+    }
+    let style = Style::default().fg(Color::Cyan);
+    let mut lines = vec![Line::from(Span::styled(parts.join(" · "), style))];
+    if !d.done {
+        let text = format!(
+            "not wanted yet: {} queued past the window + children of {} pending (unknown)",
+            d.queued, d.unknown_under
+        );
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    lines
+}
+
+/// The style of a block on a DAG's critical path.
+fn critical_style() -> Style {
+    Style::default().fg(Color::LightMagenta).add_modifier(ratatui::style::Modifier::BOLD)
+}
+
+/// The time axis: from the first mark (or the want) to now; for a DAG, from its first want (or its oldest pending
+/// block's) to now, or to its last block once done.
 fn span_of(report: &WhyReport) -> (u64, u64) {
-    if let Some(oldest) = report.blocks.iter().map(|b| b.age_ms).max() {
-        let origin = report.now_ms.saturating_sub(oldest);
-        return (origin, report.now_ms.max(origin + 1));
+    let oldest = report.blocks.iter().map(|b| report.now_ms.saturating_sub(b.age_ms)).min();
+    let dag_first = report.dag.as_ref().and_then(|d| d.rows.iter().map(|r| r.wanted_ms).min());
+    if let Some(origin) = [oldest, dag_first].into_iter().flatten().min() {
+        let end = match &report.dag {
+            Some(d) if d.done && report.blocks.is_empty() => d.rows.iter().map(|r| r.arrived_ms).max(),
+            _ => None,
+        };
+        return (origin, end.unwrap_or(report.now_ms).max(origin + 1));
     }
     let origin = report.first_ms.unwrap_or(report.now_ms);
     let last = report.timeline.iter().map(|m| m.at_ms).max().unwrap_or(origin);
@@ -145,8 +183,13 @@ fn waterfall(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
         return Vec::new();
     }
     let (origin, end) = span_of(report);
-    if !report.blocks.is_empty() {
-        return report
+    if !report.blocks.is_empty() || report.dag.as_ref().is_some_and(|d| !d.rows.is_empty()) {
+        // The first block and the critical path, then what is pending (oldest first), then the slowest of the rest.
+        let rows: Vec<_> = report.dag.iter().flat_map(|d| d.rows.iter().enumerate()).collect();
+        let key = |(i, r): &(usize, &crate::node::trace::dag::DagRow)| *i == 0 || r.critical;
+        let line = |(_, r): (usize, &crate::node::trace::dag::DagRow)| dag_row(r, origin, end, bar);
+        let (first, rest): (Vec<_>, Vec<_>) = rows.into_iter().partition(key);
+        let pending: Vec<Line<'static>> = report
             .blocks
             .iter()
             .map(|b| {
@@ -163,6 +206,7 @@ fn waterfall(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
                 Line::from(spans)
             })
             .collect();
+        return first.into_iter().map(line).chain(pending).chain(rest.into_iter().map(line)).collect();
     }
     let mut keys: Vec<Option<String>> = Vec::new();
     for m in &report.timeline {
@@ -220,9 +264,28 @@ fn waterfall(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
+/// A block a DAG fetch got: from its want to its arrival, `B` where it came, then how long and from whom; the
+/// critical path in bold magenta with a `*`.
+fn dag_row(r: &crate::node::trace::dag::DagRow, origin: u64, end: u64, bar: usize) -> Line<'static> {
+    let from = column(r.wanted_ms, origin, end, bar);
+    let to = column(r.arrived_ms, origin, end, bar).min(bar - 1);
+    let style = if r.critical { critical_style() } else { theme::kind(EntryKind::Block) };
+    let mut cells: Vec<(char, Style)> = vec![(' ', Style::default()); bar];
+    fill(&mut cells, from, to);
+    cells[to] = ('B', style);
+    let label = format!("{}{:<w$}", if r.critical { '*' } else { ' ' }, short_peer(&r.cid), w = LABEL - 1);
+    let mut spans = vec![Span::styled(label, if r.critical { critical_style() } else { theme::dim() }), Span::raw(" ")];
+    spans.extend(group(&cells));
+    let who = r.from.as_deref().map(short_peer).unwrap_or("stored");
+    let dups = if r.duplicates > 0 { format!(" +{}dup", r.duplicates) } else { String::new() };
+    spans.push(Span::styled(format!(" {} ms {who}{dups}", r.arrived_ms - r.wanted_ms), theme::dim()));
+    Line::from(spans)
+}
+
 /// The waterfall's width: what the label leaves, less room for each block's reason on a DAG's rows.
 fn bar_width(report: &WhyReport, width: usize) -> usize {
-    let text = if report.blocks.is_empty() { 0 } else { (width / 3).min(32) };
+    let dag = report.dag.as_ref().is_some_and(|d| !d.rows.is_empty());
+    let text = if report.blocks.is_empty() && !dag { 0 } else { (width / 3).min(32) };
     width.saturating_sub(LABEL + 1 + text)
 }
 
@@ -254,7 +317,8 @@ fn group(cells: &[(char, Style)]) -> Vec<Span<'static>> {
 fn axis(report: &WhyReport, width: usize) -> Vec<Line<'static>> {
     let (origin, end) = span_of(report);
     let bar = bar_width(report, width);
-    let right = format!("+{} ms (now)", end - origin);
+    let done = report.blocks.is_empty() && report.dag.as_ref().is_some_and(|d| d.done && !d.rows.is_empty());
+    let right = format!("+{} ms ({})", end - origin, if done { "last block" } else { "now" });
     let pad = bar.saturating_sub(1 + right.len());
     let axis = format!("{:<LABEL$} 0{}{right}", "", " ".repeat(pad));
     let legend = format::middle(LEGEND, width);

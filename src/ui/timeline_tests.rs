@@ -43,6 +43,7 @@ fn report() -> WhyReport {
         ],
         dropped_marks: 0,
         blocks: Vec::new(),
+        dag: None,
     }
 }
 
@@ -130,4 +131,86 @@ fn a_dag_shows_its_pending_blocks_oldest_first_and_a_pending_answer_says_so() {
     let asking = draw(&open(None), 80, 24);
     let text: String = asking.backend().buffer().content().iter().map(|c| c.symbol()).collect();
     assert!(text.contains("asking the node why"), "{text}");
+}
+
+/// A DAG get as the reducer saw it (no node to ask: a replay): root (P, 0 → 40 ms) → a (P, 40 → 90), b (Q,
+/// 40 → 900, the slow one, a duplicate from P) → c (Q, 900 → 1,000). Finished unless `running`, which stops it
+/// after b with 64 pending, 34 queued and 64 unknown.
+pub(crate) fn dag_get(running: bool) -> AppState {
+    use crate::app::job::Target;
+    use crate::app::msg::Msg;
+    use crate::app::update::update;
+    use crate::node::events::{DagBlock, Direction, EntryKind, Event, NodeEvent, OpId};
+    let a = "bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let b = "bafkreibbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let c = "bafkreiccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+    let bitswap = |direction, peer: &str, kind, cid: &str, first: bool| NodeEvent::Bitswap {
+        direction,
+        peer: peer.into(),
+        kind,
+        cid: cid.into(),
+        size: Some(1000),
+        latency_ms: first.then_some(1.0),
+    };
+    let shape = |arrived: &[(&str, Option<&str>)], pending, done| NodeEvent::DagFetch {
+        op: OpId(2),
+        root: CID.into(),
+        pending,
+        queued: if done { 0 } else { 34 },
+        unknown_under: if done { 0 } else { 64 },
+        arrived: arrived
+            .iter()
+            .map(|(c, p)| DagBlock { cid: c.to_string(), parent: p.map(str::to_string), local: false })
+            .collect(),
+        done,
+    };
+    let (i, o) = (Direction::In, Direction::Out);
+    let mut events = vec![
+        (10_000, bitswap(o, A, EntryKind::WantBlock, CID, false)),
+        (10_040, bitswap(i, A, EntryKind::Block, CID, true)),
+        (10_041, bitswap(o, A, EntryKind::WantBlock, a, false)),
+        (10_041, bitswap(o, B, EntryKind::WantBlock, b, false)),
+        (10_090, bitswap(i, A, EntryKind::Block, a, true)),
+        (10_100, shape(&[(CID, None), (a, Some(CID))], 1, false)),
+        (10_900, bitswap(i, B, EntryKind::Block, b, true)),
+        (10_905, bitswap(i, A, EntryKind::Block, b, false)),
+        (10_906, bitswap(o, B, EntryKind::WantBlock, c, false)),
+    ];
+    if running {
+        events.push((11_000, shape(&[(b, Some(CID))], 64, false)));
+    } else {
+        events.push((11_000, bitswap(i, B, EntryKind::Block, c, true)));
+        events.push((11_010, shape(&[(b, Some(CID)), (c, Some(b))], 0, true)));
+    }
+    let mut s = AppState::new();
+    for (n, (at_ms, kind)) in events.into_iter().enumerate() {
+        update(&mut s, Msg::Node(Event { seq: n as u64 + 1, at_ms, kind }));
+    }
+    update(&mut s, Msg::Heartbeat { now_ms: 16_000 });
+    update(&mut s, Msg::OpStarted { id: OpId(2), kind: "get".into(), target: Target::Cid(CID.parse().unwrap()) });
+    s.pane = Some(Pane::Operations);
+    update(&mut s, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('t'))));
+    s
+}
+
+#[test]
+fn a_finished_dag_shows_a_row_per_block_with_the_critical_path_marked() {
+    let s = dag_get(false);
+    let dag = s.timeline.as_ref().and_then(|t| t.dag.as_ref()).expect("the reducer's trace kept the DAG");
+    assert!(dag.done);
+    let big = draw(&s, 120, 40);
+    insta::assert_snapshot!("timeline_dag_done_120x40", big.backend());
+    insta::assert_snapshot!("timeline_dag_done_80x24", draw(&s, 80, 24).backend());
+    assert_eq!(colour_on_row(&big, "*bbbbbbbb", "B"), Some(Color::LightMagenta), "the critical path stands out");
+    assert_eq!(colour_on_row(&big, " aaaaaaaa", "B"), Some(Color::Green), "a block off the path is a BLOCK");
+}
+
+#[test]
+fn a_running_dag_says_in_its_header_what_is_not_wanted_yet() {
+    let s = dag_get(true);
+    let big = draw(&s, 120, 40);
+    insta::assert_snapshot!("timeline_dag_running_120x40", big.backend());
+    insta::assert_snapshot!("timeline_dag_running_80x24", draw(&s, 80, 24).backend());
+    let text: String = big.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(text.contains("not wanted yet: 34 queued past the window + children of 64 pending (unknown)"), "{text}");
 }

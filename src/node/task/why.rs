@@ -46,13 +46,14 @@ impl NodeTask {
     /// How the trace names `cid`: as given, else in the other CID version (the store names blocks by CIDv1).
     fn traced_name(&self, cid: &Cid) -> String {
         let given = cid.to_string();
-        if self.events.trace.get(&given).is_some() {
+        let traced = |c: &str| self.events.trace.get(c).is_some() || self.events.trace.dags.get(c).is_some();
+        if traced(&given) {
             return given;
         }
         let other = match cid.version() {
             cid::Version::V0 => Some(Cid::new_v1(cid.codec(), *cid.hash())),
             cid::Version::V1 => Cid::new_v0(*cid.hash()).ok(),
         };
-        other.map(|c| c.to_string()).filter(|c| self.events.trace.get(c).is_some()).unwrap_or(given)
+        other.map(|c| c.to_string()).filter(|c| traced(c)).unwrap_or(given)
     }
 }

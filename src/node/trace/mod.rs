@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{Direction, EntryKind, NodeEvent, QueryKind};
 
+pub mod dag;
 pub mod report;
 pub mod why;
 
@@ -130,6 +131,8 @@ pub struct Trace {
     provides: HashMap<String, Vec<String>>,
     /// CIDs evicted so far to stay within [`MAX_CIDS`].
     pub evicted: u64,
+    /// The blocks of recent DAG fetches, for their per-block rows and critical path.
+    pub dags: dag::Dags,
 }
 
 fn mark(at_ms: u64, peer: Option<&str>, kind: MarkKind, detail: Option<String>) -> Mark {
@@ -245,6 +248,11 @@ impl Trace {
             NodeEvent::Connected { peer, .. } => {
                 self.mark_providers(peer, mark(at_ms, Some(peer), MarkKind::Connected, None), true);
             }
+            NodeEvent::DagFetch { root, pending, queued, unknown_under, arrived, done, .. } => {
+                let cids = &self.cids;
+                let counts = (*pending, *queued, *unknown_under);
+                self.dags.observe(at_ms, root, counts, arrived, *done, |c| cids.get(c));
+            }
             NodeEvent::Disconnected { peer, .. } => {
                 self.asked.remove(peer.as_str());
             }
@@ -327,3 +335,6 @@ fn holds_want(t: &CidTrace, peer: &str) -> bool {
     let last = t.marks.iter().rev().find(|m| m.peer.as_deref() == Some(peer)).map(|m| m.kind);
     matches!(last, Some(MarkKind::WantBlock | MarkKind::WantHave | MarkKind::Have | MarkKind::BadBlock))
 }
+
+#[cfg(test)]
+mod dag_tests;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::dag::DagReport;
 use super::why::{Evidence, NodeView, Reason, Why, classify};
 use super::{Mark, Trace};
 
@@ -39,6 +40,9 @@ pub struct WhyReport {
     /// For a DAG root: the blocks its fetch still waits for, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<PendingBlock>,
+    /// For a DAG root fetched now or recently: what is not wanted yet, the blocks that came and the critical path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dag: Option<Box<DagReport>>,
 }
 
 /// Builds the report. `cid` is the CID as the node's events name it; `wanted_ms` is how long the node has wanted
@@ -67,10 +71,13 @@ pub fn report(
     } else {
         pending.first().map(|b| Why { reason: b.reason, evidence: b.evidence.clone() })
     };
-    let text = match (&why, wanted) {
-        (Some(w), true) => w.short(view.now_ms),
-        (Some(w), false) => format!("{} blocks pending; the oldest: {}", pending.len(), w.short(view.now_ms)),
-        (None, _) => "not wanted".to_string(),
+    let dag = trace.dags.get(cid).map(|d| Box::new(DagReport::of(d)));
+    let text = match (&why, wanted, &dag) {
+        (Some(w), true, _) => w.short(view.now_ms),
+        (Some(w), false, _) => format!("{} blocks pending; the oldest: {}", pending.len(), w.short(view.now_ms)),
+        (None, _, Some(d)) if d.done => format!("not wanted: fetched as a DAG ({} blocks)", d.arrived),
+        (None, _, Some(d)) => format!("fetching a DAG: {} blocks pending", d.pending),
+        (None, _, _) => "not wanted".to_string(),
     };
     WhyReport {
         cid: cid.to_string(),
@@ -80,13 +87,18 @@ pub fn report(
         evidence: why.map(|w| w.evidence),
         now_ms: view.now_ms,
         // The want may be older than its first mark (nobody to ask yet).
-        first_ms: [t.map(|t| t.first_ms), wanted_ms.map(|age| view.now_ms.saturating_sub(age))]
-            .into_iter()
-            .flatten()
-            .min(),
+        first_ms: [
+            t.map(|t| t.first_ms),
+            wanted_ms.map(|age| view.now_ms.saturating_sub(age)),
+            dag.as_ref().and_then(|d| d.rows.iter().map(|r| r.wanted_ms).min()),
+        ]
+        .into_iter()
+        .flatten()
+        .min(),
         timeline: t.map(|t| t.marks.iter().cloned().collect()).unwrap_or_default(),
         dropped_marks: t.map_or(0, |t| t.dropped_marks),
         blocks: pending,
+        dag,
     }
 }
 
@@ -106,12 +118,39 @@ impl WhyReport {
         for b in &self.blocks {
             out.push(format!("  pending {} ({} ms): {}", b.cid, b.age_ms, b.text));
         }
+        if let Some(d) = &self.dag {
+            out.extend(dag_lines(d, origin));
+        }
         match self.reason {
             Some(r) => out.push(format!("why: {} ({})", r.name(), self.text)),
             None => out.push(format!("why: {}", self.text)),
         }
         out
     }
+}
+
+/// A DAG fetch's part of the text: what is not wanted yet, then its blocks (the first, the critical path marked
+/// `*`, the slowest) with their want and arrival offsets and who sent them first.
+fn dag_lines(d: &DagReport, origin: u64) -> Vec<String> {
+    let state = if d.done { "done" } else { "running" };
+    let mut out = vec![format!("  dag ({state}): {} arrived, {} pending", d.arrived, d.pending)];
+    if !d.done {
+        out.push(format!("  {}", d.not_wanted_text()));
+    }
+    out.push(format!("  critical path: {} blocks", d.critical.len()));
+    for r in &d.rows {
+        let mark = if r.critical { '*' } else { ' ' };
+        let from = r.from.as_deref().map(short_peer).unwrap_or("stored");
+        let dups = if r.duplicates > 0 { format!(" +{} dup", r.duplicates) } else { String::new() };
+        out.push(format!(
+            "  {mark}block {} +{} ms → +{} ms ({} ms) from {from}{dups}",
+            r.cid,
+            r.wanted_ms.saturating_sub(origin),
+            r.arrived_ms.saturating_sub(origin),
+            r.arrived_ms - r.wanted_ms
+        ));
+    }
+    out
 }
 
 /// The end of a peer id, as the TUI shows it.
