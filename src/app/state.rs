@@ -115,6 +115,14 @@ pub struct PeerRow {
     pub throughput_samples: VecDeque<u64>,
 }
 
+/// Appends `v` to a ring of the last `max` values, oldest first.
+fn push_bounded<T>(ring: &mut VecDeque<T>, v: T, max: usize) {
+    ring.push_back(v);
+    while ring.len() > max {
+        ring.pop_front();
+    }
+}
+
 impl PeerRow {
     pub fn connected(&self) -> bool {
         self.gone_at_ms.is_none()
@@ -123,10 +131,7 @@ impl PeerRow {
     /// A ping round trip came back.
     pub fn pinged(&mut self, rtt_ms: f64) {
         self.rtt_ms = Some(rtt_ms);
-        self.rtts.push_back(rtt_ms);
-        while self.rtts.len() > MAX_PINGS {
-            self.rtts.pop_front();
-        }
+        push_bounded(&mut self.rtts, rtt_ms, MAX_PINGS);
     }
 
     /// A snapshot's figures for it: latency (its moving average, else the last ping) and throughput.
@@ -136,10 +141,7 @@ impl PeerRow {
             (&mut self.latency_samples, latency),
             (&mut self.throughput_samples, throughput_bps.map_or(0, |b| b as u64)),
         ] {
-            ring.push_back(v);
-            while ring.len() > MAX_SAMPLES {
-                ring.pop_front();
-            }
+            push_bounded(ring, v, MAX_SAMPLES);
         }
     }
 
